@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Clearing.Cli.Commands;
+
+// The `clearing` command: each sub-command lives in Commands/ and says what it does in its description.
+var root = new RootCommand("Clearing: event-sourced clearing for crypto derivatives.")
+{
+    BrokerCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

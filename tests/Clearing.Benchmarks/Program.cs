@@ -1,0 +1,5 @@
+using BenchmarkDotNet.Running;
+
+// `dotnet run -c Release --project tests/Clearing.Benchmarks -- --filter '*EventStore*'` runs one area;
+// each area lives in its own folder and compares against a baseline measured in the same run.
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
