@@ -1,0 +1,7 @@
+namespace Clearing.EventSourcing;
+
+public enum ReadDirection
+{
+    Forward,
+    Backward,
+}

@@ -1,0 +1,275 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Clearing.EventSourcing.Sqlite;
+
+/// <summary>
+/// The embedded event store: one SQLite file in WAL mode. Writes go through a single writer loop that
+/// group-commits every append waiting in its queue into one transaction (each append in its own savepoint,
+/// so one refused append never takes the others down). Reads use their own pooled connections and never
+/// block the writer.
+/// </summary>
+public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
+{
+    private const int MaxAppendsPerCommit = 256;
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+    private readonly SqliteConnection _writer;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly Task _writerLoop;
+    private readonly CommitSignal _signal = new();
+
+    public SqliteEventStore(SqliteEventStoreOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _time = time ?? TimeProvider.System;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        SqliteSchema.Apply(_writer, options.Synchronous);
+        Snapshots = new SqliteSnapshotStore(this);
+        Checkpoints = new SqliteCheckpointStore(this);
+        _writerLoop = Task.Factory.StartNew(RunWriterAsync, CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    public ISnapshotStore Snapshots { get; }
+
+    public ICheckpointStore Checkpoints { get; }
+
+    public Task<AppendResult> AppendAsync(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
+    {
+        StreamName.Validate(streamId);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("An append needs at least one event.", nameof(events));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingAppend(streamId, expected, events);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(SqliteEventStore), "The event store is shut down; the append was not written.");
+        }
+
+        return pending.Done.Task;
+    }
+
+    public async IAsyncEnumerable<RecordedEvent> ReadStreamAsync(string streamId, ReadDirection direction, long fromVersion, int maxCount = int.MaxValue,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var forward = direction == ReadDirection.Forward;
+        command.CommandText = forward
+            ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE stream_id = $s AND stream_version >= $v ORDER BY stream_version LIMIT $n"
+            : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE stream_id = $s AND ($v < 0 OR stream_version <= $v) ORDER BY stream_version DESC LIMIT $n";
+        command.Parameters.AddWithValue("$s", streamId);
+        command.Parameters.AddWithValue("$v", fromVersion);
+        command.Parameters.AddWithValue("$n", maxCount);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return SqliteSchema.ReadEvent(reader);
+        }
+    }
+
+    public async IAsyncEnumerable<RecordedEvent> ReadAllAsync(long fromPosition, int maxCount, string? category = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = category is null
+            ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE global_position >= $p ORDER BY global_position LIMIT $n"
+            : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE category = $c AND global_position >= $p ORDER BY global_position LIMIT $n";
+        command.Parameters.AddWithValue("$p", fromPosition);
+        command.Parameters.AddWithValue("$n", maxCount);
+        if (category is not null)
+        {
+            command.Parameters.AddWithValue("$c", category);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return SqliteSchema.ReadEvent(reader);
+        }
+    }
+
+    public async Task<long> GetStreamVersionAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(stream_version), -1) FROM events WHERE stream_id = $s";
+        command.Parameters.AddWithValue("$s", streamId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<long> GetHeadPositionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(global_position), 0) FROM events";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task WaitForEventsAsync(long afterPosition, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        // Take the signal before looking at the head, so a commit between the two still wakes us.
+        var committed = _signal.Next;
+        if (await GetHeadPositionAsync(cancellationToken) > afterPosition)
+        {
+            return;
+        }
+
+        await CommitSignal.WaitAsync(committed, timeout, cancellationToken);
+    }
+
+    public Task<VerifyResult> VerifyAsync(string? streamId = null, CancellationToken cancellationToken = default) =>
+        ChainVerifier.VerifyAsync(this, streamId, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        await _writer.DisposeAsync();
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    internal async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Runs a small write (snapshot, checkpoint) on the writer loop so there is one writer, always.</summary>
+    internal Task ExecuteWriteAsync(Action<SqliteConnection> write)
+    {
+        var pending = new PendingAppend(write);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(SqliteEventStore));
+        }
+
+        return pending.Done.Task;
+    }
+
+    private async Task RunWriterAsync()
+    {
+        var batch = new List<PendingAppend>(MaxAppendsPerCommit);
+        var writer = new SqliteAppendWriter(_writer);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxAppendsPerCommit && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            var results = new Outcome[batch.Count];
+            try
+            {
+                writer.Commit(batch, results, _time.GetUtcNow());
+            }
+            catch (Exception ex)
+            {
+                // The commit itself failed: nothing of this batch is durable, so every caller learns it
+                // and the writer loop lives on for the next batch.
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(new EventStoreUnavailableException("The SQLite commit failed; nothing was written.", ex));
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].Error is { } error)
+                {
+                    batch[i].Done.TrySetException(error);
+                }
+                else
+                {
+                    batch[i].Done.TrySetResult(results[i].Result);
+                }
+            }
+
+            _signal.Pulse();
+        }
+    }
+
+    internal readonly record struct Outcome(AppendResult Result, Exception? Error);
+
+    internal sealed class PendingAppend
+    {
+        public PendingAppend(string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events)
+        {
+            StreamId = streamId;
+            Expected = expected;
+            Events = events;
+        }
+
+        public PendingAppend(Action<SqliteConnection> write)
+        {
+            StreamId = string.Empty;
+            Events = [];
+            Write = write;
+        }
+
+        public string StreamId { get; }
+
+        public ExpectedVersion Expected { get; }
+
+        public IReadOnlyList<EventData> Events { get; }
+
+        public Action<SqliteConnection>? Write { get; }
+
+        public TaskCompletionSource<AppendResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>Wakes live subscribers after each commit; a new waiter never misses a commit that follows it.</summary>
+internal sealed class CommitSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Pulse() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public Task Next => Volatile.Read(ref _next).Task;
+
+    public static async Task WaitAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Timing out is the normal answer when nothing was written: the caller polls again.
+        }
+    }
+}
+
+internal static class Utf8
+{
+    public static string Text(ReadOnlyMemory<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.UTF8.GetString(bytes.Span);
+}

@@ -1,0 +1,65 @@
+using Microsoft.Data.Sqlite;
+
+namespace Clearing.EventSourcing.Sqlite;
+
+/// <summary>Tables are plain and readable: an operator can `sqlite3 events.db "select type, data from events"`.</summary>
+internal static class SqliteSchema
+{
+    public const string EventColumns =
+        "stream_id, stream_version, global_position, event_id, type, schema_version, data, metadata, created_us, correlation_id, causation_id, prev_hash, hash";
+
+    public static void Apply(SqliteConnection connection, SqliteSynchronous synchronous)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")};
+            PRAGMA busy_timeout = 30000;
+            CREATE TABLE IF NOT EXISTS events (
+                global_position INTEGER PRIMARY KEY,
+                stream_id       TEXT    NOT NULL,
+                stream_version  INTEGER NOT NULL,
+                category        TEXT    NOT NULL,
+                event_id        TEXT    NOT NULL UNIQUE,
+                type            TEXT    NOT NULL,
+                schema_version  INTEGER NOT NULL,
+                data            TEXT    NOT NULL,
+                metadata        TEXT    NOT NULL,
+                created_us      INTEGER NOT NULL,
+                correlation_id  TEXT,
+                causation_id    TEXT,
+                prev_hash       BLOB    NOT NULL,
+                hash            BLOB    NOT NULL,
+                UNIQUE (stream_id, stream_version)
+            );
+            CREATE INDEX IF NOT EXISTS events_by_category ON events (category, global_position);
+            CREATE TABLE IF NOT EXISTS snapshots (
+                stream_id      TEXT PRIMARY KEY,
+                stream_version INTEGER NOT NULL,
+                type           TEXT    NOT NULL,
+                schema_version INTEGER NOT NULL,
+                data           TEXT    NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS checkpoints (
+                name     TEXT PRIMARY KEY,
+                position INTEGER NOT NULL
+            );
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    public static RecordedEvent ReadEvent(SqliteDataReader r) => new(
+        StreamId: r.GetString(0),
+        StreamVersion: r.GetInt64(1),
+        GlobalPosition: r.GetInt64(2),
+        EventId: Guid.Parse(r.GetString(3)),
+        Type: r.GetString(4),
+        SchemaVersion: r.GetInt32(5),
+        Data: r.GetFieldValue<byte[]>(6),
+        Metadata: r.GetFieldValue<byte[]>(7),
+        Timestamp: EventHashing.FromMicros(r.GetInt64(8)),
+        CorrelationId: r.IsDBNull(9) ? null : Guid.Parse(r.GetString(9)),
+        CausationId: r.IsDBNull(10) ? null : Guid.Parse(r.GetString(10)),
+        PreviousHash: r.GetFieldValue<byte[]>(11),
+        Hash: r.GetFieldValue<byte[]>(12));
+}
