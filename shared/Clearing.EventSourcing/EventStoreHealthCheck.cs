@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Clearing.EventSourcing;
+
+/// <summary>Ready means the store answers a cheap read within the probe's budget.</summary>
+public sealed class EventStoreHealthCheck(IEventStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            var head = await store.GetHeadPositionAsync(timeout.Token);
+            return HealthCheckResult.Healthy($"{store.GetType().Name} at position {head}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || timeout.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"{store.GetType().Name} did not answer: {ex.Message}", ex);
+        }
+    }
+}
