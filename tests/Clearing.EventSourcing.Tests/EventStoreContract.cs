@@ -1,0 +1,442 @@
+using System.Collections.Concurrent;
+using Clearing.EventSourcing;
+using static Clearing.EventSourcing.Tests.TestEvents;
+
+namespace Clearing.EventSourcing.Tests;
+
+/// <summary>
+/// The one contract every event store adapter passes. Subclasses say how to make a fresh store and how to edit a
+/// stored row behind the store's back (to prove verify finds it).
+/// </summary>
+public abstract class EventStoreContract : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _stores = [];
+
+    protected IEventStore Store { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Store = await NewStoreAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    /// <summary>A store over fresh, empty storage.</summary>
+    protected abstract Task<IEventStore> CreateStoreAsync();
+
+    /// <summary>A second store over the same storage as <see cref="Store"/> (a restarted process).</summary>
+    protected abstract Task<IEventStore> ReopenStoreAsync();
+
+    /// <summary>Rewrites one stored event's data with SQL, as an attacker with database access would.</summary>
+    protected abstract Task TamperAsync(string streamId, long version, string json);
+
+    protected async Task<IEventStore> NewStoreAsync()
+    {
+        var store = await CreateStoreAsync();
+        _stores.Add((IAsyncDisposable)store);
+        return store;
+    }
+
+    protected async Task<IEventStore> TrackAsync(Task<IEventStore> opening)
+    {
+        var store = await opening;
+        _stores.Add((IAsyncDisposable)store);
+        return store;
+    }
+
+    [Fact]
+    public async Task first_append_with_no_stream_expectation_starts_the_stream_at_version_zero()
+    {
+        var result = await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3));
+
+        result.NextExpectedVersion.ShouldBe(2);
+        result.LastGlobalPosition.ShouldBe(3);
+        (await Store.GetStreamVersionAsync("acct-1")).ShouldBe(2);
+        (await Store.GetStreamVersionAsync("acct-missing")).ShouldBe(-1);
+    }
+
+    [Fact]
+    public async Task append_with_the_exact_expected_version_continues_the_stream()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(2));
+        var result = await Store.AppendAsync("acct-1", ExpectedVersion.Exactly(1), Events(2, 2));
+
+        result.NextExpectedVersion.ShouldBe(3);
+        var read = await Store.ReadStreamAsync("acct-1", ReadDirection.Forward, 0).ToListAsync();
+        read.Select(N).ShouldBe([0, 1, 2, 3]);
+        read.Select(e => e.StreamVersion).ShouldBe([0L, 1, 2, 3]);
+    }
+
+    [Fact]
+    public async Task stale_expected_version_fails_with_a_typed_error_naming_stream_expected_and_actual_and_writes_nothing()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3));
+        var headBefore = await Store.GetHeadPositionAsync();
+
+        var error = await Should.ThrowAsync<WrongExpectedVersionException>(
+            () => Store.AppendAsync("acct-1", ExpectedVersion.Exactly(0), Events(5, 10)));
+
+        error.StreamId.ShouldBe("acct-1");
+        error.Expected.ShouldBe(ExpectedVersion.Exactly(0));
+        error.ActualVersion.ShouldBe(2);
+        error.Message.ShouldContain("acct-1");
+        error.Message.ShouldContain("expected version 0");
+        error.Message.ShouldContain("actual version 2");
+        (await Store.GetHeadPositionAsync()).ShouldBe(headBefore);
+        (await Store.ReadStreamAsync("acct-1", ReadDirection.Forward, 0).ToListAsync()).Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task no_stream_expectation_on_an_existing_stream_is_refused()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(1));
+
+        var error = await Should.ThrowAsync<WrongExpectedVersionException>(
+            () => Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(1)));
+        error.ActualVersion.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task exact_expectation_on_a_missing_stream_is_refused_as_no_stream()
+    {
+        var error = await Should.ThrowAsync<WrongExpectedVersionException>(
+            () => Store.AppendAsync("acct-1", ExpectedVersion.Exactly(4), Events(1)));
+        error.ActualVersion.ShouldBe(-1);
+        error.Message.ShouldContain("no-stream");
+    }
+
+    [Fact]
+    public async Task any_expectation_appends_whatever_the_stream_holds()
+    {
+        await Store.AppendAsync("oracle-BTC", ExpectedVersion.Any, Events(1));
+        var result = await Store.AppendAsync("oracle-BTC", ExpectedVersion.Any, Events(1, 1));
+        result.NextExpectedVersion.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task concurrent_writers_with_the_same_expected_version_one_wins_and_the_loser_writes_nothing()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(1));
+
+        var attempts = Enumerable.Range(0, 8)
+            .Select(i => Task.Run(() => Store.AppendAsync("acct-1", ExpectedVersion.Exactly(0), Events(3, 100 * (i + 1)))))
+            .ToArray();
+        var outcomes = await Task.WhenAll(attempts.Select(async t =>
+        {
+            try
+            {
+                await t;
+                return true;
+            }
+            catch (WrongExpectedVersionException)
+            {
+                return false;
+            }
+        }));
+
+        outcomes.Count(won => won).ShouldBe(1);
+        var events = await Store.ReadStreamAsync("acct-1", ReadDirection.Forward, 0).ToListAsync();
+        events.Count.ShouldBe(4);
+        (await Store.GetHeadPositionAsync()).ShouldBe(4);
+        (await Store.VerifyAsync()).IsIntact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task an_append_is_atomic_a_duplicate_event_id_in_the_batch_writes_none_of_it()
+    {
+        var stored = Event(1);
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, [stored]);
+
+        await Should.ThrowAsync<DuplicateEventException>(
+            () => Store.AppendAsync("acct-2", ExpectedVersion.NoStream, [Event(2), Event(3), stored with { }]));
+
+        (await Store.GetStreamVersionAsync("acct-2")).ShouldBe(-1);
+        (await Store.GetHeadPositionAsync()).ShouldBe(1);
+        var next = await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(1));
+        next.LastGlobalPosition.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task a_retried_append_whose_events_are_already_stored_succeeds_without_writing_again()
+    {
+        var batch = Events(3);
+        var first = await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, batch);
+
+        var retry = await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, batch);
+
+        retry.ShouldBe(first);
+        (await Store.GetHeadPositionAsync()).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task a_stream_reads_forward_from_a_version_and_backward_from_the_end_or_a_version()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(10));
+
+        (await Store.ReadStreamAsync("acct-1", ReadDirection.Forward, 4, 3).ToListAsync()).Select(N).ShouldBe([4, 5, 6]);
+        (await Store.ReadStreamAsync("acct-1", ReadDirection.Backward, -1, 3).ToListAsync()).Select(N).ShouldBe([9, 8, 7]);
+        (await Store.ReadStreamAsync("acct-1", ReadDirection.Backward, 2).ToListAsync()).Select(N).ShouldBe([2, 1, 0]);
+        (await Store.ReadStreamAsync("acct-none", ReadDirection.Forward, 0).ToListAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task all_reads_in_commit_order_from_a_global_position_and_filters_by_category()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(2, 0));
+        await Store.AppendAsync("book-BTC-PERP", ExpectedVersion.NoStream, Events(2, 2));
+        await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(2, 4));
+
+        var all = await Store.ReadAllAsync(1, 100).ToListAsync();
+        all.Select(e => e.GlobalPosition).ShouldBe([1L, 2, 3, 4, 5, 6]);
+        all.Select(N).ShouldBe([0, 1, 2, 3, 4, 5]);
+        (await Store.ReadAllAsync(3, 2).ToListAsync()).Select(N).ShouldBe([2, 3]);
+        (await Store.ReadAllAsync(1, 100, "acct").ToListAsync()).Select(e => e.StreamId).ShouldBe(["acct-1", "acct-1", "acct-2", "acct-2"]);
+        (await Store.ReadAllAsync(1, 100, "book").ToListAsync()).Single(e => N(e) == 3).Category.ShouldBe("book");
+    }
+
+    [Fact]
+    public async Task a_recorded_event_carries_its_id_type_versions_position_time_correlation_causation_and_hashes()
+    {
+        var correlation = Guid.NewGuid();
+        var causation = Guid.NewGuid();
+        var sent = Event(7, correlation, causation);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+
+        await Store.AppendAsync("acct-9", ExpectedVersion.NoStream, [sent]);
+        var e = (await Store.ReadStreamAsync("acct-9", ReadDirection.Forward, 0).ToListAsync()).Single();
+
+        e.EventId.ShouldBe(sent.EventId);
+        e.Type.ShouldBe("test.counted.v1");
+        e.SchemaVersion.ShouldBe(1);
+        e.StreamVersion.ShouldBe(0);
+        e.GlobalPosition.ShouldBe(1);
+        e.CorrelationId.ShouldBe(correlation);
+        e.CausationId.ShouldBe(causation);
+        e.Data.ToArray().ShouldBe(sent.Data.ToArray());
+        e.Metadata.ToArray().ShouldBe(sent.Metadata.ToArray());
+        e.Timestamp.ShouldBeInRange(before, DateTimeOffset.UtcNow.AddSeconds(5));
+        e.PreviousHash.ToArray().ShouldBe(new byte[32]);
+        e.Hash.ToArray().ShouldBe(EventHashing.Recompute(e, new byte[32]));
+    }
+
+    [Fact]
+    public async Task each_event_hash_chains_to_its_predecessor_and_verify_accepts_an_untouched_store()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3));
+        await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(2));
+        await Store.AppendAsync("acct-1", ExpectedVersion.Exactly(2), Events(2));
+
+        var stream = await Store.ReadStreamAsync("acct-1", ReadDirection.Forward, 0).ToListAsync();
+        for (var i = 1; i < stream.Count; i++)
+        {
+            stream[i].PreviousHash.ToArray().ShouldBe(stream[i - 1].Hash.ToArray());
+        }
+
+        var result = await Store.VerifyAsync();
+        result.IsIntact.ShouldBeTrue();
+        result.EventsChecked.ShouldBe(7);
+        result.StreamsChecked.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task an_edited_event_row_is_found_by_verify_which_names_the_stream_and_version()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(5));
+        await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(5));
+
+        await TamperAsync("acct-2", 3, "{\"n\":1000000}");
+
+        var result = await Store.VerifyAsync();
+        result.IsIntact.ShouldBeFalse();
+        result.FirstBroken!.StreamId.ShouldBe("acct-2");
+        result.FirstBroken.StreamVersion.ShouldBe(3);
+        result.FirstBroken.Reason.ShouldContain("edited");
+        (await Store.VerifyAsync("acct-1")).IsIntact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task snapshots_keep_the_newest_version_and_an_older_save_never_rolls_back()
+    {
+        await Store.Snapshots.SaveAsync(new Snapshot("acct-1", 10, "acct.snapshot.v1", 1, "{\"v\":10}"u8.ToArray()));
+        await Store.Snapshots.SaveAsync(new Snapshot("acct-1", 5, "acct.snapshot.v1", 1, "{\"v\":5}"u8.ToArray()));
+
+        var loaded = await Store.Snapshots.LoadAsync("acct-1");
+        loaded!.StreamVersion.ShouldBe(10);
+        loaded.Data.ToArray().ShouldBe("{\"v\":10}"u8.ToArray());
+        (await Store.Snapshots.LoadAsync("acct-2")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task checkpoints_are_stored_by_name_and_survive_a_restart()
+    {
+        await Store.Checkpoints.SaveAsync("risk-projection", 41);
+        await Store.Checkpoints.SaveAsync("risk-projection", 42);
+
+        var reopened = await TrackAsync(ReopenStoreAsync());
+        (await reopened.Checkpoints.LoadAsync("risk-projection")).ShouldBe(42);
+        (await reopened.Checkpoints.LoadAsync("unknown")).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task a_subscription_catches_up_then_receives_live_events_in_global_order()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(50));
+        var seen = new ConcurrentQueue<long>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var allSeen = new TaskCompletionSource();
+        var subscription = Task.Run(() => EventSubscription.RunAsync(Store, new SubscriptionOptions("catch-up") { PageSize = 16, IdleWait = TimeSpan.FromMilliseconds(50) },
+            (e, _) =>
+            {
+                seen.Enqueue(e.GlobalPosition);
+                if (seen.Count == 80)
+                {
+                    allSeen.TrySetResult();
+                }
+
+                return ValueTask.CompletedTask;
+            }, cts.Token));
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Store.AppendAsync($"acct-live{i}", ExpectedVersion.NoStream, Events(10));
+        }
+
+        await allSeen.Task.WaitAsync(cts.Token);
+        await cts.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => subscription);
+        seen.ShouldBe(Enumerable.Range(1, 80).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task a_subscription_killed_mid_stream_resumes_from_its_checkpoint_with_no_gap_or_duplicate()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await Store.AppendAsync($"acct-{i}", ExpectedVersion.NoStream, Events(30));
+        }
+
+        var handled = new List<long>();
+        var options = new SubscriptionOptions("projection") { PageSize = 25, IdleWait = TimeSpan.FromMilliseconds(50) };
+        using (var kill = new CancellationTokenSource())
+        {
+            var first = EventSubscription.RunAsync(Store, options, async (e, ct) =>
+            {
+                if (e.GlobalPosition == 137)
+                {
+                    // The process dies while handling this event: its effect never happens.
+                    await kill.CancelAsync();
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                handled.Add(e.GlobalPosition);
+            }, kill.Token);
+            await Should.ThrowAsync<OperationCanceledException>(() => first);
+        }
+
+        handled.Count.ShouldBe(136);
+        var restarted = await TrackAsync(ReopenStoreAsync());
+        using var done = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var second = EventSubscription.RunAsync(restarted, options, async (e, _) =>
+        {
+            handled.Add(e.GlobalPosition);
+            if (handled.Count == 300)
+            {
+                await done.CancelAsync();
+            }
+        }, done.Token);
+        await Should.ThrowAsync<OperationCanceledException>(() => second);
+
+        handled.ShouldBe(Enumerable.Range(1, 300).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task a_category_subscription_sees_only_its_category()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3));
+        await Store.AppendAsync("book-ETH-PERP", ExpectedVersion.NoStream, Events(3));
+        await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(3));
+        var streams = new List<string>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var run = EventSubscription.RunAsync(Store, new SubscriptionOptions("books") { Category = "book", IdleWait = TimeSpan.FromMilliseconds(20) },
+            async (e, _) =>
+            {
+                streams.Add(e.StreamId);
+                if (streams.Count == 3)
+                {
+                    await cts.CancelAsync();
+                }
+            }, cts.Token);
+
+        await Should.ThrowAsync<OperationCanceledException>(() => run);
+        streams.ShouldBe(["book-ETH-PERP", "book-ETH-PERP", "book-ETH-PERP"]);
+    }
+
+    [Fact]
+    public async Task many_concurrent_writers_on_different_streams_all_land_with_gap_free_global_positions()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            Task.Run(async () =>
+            {
+                await Store.AppendAsync($"acct-{i}", ExpectedVersion.NoStream, Events(5));
+                await Store.AppendAsync($"acct-{i}", ExpectedVersion.Exactly(4), Events(5, 5));
+            })));
+
+        var all = await Store.ReadAllAsync(1, 1000).ToListAsync();
+        all.Select(e => e.GlobalPosition).ShouldBe(Enumerable.Range(1, 400).Select(i => (long)i));
+        all.GroupBy(e => e.StreamId).ShouldAllBe(g => g.Select(e => e.StreamVersion).SequenceEqual(Enumerable.Range(0, 10).Select(v => (long)v)));
+        (await Store.VerifyAsync()).IsIntact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task the_aggregate_repository_loads_snapshot_plus_tail_decides_and_appends_with_the_loaded_version()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e switch
+        {
+            Deposited d => balance + d.Amount,
+            Withdrawn w => balance - w.Amount,
+            _ => balance,
+        })
+        { SnapshotEvery = 4 }; // snapshots at versions 3 and 7: every 4 events past the previous one
+        var repository = new AggregateRepository<decimal>(Store, Serializer, definition);
+
+        for (var i = 1; i <= 10; i++)
+        {
+            await repository.ExecuteAsync("a1", _ => [new Deposited("a1", i)]);
+        }
+
+        await Should.ThrowAsync<InvalidOperationException>(() => repository.ExecuteAsync("a1",
+            balance => balance < 100m ? throw new InvalidOperationException($"balance {balance} is below 100") : [new Withdrawn("a1", 100m)]));
+
+        var loaded = await repository.LoadAsync("a1");
+        loaded.State.ShouldBe(55m);
+        loaded.Version.ShouldBe(9);
+        loaded.SnapshotVersion.ShouldBe(7);
+        (await Store.Snapshots.LoadAsync("acct-a1"))!.StreamVersion.ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task the_aggregate_repository_decides_again_when_another_writer_got_there_first()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance) { SnapshotEvery = 0 };
+        var repository = new AggregateRepository<decimal>(Store, Serializer, definition);
+        var decisions = 0;
+
+        await repository.ExecuteAsync("a1", balance =>
+        {
+            if (Interlocked.Increment(ref decisions) == 1)
+            {
+                // A competing writer appends between our load and our append.
+                Store.AppendAsync("acct-a1", ExpectedVersion.NoStream, [Serializer.Serialize(new Deposited("a1", 5m))]).GetAwaiter().GetResult();
+            }
+
+            return [new Deposited("a1", balance + 1m)];
+        });
+
+        decisions.ShouldBe(2);
+        (await repository.LoadAsync("a1")).State.ShouldBe(11m);
+    }
+}
