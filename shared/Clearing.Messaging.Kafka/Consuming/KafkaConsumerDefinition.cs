@@ -1,0 +1,38 @@
+namespace Clearing.Messaging.Kafka.Consuming;
+
+/// <summary>Handles one consumed message. Throwing means "retry"; after the retries the message is dead-lettered.</summary>
+public delegate Task KafkaMessageHandler<TMessage>(KafkaInboundMessage<TMessage> message, CancellationToken cancellationToken);
+
+/// <summary>A handler resolved from DI, one scope per message.</summary>
+public interface IKafkaMessageHandler<TMessage>
+{
+    Task HandleAsync(KafkaInboundMessage<TMessage> message, CancellationToken cancellationToken);
+}
+
+/// <summary>What a consumer reads and how it reads it.</summary>
+public sealed record KafkaConsumerDefinition<TMessage>
+{
+    /// <summary>Name in logs.</summary>
+    public required string Name { get; init; }
+
+    public required IReadOnlyList<string> Topics { get; init; }
+
+    public required IKafkaPayloadDeserializer<TMessage> Deserializer { get; init; }
+
+    /// <summary>Consumer group; defaults to <c>Kafka:ConsumerGroup</c>, else the service name.</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary>Retry settings; default <c>Kafka:Retry</c>.</summary>
+    public KafkaRetryOptions? Retry { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name);
+        ArgumentNullException.ThrowIfNull(Topics);
+        ArgumentNullException.ThrowIfNull(Deserializer);
+        if (Topics.Count == 0 || Topics.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"Consumer '{Name}' needs at least one topic and no empty topic names.", nameof(Topics));
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using Clearing.Messaging.Kafka.Producing;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace Clearing.Messaging.Kafka.Consuming;
+
+/// <summary>
+/// A consumer as a hosted service: auto-commit off, offsets committed only for handled messages, one message at a
+/// time (so per-key and per-partition order holds), handler retries through Polly, then the dead-letter topic —
+/// a poison message never stops its partition. Stopping finishes the current message, commits, and leaves the group.
+/// </summary>
+public sealed class KafkaConsumerService<TMessage> : BackgroundService
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    private readonly KafkaConsumerDefinition<TMessage> _definition;
+    private readonly KafkaMessageHandler<TMessage> _handler;
+    private readonly KafkaConnection _connection;
+    private readonly KafkaOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly DeadLetterWriter _deadLetters;
+    private readonly string _groupId;
+    private readonly Dictionary<TopicPartition, long> _uncommitted = [];
+    private long _lastCommit;
+    private long _handled;
+    private long _deadLettered;
+
+    public KafkaConsumerService(
+        KafkaConsumerDefinition<TMessage> definition,
+        KafkaMessageHandler<TMessage> handler,
+        KafkaConnection connection,
+        KafkaOptions options,
+        IKafkaPublisher publisher,
+        TimeProvider time,
+        ILoggerFactory loggerFactory)
+    {
+        definition.Validate();
+        _definition = definition;
+        _handler = handler;
+        _connection = connection;
+        _options = options;
+        _time = time;
+        _logger = loggerFactory.CreateLogger($"Clearing.Messaging.Kafka.Consumer.{definition.Name}");
+        _groupId = definition.GroupId ?? options.EffectiveConsumerGroup;
+        _pipeline = KafkaRetryPipeline.Build(definition.Retry ?? options.Retry, time, _logger, definition.Name);
+        _deadLetters = new DeadLetterWriter(publisher, time, _logger);
+    }
+
+    public string GroupId => _groupId;
+
+    /// <summary>Messages handled successfully (dead letters not included).</summary>
+    public long HandledCount => Interlocked.Read(ref _handled);
+
+    public long DeadLetteredCount => Interlocked.Read(ref _deadLettered);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks; keep it off the host's start-up path.
+        Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.Consumer(_options, _connection, _groupId))
+            .SetPartitionsAssignedHandler((_, partitions) =>
+                _logger.LogInformation("{Consumer}: assigned {Partitions}", _definition.Name, string.Join(", ", partitions)))
+            .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition)))
+            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions.Select(p => p.TopicPartition)))
+            .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Consumer}: Kafka error {Code}: {Reason}", _definition.Name, error.Code, error.Reason))
+            .SetLogHandler((_, log) => KafkaClientLog.Write(_logger, log))
+            .Build();
+
+        consumer.Subscribe(_definition.Topics);
+        _logger.LogInformation("{Consumer}: consuming {Topics} as group {Group} ({Mode})", _definition.Name, string.Join(", ", _definition.Topics), _groupId, _connection.Mode);
+        _lastCommit = _time.GetTimestamp();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var record = Poll(consumer);
+                if (record is not null)
+                {
+                    if (!await ProcessAsync(record, stoppingToken))
+                    {
+                        // Stopped mid-retry: the message stays uncommitted and is delivered again after restart.
+                        break;
+                    }
+
+                    _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+                }
+
+                if (CommitDue())
+                {
+                    Commit(consumer, _uncommitted.Keys.ToArray());
+                }
+            }
+        }
+        finally
+        {
+            Commit(consumer, _uncommitted.Keys.ToArray());
+            consumer.Close();
+            _logger.LogInformation("{Consumer}: stopped after {Handled} handled and {DeadLettered} dead-lettered message(s)", _definition.Name, HandledCount, DeadLetteredCount);
+        }
+    }
+
+    private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        try
+        {
+            return consumer.Consume(PollTimeout);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            _logger.LogWarning(e, "{Consumer}: consume error {Code}: {Reason}", _definition.Name, e.Error.Code, e.Error.Reason);
+            return null;
+        }
+    }
+
+    /// <summary>Returns false only when stopping interrupted the message before it was handled or dead-lettered.</summary>
+    private async Task<bool> ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken stoppingToken)
+    {
+        KafkaInboundMessage<TMessage> message;
+        try
+        {
+            var metadata = CloudEventsEnvelope.Read(record);
+            var payload = _definition.Deserializer.Deserialize(record.Message.Value ?? [], metadata);
+            message = new KafkaInboundMessage<TMessage>(payload, metadata);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return await DeadLetterAsync(record, $"deserialization failed: {e.Message}", e, attempts: 0, stoppingToken);
+        }
+
+        var attempts = 0;
+        try
+        {
+            // The handler gets no stop token: a graceful stop lets the current message finish. Retry delays do stop.
+            await _pipeline.ExecuteAsync(
+                async _ =>
+                {
+                    attempts++;
+                    await _handler(message, CancellationToken.None);
+                },
+                stoppingToken);
+            Interlocked.Increment(ref _handled);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            return await DeadLetterAsync(record, $"handler failed after {attempts} attempt(s): {e.Message}", e, attempts, stoppingToken);
+        }
+    }
+
+    private async Task<bool> DeadLetterAsync(ConsumeResult<byte[]?, byte[]?> record, string reason, Exception e, int attempts, CancellationToken stoppingToken)
+    {
+        var written = await _deadLetters.WriteAsync(record, _groupId, reason, e, attempts, stoppingToken);
+        if (written)
+        {
+            Interlocked.Increment(ref _deadLettered);
+        }
+
+        return written;
+    }
+
+    private bool CommitDue() =>
+        _uncommitted.Count > 0
+        && (_uncommitted.Count >= _options.CommitBatchSize || _time.GetElapsedTime(_lastCommit) >= _options.CommitInterval);
+
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<TopicPartition> partitions)
+    {
+        var offsets = partitions
+            .Where(_uncommitted.ContainsKey)
+            .Select(p => new TopicPartitionOffset(p, _uncommitted[p]))
+            .ToList();
+        _lastCommit = _time.GetTimestamp();
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            consumer.Commit(offsets);
+            foreach (var offset in offsets)
+            {
+                _uncommitted.Remove(offset.TopicPartition);
+            }
+        }
+        catch (KafkaException e)
+        {
+            // Offsets are only a hint (DESIGN.md §6): a lost commit means redelivery, which the inbox skips.
+            _logger.LogWarning(e, "{Consumer}: committing {Offsets} failed: {Reason}", _definition.Name, string.Join(", ", offsets), e.Error.Reason);
+        }
+    }
+
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<TopicPartition> partitions)
+    {
+        var revoked = partitions.ToArray();
+        _logger.LogInformation("{Consumer}: revoked {Partitions}", _definition.Name, string.Join(", ", revoked));
+        Commit(consumer, revoked);
+        OnLost(revoked);
+    }
+
+    private void OnLost(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _uncommitted.Remove(partition);
+        }
+    }
+}

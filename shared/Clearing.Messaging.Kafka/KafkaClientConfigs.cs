@@ -1,0 +1,57 @@
+using Confluent.Kafka;
+
+namespace Clearing.Messaging.Kafka;
+
+/// <summary>librdkafka settings for each kind of client, in one place.</summary>
+public static class KafkaClientConfigs
+{
+    /// <summary>The process's public producer: idempotent, acks=all, so a retry never duplicates or reorders.</summary>
+    public static ProducerConfig Producer(KafkaOptions options, KafkaConnection connection)
+    {
+        var config = new ProducerConfig(Extra(options))
+        {
+            BootstrapServers = connection.BootstrapServers,
+            ClientId = options.EffectiveClientId,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            MaxInFlight = 5,
+            LingerMs = options.LingerMs,
+            MessageTimeoutMs = options.MessageTimeoutMs,
+            CompressionType = CompressionType.Lz4,
+            // Murmur2 like the Java client, so every producer of a topic puts a given key on the same partition.
+            Partitioner = Partitioner.Murmur2Random,
+        };
+        return config;
+    }
+
+    /// <summary>A transactional producer for consume-transform-produce: <c>transactional.id = {service}-{ordinal}</c>.</summary>
+    public static ProducerConfig TransactionalProducer(KafkaOptions options, KafkaConnection connection, string transactionalId)
+    {
+        var config = Producer(options, connection);
+        config.ClientId = $"{options.EffectiveClientId}-tx";
+        config.TransactionalId = transactionalId;
+        config.TransactionTimeoutMs = options.TransactionTimeoutMs;
+        return config;
+    }
+
+    /// <summary>Consumers commit themselves after handling and read only committed transactional output.</summary>
+    public static ConsumerConfig Consumer(KafkaOptions options, KafkaConnection connection, string groupId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        return new ConsumerConfig(Extra(options))
+        {
+            BootstrapServers = connection.BootstrapServers,
+            ClientId = $"{options.EffectiveClientId}-{groupId}",
+            GroupId = groupId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnablePartitionEof = false,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+        };
+    }
+
+    private static Dictionary<string, string> Extra(KafkaOptions options) =>
+        new(options.Properties ?? [], StringComparer.Ordinal);
+}

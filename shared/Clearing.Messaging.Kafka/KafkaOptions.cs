@@ -1,0 +1,75 @@
+namespace Clearing.Messaging.Kafka;
+
+/// <summary>The <c>Kafka</c> configuration section.</summary>
+public sealed class KafkaOptions
+{
+    public const string SectionName = "Kafka";
+
+    /// <summary>A real cluster (host:port list). When absent the embedded broker is used.</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>
+    /// Where a separately running embedded broker (<c>clearing broker</c>) wrote its bootstrap servers. Used only when
+    /// <see cref="BootstrapServers"/> is absent; without either, an embedded broker starts inside this process.
+    /// </summary>
+    public string? EmbeddedBootstrapFile { get; set; }
+
+    /// <summary>Partitions per topic of an in-process embedded broker.</summary>
+    public int EmbeddedPartitions { get; set; } = 4;
+
+    /// <summary>The service's name: CloudEvents source (<c>/clearing/{name}</c>), default client id, group and transactional id prefix.</summary>
+    public string ServiceName { get; set; } = "clearing";
+
+    /// <summary>Replica ordinal (StatefulSet index); the transactional id is <c>{ServiceName}-{InstanceOrdinal}</c>.</summary>
+    public int InstanceOrdinal { get; set; }
+
+    public string? ClientId { get; set; }
+
+    /// <summary>Default consumer group; defaults to <see cref="ServiceName"/>.</summary>
+    public string? ConsumerGroup { get; set; }
+
+    /// <summary>Producer batching delay. A few milliseconds buys large batches at little latency.</summary>
+    public int LingerMs { get; set; } = 5;
+
+    /// <summary>How long a message may wait for delivery before the producer reports it failed.</summary>
+    public int MessageTimeoutMs { get; set; } = 30_000;
+
+    public int TransactionTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>
+    /// Whether offsets sent in a transaction are also committed plainly after the transaction commits. The embedded
+    /// broker drops transactional offsets; null means "only for the embedded broker".
+    /// </summary>
+    public bool? MirrorTransactionalOffsets { get; set; }
+
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a consumer commits the offsets of messages it has handled.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>A consumer also commits once this many handled messages are uncommitted.</summary>
+    public int CommitBatchSize { get; set; } = 500;
+
+    public KafkaRetryOptions Retry { get; set; } = new();
+
+    /// <summary>Extra librdkafka properties for every client (e.g. security.protocol, sasl.*), from Helm-backed secrets.</summary>
+    public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    public string EffectiveClientId => string.IsNullOrWhiteSpace(ClientId) ? $"{ServiceName}-{InstanceOrdinal}" : ClientId;
+
+    public string EffectiveConsumerGroup => string.IsNullOrWhiteSpace(ConsumerGroup) ? ServiceName : ConsumerGroup;
+
+    public string CloudEventsSource => $"/clearing/{ServiceName}";
+
+    public string TransactionalId => $"{ServiceName}-{InstanceOrdinal}";
+}
+
+/// <summary>Handler retries before a message is dead-lettered (Polly retry with exponential back-off).</summary>
+public sealed class KafkaRetryOptions
+{
+    public int MaxRetries { get; set; } = 3;
+
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+}
