@@ -112,7 +112,9 @@ public sealed class AddClearingDaprTests : IDisposable
         await using var sidecar = await FakeDaprSidecarHost.StartAsync();
         using var services = Build(new()
         {
-            ["Dapr:Enabled"] = "true", ["Dapr:GrpcEndpoint"] = sidecar.GrpcEndpoint, ["Dapr:StateStoreName"] = "readmodels",
+            ["Dapr:Enabled"] = "true",
+            ["Dapr:GrpcEndpoint"] = sidecar.GrpcEndpoint,
+            ["Dapr:StateStoreName"] = "readmodels",
         });
 
         var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();

@@ -10,7 +10,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -156,7 +155,11 @@ public sealed class SubscriptionEndpointTests : IAsyncLifetime
     {
         var response = await AppCallbackClient().OnTopicEventAsync(new TopicEventRequest
         {
-            Id = "evt-x", Source = "s", Type = "t.fail", Topic = Topics.MarginRisk, PubsubName = "clearing-pubsub",
+            Id = "evt-x",
+            Source = "s",
+            Type = "t.fail",
+            Topic = Topics.MarginRisk,
+            PubsubName = "clearing-pubsub",
         });
 
         response.Status.ShouldBe(TopicEventResponse.Types.TopicEventResponseStatus.Retry);

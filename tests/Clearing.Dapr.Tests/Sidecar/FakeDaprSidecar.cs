@@ -193,7 +193,10 @@ public sealed class FakeDaprSidecar
             {
                 response.RegisteredComponents.Add(new RegisteredComponents
                 {
-                    Name = store, Type = "state.postgresql", Version = "v2", Capabilities = { "ETAG", "TRANSACTIONAL" },
+                    Name = store,
+                    Type = "state.postgresql",
+                    Version = "v2",
+                    Capabilities = { "ETAG", "TRANSACTIONAL" },
                 });
             }
         }
