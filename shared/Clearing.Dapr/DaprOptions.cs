@@ -1,4 +1,7 @@
+using System.Reflection;
+using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Clearing.Dapr;
@@ -25,8 +28,43 @@ public sealed class DaprOptions
     /// </summary>
     public string? GrpcEndpoint { get; set; }
 
-    /// <summary>Where the embedded store keeps its files when Dapr is disabled.</summary>
-    public string DataDirectory { get; set; } = Path.Combine(".clearing", "data");
+    /// <summary>
+    /// Where the embedded store keeps its files when Dapr is disabled. Unset, it is the service's own directory
+    /// beside its event store: <c>{Clearing:DataDirectory}/{service}</c> (see <see cref="DefaultDataDirectory"/>).
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// <c>{Clearing:DataDirectory or .clearing/data}/{slug of Clearing:ServiceName or the entry assembly}</c>, the
+    /// same directory rule as the event store's SQLite file, so one service's embedded files sit together and two
+    /// services never share a state file (Dapr isolates them by app-id key prefixes; SQLite files must do it by path).
+    /// </summary>
+    public static string DefaultDataDirectory(IConfiguration configuration)
+    {
+        var root = configuration["Clearing:DataDirectory"] ?? Path.Combine(".clearing", "data");
+        var service = configuration["Clearing:ServiceName"] ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "clearing";
+        return Path.Combine(root, ServiceSlug(service));
+    }
+
+    // Must give the same answer as EventStoreSettings.ServiceSlug: "Clearing.OrderGateway" and "order-gateway"
+    // both become "order_gateway".
+    private static string ServiceSlug(string name)
+    {
+        var trimmed = name.StartsWith("Clearing.", StringComparison.Ordinal) ? name["Clearing.".Length..] : name;
+        var slug = new StringBuilder(trimmed.Length + 4);
+        for (var i = 0; i < trimmed.Length; i++)
+        {
+            var c = trimmed[i];
+            if (char.IsAsciiLetterUpper(c) && i > 0 && char.IsAsciiLetterLower(trimmed[i - 1]))
+            {
+                slug.Append('_');
+            }
+
+            slug.Append(char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_');
+        }
+
+        return slug.ToString();
+    }
 }
 
 /// <summary>Rejects configuration that cannot work, naming the key, so the service stops at start-up.</summary>

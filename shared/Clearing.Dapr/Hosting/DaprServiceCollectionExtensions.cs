@@ -27,8 +27,17 @@ public static class DaprServiceCollectionExtensions
     public static IServiceCollection AddClearingDapr(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(DaprOptions.SectionName);
         services.AddOptions<DaprOptions>()
-            .Bind(configuration.GetSection(DaprOptions.SectionName))
+            .Bind(section)
+            .PostConfigure(options =>
+            {
+                // Only an absent key falls back; a key set to blanks is a mistake the validator reports.
+                if (section[nameof(DaprOptions.DataDirectory)] is null)
+                {
+                    options.DataDirectory = DaprOptions.DefaultDataDirectory(configuration);
+                }
+            })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DaprOptions>, DaprOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -53,7 +62,7 @@ public static class DaprServiceCollectionExtensions
             return options.Enabled
                 ? new DaprStateStore(sp.GetRequiredService<DaprClient>(), options.StateStoreName, SidecarPipeline(sp))
                 : new SqliteStateStore(options.StateStoreName,
-                    SqliteStateStore.PathFor(options.DataDirectory, options.StateStoreName),
+                    SqliteStateStore.PathFor(options.DataDirectory!, options.StateStoreName),
                     sp.GetRequiredService<TimeProvider>());
         });
 

@@ -35,6 +35,15 @@ public sealed class AddClearingDaprTests : IDisposable
     }
 
     [Fact]
+    public void without_a_dapr_data_directory_the_state_file_sits_in_the_services_own_data_directory()
+    {
+        using var services = Build(new() { ["Clearing:DataDirectory"] = _dataDirectory, ["Clearing:ServiceName"] = "order-gateway" });
+
+        services.GetRequiredService<IStateStore>().ShouldBeOfType<SqliteStateStore>().DatabasePath
+            .ShouldBe(Path.GetFullPath(Path.Combine(_dataDirectory, "order_gateway", "state-statestore.db")));
+    }
+
+    [Fact]
     public void with_dapr_enabled_the_sidecar_adapters_are_used_with_the_configured_component_names()
     {
         using var services = Build(new()
