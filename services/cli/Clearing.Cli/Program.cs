@@ -5,5 +5,7 @@ using Clearing.Cli.Commands;
 var root = new RootCommand("Clearing: event-sourced clearing for crypto derivatives.")
 {
     BrokerCommand.Create(),
+    PriceOptionCommand.Create(),
+    ImpliedVolCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
