@@ -38,7 +38,7 @@ public static class KafkaClientConfigs
     public static ConsumerConfig Consumer(KafkaOptions options, KafkaConnection connection, string groupId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
-        return new ConsumerConfig(Extra(options))
+        var config = new ConsumerConfig(Extra(options))
         {
             BootstrapServers = connection.BootstrapServers,
             ClientId = $"{options.EffectiveClientId}-{groupId}",
@@ -48,8 +48,9 @@ public static class KafkaClientConfigs
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnablePartitionEof = false,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
         };
+        config.Set("group.protocol", options.GroupProtocol ?? (connection.Mode == KafkaBrokerMode.External ? "classic" : "consumer"));
+        return config;
     }
 
     private static Dictionary<string, string> Extra(KafkaOptions options) =>

@@ -42,6 +42,13 @@ public sealed class KafkaOptions
     /// </summary>
     public bool? MirrorTransactionalOffsets { get; set; }
 
+    /// <summary>
+    /// Consumer group protocol: "classic" or "consumer" (KIP-848, Kafka 4+). Null means "consumer" for the embedded
+    /// broker — its classic coordinator keeps a departed member until its session times out, so a restarted consumer
+    /// would wait ~45 s for partitions — and "classic" for a real cluster.
+    /// </summary>
+    public string? GroupProtocol { get; set; }
+
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often a consumer commits the offsets of messages it has handled.</summary>

@@ -61,6 +61,11 @@ public sealed partial class KafkaOptionsValidator : IValidateOptions<KafkaOption
             failures.Add($"{p}TransactionTimeoutMs must be at least 1000 (was {options.TransactionTimeoutMs}).");
         }
 
+        if (options.GroupProtocol is not null && options.GroupProtocol is not ("classic" or "consumer"))
+        {
+            failures.Add($"{p}GroupProtocol '{options.GroupProtocol}' must be 'classic' or 'consumer'.");
+        }
+
         if (options.HealthCheckTimeout <= TimeSpan.Zero || options.HealthCheckTimeout > TimeSpan.FromMinutes(1))
         {
             failures.Add($"{p}HealthCheckTimeout must be positive and at most one minute (was {options.HealthCheckTimeout}).");

@@ -72,6 +72,7 @@ public sealed class EmbeddedKafkaBroker : IAsyncDisposable, IDisposable
             var bootstrap = Marshal.PtrToStringUTF8(LibrdkafkaMockNative.rd_kafka_mock_cluster_bootstraps(cluster))
                 ?? throw new InvalidOperationException("The mock cluster reported no bootstrap servers.");
 
+            LibrdkafkaMockNative.rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, (int)options.GroupInitialRebalanceDelay.TotalMilliseconds);
             broker = new EmbeddedKafkaBroker(handle, cluster, bootstrap, options.BrokerCount, options.BootstrapFile);
             foreach (var topic in options.Topics)
             {

@@ -14,6 +14,12 @@ public sealed record EmbeddedKafkaBrokerOptions
     /// <summary>Topics created at start so <c>kcat -L</c> and consumers see them before anyone produces.</summary>
     public IReadOnlyList<string> Topics { get; init; } = Clearing.Contracts.Topics.All;
 
+    /// <summary>
+    /// How long a new consumer group waits for more members before its first assignment. Kafka's 3 s default
+    /// batches joins in production; locally it only makes every consumer start late.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.Zero;
+
     /// <summary>When set, the bootstrap string is written here so other local processes can find the broker.</summary>
     public string? BootstrapFile { get; init; }
 
@@ -27,6 +33,11 @@ public sealed record EmbeddedKafkaBrokerOptions
         if (Partitions is < 1 or > 1000)
         {
             throw new ArgumentOutOfRangeException(nameof(Partitions), Partitions, "Topics need 1 to 1000 partitions.");
+        }
+
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero || GroupInitialRebalanceDelay > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(GroupInitialRebalanceDelay), GroupInitialRebalanceDelay, "The delay runs from 0 to 5 minutes.");
         }
 
         foreach (var topic in Topics)

@@ -108,6 +108,9 @@ internal static unsafe partial class LibrdkafkaMockNative
     public static partial void rd_kafka_mock_push_request_errors_array(IntPtr mcluster, short apiKey, nuint count, int* errors);
 
     [LibraryImport(Library)]
+    public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr mcluster, int delayMs);
+
+    [LibraryImport(Library)]
     public static partial void rd_kafka_mock_clear_request_errors(IntPtr mcluster, short apiKey);
 
     public static string ErrorText(int err) => Marshal.PtrToStringUTF8(rd_kafka_err2str(err)) ?? $"error {err}";
