@@ -17,21 +17,29 @@ public static class DaprSubscriptionEndpoints
 {
     public const string SubscribePath = "/dapr/subscribe";
 
-    public static IEndpointRouteBuilder MapClearingDaprSubscriptions(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// Maps the HTTP subscription endpoints and the gRPC app callback. The returned builder applies a convention to
+    /// all of them, so the host declares their caller once, e.g. <c>.RequireCallers(Caller.Service)</c>: only the
+    /// sidecar calls these.
+    /// </summary>
+    public static IEndpointConventionBuilder MapClearingDaprSubscriptions(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var registry = endpoints.ServiceProvider.GetRequiredService<TopicSubscriptionRegistry>();
-
-        endpoints.MapGet(SubscribePath, () => Results.Json(Declarations(registry), DaprSubscriptionJsonContext.Default.DaprSubscriptionDeclarationArray));
+        var mapped = new List<IEndpointConventionBuilder>
+        {
+            endpoints.MapGet(SubscribePath,
+                () => Results.Json(Declarations(registry), DaprSubscriptionJsonContext.Default.DaprSubscriptionDeclarationArray)),
+        };
 
         foreach (var subscription in registry.All)
         {
-            endpoints.MapPost(subscription.Route, (HttpContext context, TopicEventDispatcher dispatcher) =>
-                DeliverAsync(context, subscription, registry, dispatcher));
+            mapped.Add(endpoints.MapPost(subscription.Route, (HttpContext context, TopicEventDispatcher dispatcher) =>
+                DeliverAsync(context, subscription, registry, dispatcher)));
         }
 
-        endpoints.MapGrpcService<DaprAppCallbackGrpcService>();
-        return endpoints;
+        mapped.Add(endpoints.MapGrpcService<DaprAppCallbackGrpcService>());
+        return new CompositeEndpointConventionBuilder(mapped);
     }
 
     internal static DaprSubscriptionDeclaration[] Declarations(TopicSubscriptionRegistry registry) =>
@@ -67,6 +75,25 @@ public static class DaprSubscriptionEndpoints
         TopicEventOutcome.Drop => "DROP",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown topic event outcome."),
     };
+}
+
+internal sealed class CompositeEndpointConventionBuilder(IReadOnlyList<IEndpointConventionBuilder> builders) : IEndpointConventionBuilder
+{
+    public void Add(Action<EndpointBuilder> convention)
+    {
+        foreach (var builder in builders)
+        {
+            builder.Add(convention);
+        }
+    }
+
+    public void Finally(Action<EndpointBuilder> finallyConvention)
+    {
+        foreach (var builder in builders)
+        {
+            builder.Finally(finallyConvention);
+        }
+    }
 }
 
 /// <summary>One entry of GET /dapr/subscribe, in the field names daprd reads.</summary>

@@ -10,6 +10,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,8 @@ namespace Clearing.Dapr.Tests.PubSub;
 /// </summary>
 public sealed class SubscriptionEndpointTests : IAsyncLifetime
 {
+    private static readonly object SidecarOnly = new();
+
     private WebApplication _app = null!;
 
     private EventSink Sink => _app.Services.GetRequiredService<EventSink>();
@@ -42,7 +45,7 @@ public sealed class SubscriptionEndpointTests : IAsyncLifetime
         builder.Services.AddTopicSubscription<ScriptedHandler>(Topics.MarginRisk);
         builder.Services.AddTopicSubscription<ScriptedHandler>(Topics.OraclePrices);
         _app = builder.Build();
-        _app.MapClearingDaprSubscriptions();
+        _app.MapClearingDaprSubscriptions().WithMetadata(SidecarOnly);
         await _app.StartAsync();
     }
 
@@ -68,6 +71,20 @@ public sealed class SubscriptionEndpointTests : IAsyncLifetime
         }
 
         entries.Select(e => e.GetProperty("topic").GetString()).ShouldBe([Topics.MarginRisk, Topics.OraclePrices]);
+    }
+
+    [Fact]
+    public void a_convention_applied_to_the_mapping_reaches_every_subscription_endpoint()
+    {
+        var endpoints = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/dapr", StringComparison.Ordinal)
+                || e.RoutePattern.RawText!.StartsWith("/dapr.proto.runtime.v1.AppCallback/", StringComparison.Ordinal))
+            .ToArray();
+
+        endpoints.Select(e => e.RoutePattern.RawText).ShouldContain("/dapr/subscribe");
+        endpoints.Select(e => e.RoutePattern.RawText).ShouldContain("/dapr/events/" + Topics.MarginRisk);
+        endpoints.Select(e => e.RoutePattern.RawText).ShouldContain("/dapr.proto.runtime.v1.AppCallback/OnTopicEvent");
+        endpoints.ShouldAllBe(e => e.Metadata.Contains(SidecarOnly));
     }
 
     [Fact]
