@@ -44,7 +44,7 @@ public sealed record PortfolioMarginParameters
 
     /// <summary>
     /// Days-to-expiry floor inside the tenor scaling, so shocks stay finite for options expiring within the
-    /// day: with the defaults the largest scale is 30^0.3 ≈ 2.77 (up ×2.38, down ×0.31).
+    /// day: with the defaults the largest scale is 30^0.3 ≈ 2.77 (up ×2.39, down ×0.31).
     /// </summary>
     public double MinimumShockDays { get; init; } = 1.0;
 
