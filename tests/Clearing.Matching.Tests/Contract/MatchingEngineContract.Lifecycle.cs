@@ -232,3 +232,37 @@ public abstract partial class MatchingEngineContract
         fill.MakerFee.ShouldBe(0, "-0.000216... rounds toward zero");
     }
 }
+
+public abstract partial class MatchingEngineContract
+{
+    private static EngineHarness WithStaleReduceOnlyAsk(EngineHarness h)
+    {
+        h.Sell(1, 11, 100, 3);
+        h.Buy(2, 10, 100, 3);
+        h.Sell(3, 10, 110, 3, flags: OrderFlags.ReduceOnly);
+        h.Buy(4, 12, 90, 2);
+        h.Sell(5, 10, 90, 2);
+        h.Engine.Position(10, Btc).ShouldBe(1, "the resting reduce-only ask now exceeds the position");
+        return h;
+    }
+
+    [Fact]
+    public void a_fok_counts_a_reduce_only_maker_only_up_to_its_accounts_position()
+    {
+        var h = WithStaleReduceOnlyAsk(NewHarness());
+        var events = h.Buy(6, 20, 110, 3, TimeInForce.FillOrKill);
+        events.Kinds().ShouldBe([EventKind.Accepted, EventKind.Cancelled]);
+        events.Cancels().ShouldBe([(6L, CancelReason.FillOrKill, 3L)]);
+        h.Asks().ShouldBe([(3L, 110L, 3L)]);
+    }
+
+    [Fact]
+    public void a_fok_filled_partly_by_a_capped_reduce_only_maker_takes_the_rest_behind_it()
+    {
+        var h = WithStaleReduceOnlyAsk(NewHarness());
+        h.Sell(7, 13, 110, 2);
+        var events = h.Buy(8, 20, 110, 3, TimeInForce.FillOrKill);
+        events.Fills().ShouldBe([(8L, 3L, 110L, 1L), (8L, 7L, 110L, 2L)]);
+        events.Cancels().ShouldBe([(3L, CancelReason.ReduceOnly, 2L)]);
+    }
+}
