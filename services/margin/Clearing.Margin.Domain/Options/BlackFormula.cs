@@ -22,10 +22,30 @@ internal static class BlackFormula
         var discount = Math.Exp(-rate * years);
         var carryDiscount = forwardModel ? discount : Math.Exp(-carry * years);
         var sign = kind == OptionKind.Call ? 1.0 : -1.0;
-        // Using N(±d) directly (never 1 - N(d)) keeps deep out-of-the-money puts accurate in relative terms.
-        var nd1 = NormalDistribution.Cdf(sign * d1, out _);
-        var nd2 = NormalDistribution.Cdf(sign * d2, out _);
-        return Math.Max(sign * (underlying * carryDiscount * nd1 - strike * discount * nd2), 0.0);
+        var carried = underlying * carryDiscount;
+        var discountedStrike = strike * discount;
+        var (nd1, nd2, _) = CumulativePair(sign, d1, d2, carried / discountedStrike);
+        return Math.Max(sign * (carried * nd1 - discountedStrike * nd2), 0.0);
+    }
+
+    /// <summary>
+    /// N(±d1), N(±d2) and exp(−d1²/2) for one exponential instead of two: exp(−d2²/2) = exp(−d1²/2)·F/K,
+    /// the identity behind S·e^(−qT)·n(d1) = K·e^(−rT)·n(d2). It is also more accurate than exponentiating a
+    /// rounded d2. Using N(±d) directly (never 1 − N(d)) keeps deep out-of-the-money options accurate in
+    /// relative terms.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Nd1, double Nd2, double Gaussian1) CumulativePair(double sign, double d1, double d2, double forwardOverStrike)
+    {
+        var gaussian1 = NormalDistribution.GaussianFactor(d1);
+        var gaussian2 = gaussian1 * forwardOverStrike;
+        // Below the normal range (or on overflow) the product has lost its digits: exponentiate directly.
+        if (!(gaussian1 > 1e-290 && gaussian2 < double.PositiveInfinity))
+        {
+            gaussian2 = NormalDistribution.GaussianFactor(d2);
+        }
+
+        return (NormalDistribution.CdfFromGaussian(sign * d1, gaussian1), NormalDistribution.CdfFromGaussian(sign * d2, gaussian2), gaussian1);
     }
 
     /// <summary>Price and all Greeks in one pass sharing d1, d2, N(±d1), N(±d2), n(d1) and the discount factors.</summary>
@@ -39,11 +59,11 @@ internal static class BlackFormula
         var discount = Math.Exp(-rate * years);
         var carryDiscount = forwardModel ? discount : Math.Exp(-carry * years);
         var sign = kind == OptionKind.Call ? 1.0 : -1.0;
-        var nd1 = NormalDistribution.Cdf(sign * d1, out var density); // n is even: n(±d1) = n(d1)
-        var nd2 = NormalDistribution.Cdf(sign * d2, out _);
-
         var carried = underlying * carryDiscount;
         var discountedStrike = strike * discount;
+        var (nd1, nd2, gaussian1) = CumulativePair(sign, d1, d2, carried / discountedStrike);
+        var density = gaussian1 * NormalDistribution.InverseSqrtTwoPi; // n is even: n(±d1) = n(d1)
+
         var rawPrice = sign * (carried * nd1 - discountedStrike * nd2);
         var price = Math.Max(rawPrice, 0.0);
         var delta = sign * carryDiscount * nd1;
@@ -71,8 +91,7 @@ internal static class BlackFormula
     {
         var d1 = logForwardOverStrike / totalDeviation + 0.5 * totalDeviation;
         var d2 = d1 - totalDeviation;
-        var nd1 = NormalDistribution.Cdf(sign * d1, out _);
-        var nd2 = NormalDistribution.Cdf(sign * d2, out _);
+        var (nd1, nd2, _) = CumulativePair(sign, d1, d2, forward / strike);
         return Math.Max(sign * (forward * nd1 - strike * nd2), 0.0);
     }
 }

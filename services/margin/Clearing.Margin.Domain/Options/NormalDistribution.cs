@@ -63,6 +63,33 @@ public static class NormalDistribution
 
         var gaussian = GaussianFactor(ax);
         density = gaussian * InverseSqrtTwoPi;
+        return Tail(x, ax, gaussian);
+    }
+
+    /// <summary>
+    /// N(x) when the caller already holds g = exp(-x²/2) (from <see cref="GaussianFactor"/> or an identity such as
+    /// n(d2) = n(d1)·F/K), which saves the exponential. NaN is the caller's concern.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double CdfFromGaussian(double x, double gaussian)
+    {
+        var ax = Math.Abs(x);
+        if (ax <= CentralLimit)
+        {
+            return 0.5 + 0.5 * ErfCentral(x * InverseSqrtTwo);
+        }
+
+        if (ax >= UnderflowLimit)
+        {
+            return x < 0 ? 0.0 : 1.0;
+        }
+
+        return Tail(x, ax, gaussian);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Tail(double x, double ax, double gaussian)
+    {
         var y = ax * InverseSqrtTwo;
         // erfc(y) = exp(-y²)·R(y), and exp(-y²) = exp(-x²/2): the upper tail mass Q(|x|) = erfc(y)/2.
         var upperTail = 0.5 * gaussian * (ax <= AsymptoticLimit ? ErfcRatioMiddle(y) : ErfcRatioAsymptotic(y));
@@ -71,7 +98,7 @@ public static class NormalDistribution
 
     /// <summary>exp(-x²/2) with the rounding error of x² folded back in (relative error ~1 ulp).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double GaussianFactor(double x)
+    internal static double GaussianFactor(double x)
     {
         var square = x * x;
         var squareError = Math.FusedMultiplyAdd(x, x, -square);
