@@ -1,0 +1,129 @@
+using System.Text;
+using Clearing.Messaging.Kafka;
+using Clearing.Messaging.Kafka.Consuming;
+using Confluent.Kafka;
+
+namespace Clearing.Messaging.Tests;
+
+public sealed class EnvelopeTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    [Fact]
+    public void envelope_written_by_the_producer_reads_back_with_every_attribute()
+    {
+        var message = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", "BTC-PERP", 1, 99, "corr") with { CausationId = "cause" }, "/clearing/matching", Now);
+
+        var metadata = CloudEventsEnvelope.Read(Record(message));
+
+        metadata.ShouldBe(new KafkaMessageMetadata
+        {
+            Topic = "t",
+            Partition = 2,
+            Offset = 7,
+            Key = "BTC-PERP",
+            Id = "account-BTC-PERP:99",
+            Type = "clearing.test.event.v1",
+            Source = "/clearing/matching",
+            Subject = "BTC-PERP",
+            Time = Now,
+            SourceStream = "account-BTC-PERP",
+            SourceSequence = 99,
+            ContentType = "application/json",
+            CorrelationId = "corr",
+            CausationId = "cause",
+        });
+    }
+
+    [Theory]
+    [InlineData(KafkaHeaderNames.Type, "header ce_type is missing")]
+    [InlineData(KafkaHeaderNames.SourceStream, "header clearing-source-stream is missing")]
+    [InlineData(KafkaHeaderNames.SourceSequence, "header clearing-source-seq is missing")]
+    public void a_message_without_a_required_header_is_malformed(string header, string reason)
+    {
+        var message = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", "a", 1, 1), "/clearing/x", Now);
+        message.Headers.Remove(header);
+
+        Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(message))).Message.ShouldBe(reason);
+    }
+
+    [Fact]
+    public void a_negative_or_non_numeric_source_sequence_is_malformed()
+    {
+        var message = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", "a", 1, 1), "/clearing/x", Now);
+        message.Headers.Remove(KafkaHeaderNames.SourceSequence);
+        message.Headers.Add(KafkaHeaderNames.SourceSequence, "-3"u8.ToArray());
+
+        Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(message)))
+            .Message.ShouldBe("header clearing-source-seq '-3' is not a non-negative integer");
+    }
+
+    [Fact]
+    public void a_message_without_a_key_or_with_a_key_that_is_not_utf8_is_malformed()
+    {
+        var message = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", "a", 1, 1), "/clearing/x", Now);
+
+        message.Key = null;
+        Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(message))).Message.ShouldContain("no key");
+        message.Key = [0xff, 0xfe];
+        Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(message))).Message.ShouldBe("key is not valid UTF-8");
+    }
+
+    [Fact]
+    public void an_outbound_message_without_its_aggregate_key_is_refused_before_it_reaches_kafka()
+    {
+        Should.Throw<ArgumentException>(() => CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", " ", 1, 1), "/clearing/x", Now))
+            .Message.ShouldContain("OutboundMessage.Key must not be empty");
+    }
+
+    [Fact]
+    public void dead_letter_keeps_the_original_record_and_adds_why_and_where()
+    {
+        var original = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("orders", "acct-1", 1, 1), "/clearing/x", Now);
+
+        var dead = DeadLetterWriter.Build(Record(original), "margin", "handler failed", new TimeoutException("slow"), 4, Now);
+
+        dead.Key.ShouldBe(original.Key);
+        dead.Value.ShouldBe(original.Value);
+        string H(string name) => Encoding.UTF8.GetString(dead.Headers.GetLastBytes(name));
+        H(KafkaHeaderNames.Type).ShouldBe("clearing.test.event.v1");
+        H(KafkaHeaderNames.DeadLetterReason).ShouldBe("handler failed");
+        H(KafkaHeaderNames.DeadLetterExceptionType).ShouldBe("System.TimeoutException");
+        H(KafkaHeaderNames.DeadLetterOriginalTopic).ShouldBe("t");
+        H(KafkaHeaderNames.DeadLetterOriginalPartition).ShouldBe("2");
+        H(KafkaHeaderNames.DeadLetterOriginalOffset).ShouldBe("7");
+        H(KafkaHeaderNames.DeadLetterOriginalKey).ShouldBe("acct-1");
+        H(KafkaHeaderNames.DeadLetterConsumerGroup).ShouldBe("margin");
+        H(KafkaHeaderNames.DeadLetterAttempts).ShouldBe("4");
+    }
+
+    [Fact]
+    public void clients_are_configured_for_idempotence_manual_commits_and_read_committed()
+    {
+        var options = new KafkaOptions { ServiceName = "matching", InstanceOrdinal = 2 };
+        var external = KafkaConnection.ForBootstrap("kafka-0:9092", KafkaBrokerMode.External);
+        var embedded = KafkaConnection.ForBootstrap("127.0.0.1:1", KafkaBrokerMode.EmbeddedInProcess);
+
+        var producer = KafkaClientConfigs.Producer(options, external);
+        producer.EnableIdempotence.ShouldBe(true);
+        producer.Acks.ShouldBe(Acks.All);
+        producer.ClientId.ShouldBe("matching-2");
+
+        KafkaClientConfigs.TransactionalProducer(options, external, options.TransactionalId).TransactionalId.ShouldBe("matching-2");
+
+        var consumer = KafkaClientConfigs.Consumer(options, external, "matching");
+        consumer.EnableAutoCommit.ShouldBe(false);
+        consumer.EnableAutoOffsetStore.ShouldBe(false);
+        consumer.IsolationLevel.ShouldBe(IsolationLevel.ReadCommitted);
+        consumer.Get("group.protocol").ShouldBe("classic");
+        KafkaClientConfigs.Consumer(options, embedded, "matching").Get("group.protocol").ShouldBe("consumer");
+    }
+
+    private static ConsumeResult<byte[]?, byte[]?> Record(Message<byte[]?, byte[]?> message) => new()
+    {
+        Topic = "t",
+        Partition = new Partition(2),
+        Offset = new Offset(7),
+        Message = message,
+    };
+}
