@@ -1,4 +1,11 @@
+using Clearing.OrderGateway.Extensions;
+using Clearing.ServiceDefaults;
+using Clearing.ServiceDefaults.Operations;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();   // validated config, health, OpenTelemetry, Polly, shutdown, who-may-call-what
+builder.AddOrderGatewayService(); // Extensions/OrderGatewayServiceExtensions.cs
 var app = builder.Build();
-app.MapGet("/health/live", () => "ok");
+app.MapDefaultEndpoints();      // /health/live, /health/ready, /metrics: anonymous, for probes and scrapers
+app.MapGrpcService<ReplayGrpcService>();
 app.Run();

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Clearing.EventSourcing;
+
+namespace Clearing.Margin.Application;
+
+/// <summary>A validated credit request.</summary>
+public sealed record CollateralCredit(string AccountId, string Asset, decimal Amount, string Reference, string Reason);
+
+/// <summary>Where a credit landed; <see cref="AlreadyCredited"/> when the same credit had been stored before.</summary>
+public sealed record CollateralCreditOutcome(CollateralCredited Event, Guid EventId, long StreamVersion, bool AlreadyCredited);
+
+/// <summary>The reference was used before for a different credit; nothing was written.</summary>
+public sealed class CreditReferenceConflictException(string message) : Exception(message);
+
+/// <summary>
+/// Appends operator collateral credits to the account stream, exactly once per (account, reference): the event id
+/// is derived from both, so a retried call (lost reply, operator double-click) finds the stored credit instead of
+/// crediting twice.
+/// </summary>
+public sealed class CollateralCrediting(IEventStore store, TimeProvider time)
+{
+    public const string StreamCategory = "account";
+
+    private static readonly EventSerializer Serializer = new(
+        new EventTypeMap().Register<CollateralCredited>(),
+        new JsonSerializerOptions(MarginHostJsonContext.Default.Options));
+
+    public async Task<CollateralCreditOutcome> CreditAsync(CollateralCredit credit, string creditedBy, CancellationToken cancellationToken)
+    {
+        var streamId = StreamName.For(StreamCategory, credit.AccountId);
+        var eventId = EventIdFor(credit.AccountId, credit.Reference);
+        var credited = new CollateralCredited(credit.AccountId, credit.Asset, credit.Amount, credit.Reference, credit.Reason, creditedBy, time.GetUtcNow());
+        try
+        {
+            // A credit has no precondition on the account's state, so it need not race the account aggregate for a
+            // version: Any appends after whatever is there, and the aggregate's next decision sees the credit.
+            var result = await store.AppendAsync(streamId, ExpectedVersion.Any, [Serializer.Serialize(credited, eventId: eventId)], cancellationToken);
+            return new CollateralCreditOutcome(credited, eventId, result.NextExpectedVersion, AlreadyCredited: false);
+        }
+        catch (DuplicateEventException)
+        {
+            return await FindStoredAsync(streamId, eventId, credit, cancellationToken);
+        }
+    }
+
+    private async Task<CollateralCreditOutcome> FindStoredAsync(string streamId, Guid eventId, CollateralCredit credit, CancellationToken cancellationToken)
+    {
+        await foreach (var recorded in store.ReadStreamAsync(streamId, ReadDirection.Backward, -1, int.MaxValue, cancellationToken))
+        {
+            if (recorded.EventId != eventId)
+            {
+                continue;
+            }
+
+            var stored = (CollateralCredited)Serializer.Deserialize(recorded);
+            if (stored.Asset != credit.Asset || stored.Amount != credit.Amount)
+            {
+                throw new CreditReferenceConflictException(
+                    $"reference '{credit.Reference}' was already used on account '{credit.AccountId}' for {stored.Amount.ToString(CultureInfo.InvariantCulture)} {stored.Asset}; " +
+                    "use a new reference for a different credit");
+            }
+
+            return new CollateralCreditOutcome(stored, eventId, recorded.StreamVersion, AlreadyCredited: true);
+        }
+
+        throw new InvalidOperationException($"Event {eventId} is reported stored but is not in stream '{streamId}'.");
+    }
+
+    /// <summary>A name-based id (RFC 4122 layout, SHA-256 based) for "this account, this reference".</summary>
+    internal static Guid EventIdFor(string accountId, string reference)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"margin.collateral-credited\n{accountId}\n{reference}"));
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8: custom, name-based
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(bytes, bigEndian: true);
+    }
+}

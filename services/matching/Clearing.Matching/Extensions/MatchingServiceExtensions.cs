@@ -1,0 +1,25 @@
+using Clearing.Dapr.Hosting;
+using Clearing.EventSourcing;
+using Clearing.Matching.Application;
+using Clearing.Messaging.Kafka.Hosting;
+using Clearing.ServiceDefaults.Configuration;
+
+namespace Clearing.Matching.Extensions;
+
+public static class MatchingServiceExtensions
+{
+    /// <summary>
+    /// The matching service: its name and default ports (gRPC 7102, health/metrics 8102), the event store (SQLite under
+    /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
+    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check.
+    /// </summary>
+    public static IHostApplicationBuilder AddMatchingService(this IHostApplicationBuilder builder)
+    {
+        builder.AddServiceIdentity("matching", grpcPort: 7102, httpPort: 8102);
+        builder.Services.AddClearingEventStore(builder.Configuration);
+        builder.Services.AddClearingKafka(builder.Configuration);
+        builder.Services.AddClearingDapr(builder.Configuration);
+        builder.Services.AddSingleton<MarketHalts>();
+        return builder;
+    }
+}
