@@ -7,5 +7,6 @@ var root = new RootCommand("Clearing: event-sourced clearing for crypto derivati
     BrokerCommand.Create(),
     PriceOptionCommand.Create(),
     ImpliedVolCommand.Create(),
+    MatchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
