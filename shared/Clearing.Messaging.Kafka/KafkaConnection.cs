@@ -44,7 +44,15 @@ public sealed class KafkaConnection : IAsyncDisposable
             }
 
             Mode = KafkaBrokerMode.EmbeddedFile;
-            BootstrapServers = EmbeddedKafkaBroker.ReadBootstrapFile(o.EmbeddedBootstrapFile);
+            try
+            {
+                BootstrapServers = EmbeddedKafkaBroker.ReadBootstrapFile(o.EmbeddedBootstrapFile);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException($"Kafka:EmbeddedBootstrapFile: {e.Message}", e);
+            }
+
             logger.LogInformation(
                 "Kafka mode: embedded broker of another local process at {BootstrapServers} (from Kafka:EmbeddedBootstrapFile {File}); in-memory, not for production",
                 BootstrapServers,

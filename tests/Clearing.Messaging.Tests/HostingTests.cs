@@ -68,6 +68,19 @@ public sealed class HostingTests
         error.Message.ShouldContain("Kafka:EmbeddedBootstrapFile '/nonexistent/kafka.bootstrap' does not exist");
     }
 
+    [Fact]
+    public async Task an_empty_bootstrap_file_stops_start_up_naming_the_key()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"kafka-{Guid.NewGuid():N}.bootstrap");
+        await File.WriteAllTextAsync(file, "\n");
+        using var host = Host(new() { ["Kafka:EmbeddedBootstrapFile"] = file }, new CollectingLoggerProvider());
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => host.StartAsync());
+
+        error.Message.ShouldBe($"Kafka:EmbeddedBootstrapFile: The Kafka bootstrap file '{file}' is empty.");
+        File.Delete(file);
+    }
+
     [Theory]
     [InlineData("Kafka:BootstrapServers", "no-port-here", "Kafka:BootstrapServers 'no-port-here' is not a comma-separated host:port list.")]
     [InlineData("Kafka:ServiceName", "Margin Service", "Kafka:ServiceName 'Margin Service' must be lower-case letters")]
