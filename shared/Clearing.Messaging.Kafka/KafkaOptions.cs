@@ -17,7 +17,11 @@ public sealed class KafkaOptions
     /// <summary>Partitions per topic of an in-process embedded broker.</summary>
     public int EmbeddedPartitions { get; set; } = 4;
 
-    /// <summary>The service's name: CloudEvents source (<c>/clearing/{name}</c>), default client id, group and transactional id prefix.</summary>
+    /// <summary>
+    /// The service's name: CloudEvents source (<c>/clearing/{name}</c>), default client id, group and transactional id
+    /// prefix. When not configured, AddClearingKafka derives it from the host's application name (Clearing.Margin →
+    /// clearing-margin), so two services never share a group or a transactional id by accident.
+    /// </summary>
     public string ServiceName { get; set; } = "clearing";
 
     /// <summary>Replica ordinal (StatefulSet index); the transactional id is <c>{ServiceName}-{InstanceOrdinal}</c>.</summary>

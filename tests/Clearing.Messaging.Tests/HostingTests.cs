@@ -108,9 +108,24 @@ public sealed class HostingTests
         host.Services.GetServices<IKafkaPublisher>().Count().ShouldBe(1);
     }
 
-    internal static IHost Host(Dictionary<string, string?> settings, CollectingLoggerProvider logs, Action<IServiceCollection>? more = null)
+    [Fact]
+    public async Task without_a_configured_service_name_the_host_application_name_names_the_group_and_transactional_id()
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        using var host = Host(new(), new CollectingLoggerProvider(), applicationName: "Clearing.Margin");
+
+        await host.StartAsync();
+        var options = host.Services.GetRequiredService<IOptions<KafkaOptions>>().Value;
+        await host.StopAsync();
+
+        options.ServiceName.ShouldBe("clearing-margin");
+        options.TransactionalId.ShouldBe("clearing-margin-0");
+        options.EffectiveConsumerGroup.ShouldBe("clearing-margin");
+        options.CloudEventsSource.ShouldBe("/clearing/clearing-margin");
+    }
+
+    internal static IHost Host(Dictionary<string, string?> settings, CollectingLoggerProvider logs, Action<IServiceCollection>? more = null, string? applicationName = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = applicationName });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders().AddProvider(logs);
         builder.Services.AddClearingKafka(builder.Configuration);

@@ -19,9 +19,21 @@ public static class KafkaServiceCollectionExtensions
     public static IServiceCollection AddClearingKafka(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<KafkaOptions>()
+        var options = services.AddOptions<KafkaOptions>()
             .Bind(configuration.GetSection(KafkaOptions.SectionName))
             .ValidateOnStart();
+        if (configuration[$"{KafkaOptions.SectionName}:{nameof(KafkaOptions.ServiceName)}"] is null)
+        {
+            // Services sharing one default name would share a consumer group and fence each other's transactional.id.
+            options.PostConfigure<IServiceProvider>((o, sp) =>
+            {
+                if (sp.GetService<IHostEnvironment>()?.ApplicationName is { Length: > 0 } application)
+                {
+                    o.ServiceName = ServiceNameFrom(application);
+                }
+            });
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KafkaConnection>();
@@ -30,6 +42,14 @@ public static class KafkaServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaPublisherLifetime>());
         services.AddHealthChecks().AddClearingKafka();
         return services;
+    }
+
+    /// <summary>"Clearing.Margin" becomes "clearing-margin": the form Kafka:ServiceName accepts.</summary>
+    public static string ServiceNameFrom(string applicationName)
+    {
+        var chars = applicationName.ToLowerInvariant().Select(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') ? c : '-').ToArray();
+        var name = new string(chars).Trim('-');
+        return name.Length > 0 && char.IsAsciiLetterLower(name[0]) ? name : "clearing-" + name;
     }
 
     /// <summary>Adds the Kafka readiness check (tag "ready"), so /health/ready reflects the broker.</summary>
