@@ -4,7 +4,9 @@ using Clearing.Cli.Commands;
 // The `clearing` command: each sub-command lives in Commands/ and says what it does in its description.
 var root = new RootCommand("Clearing: event-sourced clearing for crypto derivatives.")
 {
+    UpCommand.Create(),
     BrokerCommand.Create(),
+    VerifyCommand.Create(),
     PriceOptionCommand.Create(),
     ImpliedVolCommand.Create(),
     MatchCommand.Create(),
