@@ -16,7 +16,7 @@ internal static class BrokerCommand
         var data = new Option<DirectoryInfo>("--data")
         {
             Description = $"Data directory; the bootstrap servers are written to <data>/{BootstrapFileName}.",
-            DefaultValueFactory = _ => new DirectoryInfo(".clearing"),
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(".clearing", "data")),
         };
         var partitions = new Option<int>("--partitions")
         {
