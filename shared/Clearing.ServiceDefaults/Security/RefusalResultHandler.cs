@@ -25,7 +25,9 @@ internal sealed partial class RefusalResultHandler(ILogger<RefusalResultHandler>
             return;
         }
 
-        var undeclared = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<UndeclaredCallersRequirement>().Any() == true;
+        // The policy in force is the fallback one exactly when the endpoint declared nobody. (A challenge carries no
+        // failure details, so the policy, not the result, is what tells.)
+        var undeclared = policy.Requirements.OfType<UndeclaredCallersRequirement>().Any();
         var authenticated = context.User.Identity?.IsAuthenticated == true;
         var (code, reason) = (undeclared, authenticated) switch
         {

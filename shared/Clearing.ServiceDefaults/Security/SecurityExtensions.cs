@@ -27,7 +27,6 @@ internal static class SecurityExtensions
         services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder()
             .AddRequirements(new UndeclaredCallersRequirement())
             .Build());
-        services.AddSingleton<IAuthorizationHandler, UndeclaredCallersHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalResultHandler>();
     }
 
