@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -30,6 +31,18 @@ public static class ServiceDefaultsExtensions
     {
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+
+        // Lowest-priority defaults: a line per request from ASP.NET Core at Information would drown the service's
+        // own logs; Logging__LogLevel__* (Helm values) still overrides any of these.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            },
+        });
 
         builder.AddValidatedOptions<ClearingOptions>(ClearingOptions.Section);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClearingOptions>, DataDirectoryValidator>());

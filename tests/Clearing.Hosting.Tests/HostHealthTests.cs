@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Clearing.Hosting.Tests.Infrastructure;
+using Clearing.Messaging.Kafka;
 using Clearing.ServiceDefaults.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -78,6 +79,7 @@ public sealed class HostHealthTests(HostsFixture hosts)
             options.ServiceName.ShouldBe(name);
             options.Grpc.Port.ShouldBe(grpcPort);
             options.Http.Port.ShouldBe(httpPort);
+            hosts[name].Services.GetRequiredService<IOptions<KafkaOptions>>().Value.ServiceName.ShouldBe(name);
         }
     }
 

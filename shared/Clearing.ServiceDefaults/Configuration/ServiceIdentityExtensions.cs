@@ -20,6 +20,9 @@ public static class ServiceIdentityExtensions
                 [$"{ClearingOptions.Section}:{nameof(ClearingOptions.ServiceName)}"] = serviceName,
                 [$"{ClearingOptions.Section}:{nameof(ClearingOptions.Grpc)}:{nameof(EndpointOptions.Port)}"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [$"{ClearingOptions.Section}:{nameof(ClearingOptions.Http)}:{nameof(EndpointOptions.Port)}"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // Kafka's client id, consumer group, CloudEvents source and transactional id prefix: without this every
+                // service would share "clearing", and two producers with one transactional id fence each other.
+                ["Kafka:ServiceName"] = serviceName,
             },
         });
         return builder;

@@ -45,8 +45,6 @@ public sealed class ServiceHost : IAsyncDisposable
         var all = new Dictionary<string, string?>
         {
             ["Clearing:DataDirectory"] = dataDirectory,
-            // Dapr's embedded store keeps its own data-directory key.
-            ["Dapr:DataDirectory"] = Path.Combine(dataDirectory, "dapr"),
         };
         foreach (var (key, value) in TestCredentials.Settings())
         {
