@@ -152,9 +152,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidTextRepresentation)
         {
-            throw new DuplicateEventException(streamId, ex.MessageText);
+            // The json column refused an event's data; the transaction rolls back whole.
+            throw new InvalidEventException(streamId, ex.MessageText);
         }
 
         _signal.Pulse();
@@ -242,32 +243,35 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             : (-1L, EventHashing.Genesis.ToArray());
     }
 
-    /// <summary>A retry of an append that already committed (only its answer was lost) succeeds without writing.</summary>
+    /// <summary>
+    /// A retry of an append that already committed (only its answer was lost) succeeds without writing. Event ids
+    /// are checked where a retry lands, right after the expected version in the same stream.
+    /// </summary>
     private async Task<AppendResult?> IdempotentRetryAsync(NpgsqlConnection connection, string streamId, ExpectedVersion expected, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT event_id, stream_id, stream_version, global_position FROM \"{_schema}\".events WHERE event_id = ANY($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = events.Select(e => e.EventId).ToArray() });
-        var found = new Dictionary<Guid, (string Stream, long Version, long Position)>();
+        if (expected.IsAny)
+        {
+            return null;
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT event_id, stream_version, global_position FROM \"{_schema}\".events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected.Value });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = events.Count });
+        var stored = new List<(Guid Id, long Version, long Position)>(events.Count);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                found[reader.GetGuid(0)] = (reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3));
+                stored.Add((reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2)));
             }
         }
 
-        AppendResult? result = null;
-        for (var i = 0; i < events.Count; i++)
+        if (stored.Count != events.Count || stored.Where((s, i) => s.Id != events[i].EventId).Any())
         {
-            if (!found.TryGetValue(events[i].EventId, out var stored) || stored.Stream != streamId
-                || (!expected.IsAny && stored.Version != expected.Value + 1 + i))
-            {
-                return null;
-            }
-
-            result = new AppendResult(stored.Version, stored.Position);
+            return null;
         }
 
-        return result;
+        return new AppendResult(stored[^1].Version, stored[^1].Position);
     }
 }

@@ -21,7 +21,7 @@ internal static class PostgresSchema
                 stream_id       text        NOT NULL,
                 stream_version  bigint      NOT NULL,
                 category        text        NOT NULL,
-                event_id        uuid        NOT NULL UNIQUE,
+                event_id        uuid        NOT NULL,
                 type            text        NOT NULL,
                 schema_version  integer     NOT NULL,
                 data            json        NOT NULL,

@@ -145,18 +145,42 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task an_append_is_atomic_a_duplicate_event_id_in_the_batch_writes_none_of_it()
+    public async Task an_append_is_atomic_an_event_the_store_refuses_midway_writes_none_of_the_batch()
     {
-        var stored = Event(1);
-        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, [stored]);
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(1));
+        var notJson = new EventData(Guid.NewGuid(), "test.counted.v1", 1, "{\"n\": 3"u8.ToArray());
 
-        await Should.ThrowAsync<DuplicateEventException>(
-            () => Store.AppendAsync("acct-2", ExpectedVersion.NoStream, [Event(2), Event(3), stored with { }]));
+        var error = await Should.ThrowAsync<InvalidEventException>(
+            () => Store.AppendAsync("acct-2", ExpectedVersion.NoStream, [Event(1), Event(2), notJson, Event(4)]));
 
+        error.StreamId.ShouldBe("acct-2");
         (await Store.GetStreamVersionAsync("acct-2")).ShouldBe(-1);
         (await Store.GetHeadPositionAsync()).ShouldBe(1);
         var next = await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(1));
         next.LastGlobalPosition.ShouldBe(2);
+        (await Store.VerifyAsync()).IsIntact.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task a_refused_append_does_not_disturb_others_committed_alongside_it()
+    {
+        var notJson = new EventData(Guid.NewGuid(), "test.counted.v1", 1, "nope"u8.ToArray());
+
+        var appends = Enumerable.Range(0, 20).Select(i => Task.Run(() =>
+            Store.AppendAsync($"acct-{i}", ExpectedVersion.NoStream, i == 7 ? [Event(i), notJson] : Events(2)))).ToArray();
+        await Should.ThrowAsync<InvalidEventException>(() => Task.WhenAll(appends));
+
+        appends.Count(t => t.IsCompletedSuccessfully).ShouldBe(19);
+        (await Store.GetHeadPositionAsync()).ShouldBe(38);
+        (await Store.ReadAllAsync(1, 100).ToListAsync()).Select(e => e.GlobalPosition).ShouldBe(Enumerable.Range(1, 38).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task a_retry_that_does_not_match_what_is_stored_is_still_refused()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3));
+
+        await Should.ThrowAsync<WrongExpectedVersionException>(() => Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3)));
     }
 
     [Fact]

@@ -174,7 +174,7 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
     private async Task RunWriterAsync()
     {
         var batch = new List<PendingAppend>(MaxAppendsPerCommit);
-        var writer = new SqliteAppendWriter(_writer);
+        using var writer = new SqliteAppendWriter(_writer);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();

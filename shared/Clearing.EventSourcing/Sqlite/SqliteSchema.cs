@@ -15,15 +15,18 @@ internal static class SqliteSchema
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = {(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout = 30000;
+            PRAGMA cache_size = -65536;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA mmap_size = 268435456;
             CREATE TABLE IF NOT EXISTS events (
                 global_position INTEGER PRIMARY KEY,
                 stream_id       TEXT    NOT NULL,
                 stream_version  INTEGER NOT NULL,
                 category        TEXT    NOT NULL,
-                event_id        TEXT    NOT NULL UNIQUE,
+                event_id        TEXT    NOT NULL,
                 type            TEXT    NOT NULL,
                 schema_version  INTEGER NOT NULL,
-                data            TEXT    NOT NULL,
+                data            TEXT    NOT NULL CHECK (json_valid(data)),
                 metadata        TEXT    NOT NULL,
                 created_us      INTEGER NOT NULL,
                 correlation_id  TEXT,
