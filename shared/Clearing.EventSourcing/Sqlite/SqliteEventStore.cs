@@ -75,18 +75,14 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        var forward = direction == ReadDirection.Forward;
-        command.CommandText = forward
-            ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE stream_id = $s AND stream_version >= $v ORDER BY stream_version LIMIT $n"
-            : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE stream_id = $s AND ($v < 0 OR stream_version <= $v) ORDER BY stream_version DESC LIMIT $n";
-        command.Parameters.AddWithValue("$s", streamId);
-        command.Parameters.AddWithValue("$v", fromVersion);
-        command.Parameters.AddWithValue("$n", maxCount);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        using var reader = new SqliteEventReader(connection, direction == ReadDirection.Forward
+            ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE stream_id = ?1 AND stream_version >= ?2 ORDER BY stream_version LIMIT ?3"
+            : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE stream_id = ?1 AND (?2 < 0 OR stream_version <= ?2) ORDER BY stream_version DESC LIMIT ?3");
+        reader.Bind(1, streamId).Bind(2, fromVersion).Bind(3, maxCount);
+        while (reader.Next() is { } e)
         {
-            yield return SqliteSchema.ReadEvent(reader);
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return e;
         }
     }
 
@@ -94,21 +90,19 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = category is null
-            ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE global_position >= $p ORDER BY global_position LIMIT $n"
-            : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE category = $c AND global_position >= $p ORDER BY global_position LIMIT $n";
-        command.Parameters.AddWithValue("$p", fromPosition);
-        command.Parameters.AddWithValue("$n", maxCount);
+        using var reader = new SqliteEventReader(connection, category is null
+            ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE global_position >= ?1 ORDER BY global_position LIMIT ?2"
+            : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE category = ?3 AND global_position >= ?1 ORDER BY global_position LIMIT ?2");
+        reader.Bind(1, fromPosition).Bind(2, maxCount);
         if (category is not null)
         {
-            command.Parameters.AddWithValue("$c", category);
+            reader.Bind(3, category);
         }
 
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        while (reader.Next() is { } e)
         {
-            yield return SqliteSchema.ReadEvent(reader);
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return e;
         }
     }
 

@@ -50,19 +50,4 @@ internal static class SqliteSchema
             """;
         command.ExecuteNonQuery();
     }
-
-    public static RecordedEvent ReadEvent(SqliteDataReader r) => new(
-        StreamId: r.GetString(0),
-        StreamVersion: r.GetInt64(1),
-        GlobalPosition: r.GetInt64(2),
-        EventId: Guid.Parse(r.GetString(3)),
-        Type: r.GetString(4),
-        SchemaVersion: r.GetInt32(5),
-        Data: r.GetFieldValue<byte[]>(6),
-        Metadata: r.GetFieldValue<byte[]>(7),
-        Timestamp: EventHashing.FromMicros(r.GetInt64(8)),
-        CorrelationId: r.IsDBNull(9) ? null : Guid.Parse(r.GetString(9)),
-        CausationId: r.IsDBNull(10) ? null : Guid.Parse(r.GetString(10)),
-        PreviousHash: r.GetFieldValue<byte[]>(11),
-        Hash: r.GetFieldValue<byte[]>(12));
 }
