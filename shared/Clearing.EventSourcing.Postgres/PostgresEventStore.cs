@@ -76,13 +76,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        long position;
-        await using (var lockHead = new NpgsqlCommand($"SELECT position FROM \"{_schema}\".head WHERE id = 1 FOR UPDATE", connection, transaction))
-        {
-            position = (long)(await lockHead.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        var (version, previous) = await ReadHeadAsync(connection, transaction, streamId, cancellationToken);
+        // One round trip: move the head (its row lock serializes appends and hands out gap-free positions in commit
+        // order) and read the stream's head. A refused append rolls the head back with its transaction.
+        var (position, version, previous) = await ReserveAsync(connection, transaction, streamId, events.Count, cancellationToken);
         if (!expected.Accepts(version))
         {
             await transaction.RollbackAsync(cancellationToken);
@@ -142,12 +138,6 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                 p.Add(new NpgsqlParameter<byte[][]> { TypedValue = previousHashes });
                 p.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
                 await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using (var moveHead = new NpgsqlCommand($"UPDATE \"{_schema}\".head SET position = $1 WHERE id = 1", connection, transaction))
-            {
-                moveHead.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position + n });
-                await moveHead.ExecuteNonQueryAsync(cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -233,14 +223,29 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private async Task<(long Version, byte[] Hash)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, CancellationToken cancellationToken)
+    private async Task<(long Position, long Version, byte[] Hash)> ReserveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string streamId, int count, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT stream_version, hash FROM \"{_schema}\".events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"UPDATE \"{_schema}\".head SET position = position + $1 WHERE id = 1 RETURNING position - $1")
+                {
+                    Parameters = { new NpgsqlParameter<long> { TypedValue = count } },
+                },
+                new NpgsqlBatchCommand($"SELECT stream_version, hash FROM \"{_schema}\".events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1")
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } },
+                },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var position = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1))
-            : (-1L, EventHashing.Genesis.ToArray());
+            ? (position, reader.GetInt64(0), reader.GetFieldValue<byte[]>(1))
+            : (position, -1L, EventHashing.Genesis.ToArray());
     }
 
     /// <summary>
