@@ -65,6 +65,20 @@ public sealed class AdminEndpointTests(HostsFixture hosts)
     }
 
     [Fact]
+    public async Task concurrent_identical_credits_credit_once()
+    {
+        var request = NewCredit();
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => CreditAsync(request))));
+
+        // Requests racing each other are all answered with the one stored credit; which of them reports
+        // already_credited depends on timing (the store treats an identical concurrent append as a retry).
+        replies.Select(r => (r.EventId, r.StreamVersion)).Distinct().ShouldHaveSingleItem();
+        var store = hosts["margin"].Services.GetRequiredService<IEventStore>();
+        (await store.GetStreamVersionAsync($"account-{request.AccountId}")).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task reusing_a_reference_for_a_different_amount_is_refused()
     {
         var request = NewCredit();

@@ -15,6 +15,7 @@ public sealed class ConfigurationTests
     [InlineData("Clearing:ShutdownTimeout", "00:30:00", "Clearing:ShutdownTimeout must be between 00:00:01 and 00:10:00")]
     [InlineData("Clearing:ServiceName", "Margin Service", "Clearing:ServiceName must be lower-case")]
     [InlineData("Clearing:Auth:Operators:bob", "not-a-key", "Clearing:Auth:Operators:bob must be a base64 Ed25519 public key")]
+    [InlineData("Clearing:Auth:Traders:acc 7", "AAAA", "Clearing:Auth:Traders:acc 7 is not a valid id")]
     [InlineData("Clearing:Auth:MaxClockSkew", "01:00:00", "Clearing:Auth:MaxClockSkew must be between")]
     [InlineData("Clearing:Auth:ServiceNames:0", "margin.clearing.svc", "Clearing:Auth:ClientCaPath (or ClientCaPem) must be set")]
     [InlineData("Clearing:Grpc:Tls:CertificatePath", "/nonexistent/tls.crt", "Clearing:Grpc:Tls:CertificatePath '/nonexistent/tls.crt' does not exist")]

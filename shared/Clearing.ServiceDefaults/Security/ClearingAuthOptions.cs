@@ -63,6 +63,12 @@ public sealed class ClearingAuthOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var id in Traders.Keys.Concat(Operators.Keys).Where(id => !RequestSignature.IsWellFormedSigner(id)))
+        {
+            // Such an id could never appear in a signed request's header, so the entry is a typo, not a key.
+            yield return new ValidationResult($"{Section}:{(Traders.ContainsKey(id) ? "Traders" : "Operators")}:{id} is not a valid id: use 1-128 characters of [A-Za-z0-9._:-]");
+        }
+
         foreach (var (account, key) in Traders)
         {
             if (Ed25519Keys.TryParsePublicKey(key, out _) is { } problem)

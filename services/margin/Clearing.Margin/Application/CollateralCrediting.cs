@@ -17,12 +17,15 @@ public sealed class CreditReferenceConflictException(string message) : Exception
 
 /// <summary>
 /// Appends operator collateral credits to the account stream, exactly once per (account, reference): the event id
-/// is derived from both, so a retried call (lost reply, operator double-click) finds the stored credit instead of
-/// crediting twice.
+/// is derived from both, and a credit whose id is already in the stream is reported instead of written again, so a
+/// retried call (lost reply, operator double-click) never credits twice. The check and the append are tied by the
+/// stream version: a writer that slips in between makes the append fail, and the check runs again.
 /// </summary>
 public sealed class CollateralCrediting(IEventStore store, TimeProvider time)
 {
     public const string StreamCategory = "account";
+
+    private const int MaxAttempts = 5;
 
     private static readonly EventSerializer Serializer = new(
         new EventTypeMap().Register<CollateralCredited>(),
@@ -32,41 +35,50 @@ public sealed class CollateralCrediting(IEventStore store, TimeProvider time)
     {
         var streamId = StreamName.For(StreamCategory, credit.AccountId);
         var eventId = EventIdFor(credit.AccountId, credit.Reference);
-        var credited = new CollateralCredited(credit.AccountId, credit.Asset, credit.Amount, credit.Reference, credit.Reason, creditedBy, time.GetUtcNow());
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            // A credit has no precondition on the account's state, so it need not race the account aggregate for a
-            // version: Any appends after whatever is there, and the aggregate's next decision sees the credit.
-            var result = await store.AppendAsync(streamId, ExpectedVersion.Any, [Serializer.Serialize(credited, eventId: eventId)], cancellationToken);
-            return new CollateralCreditOutcome(credited, eventId, result.NextExpectedVersion, AlreadyCredited: false);
-        }
-        catch (DuplicateEventException)
-        {
-            return await FindStoredAsync(streamId, eventId, credit, cancellationToken);
+            // Credits are rare operator actions, so reading the account's history is affordable here; once the
+            // account aggregate keeps credited references in its (snapshotted) state, this becomes a state lookup.
+            var version = -1L;
+            RecordedEvent? stored = null;
+            await foreach (var recorded in store.ReadStreamAsync(streamId, ReadDirection.Forward, 0, int.MaxValue, cancellationToken))
+            {
+                version = recorded.StreamVersion;
+                if (recorded.EventId == eventId)
+                {
+                    stored = recorded;
+                }
+            }
+
+            if (stored is not null)
+            {
+                return AlreadyStored(stored, credit);
+            }
+
+            var credited = new CollateralCredited(credit.AccountId, credit.Asset, credit.Amount, credit.Reference, credit.Reason, creditedBy, time.GetUtcNow());
+            try
+            {
+                var result = await store.AppendAsync(streamId, ExpectedVersion.From(version), [Serializer.Serialize(credited, eventId: eventId)], cancellationToken);
+                return new CollateralCreditOutcome(credited, eventId, result.NextExpectedVersion, AlreadyCredited: false);
+            }
+            catch (WrongExpectedVersionException) when (attempt < MaxAttempts)
+            {
+                // Another writer (the account aggregate, or this very credit retried) got there first: check again.
+            }
         }
     }
 
-    private async Task<CollateralCreditOutcome> FindStoredAsync(string streamId, Guid eventId, CollateralCredit credit, CancellationToken cancellationToken)
+    private static CollateralCreditOutcome AlreadyStored(RecordedEvent recorded, CollateralCredit credit)
     {
-        await foreach (var recorded in store.ReadStreamAsync(streamId, ReadDirection.Backward, -1, int.MaxValue, cancellationToken))
+        var stored = (CollateralCredited)Serializer.Deserialize(recorded);
+        if (stored.Asset != credit.Asset || stored.Amount != credit.Amount)
         {
-            if (recorded.EventId != eventId)
-            {
-                continue;
-            }
-
-            var stored = (CollateralCredited)Serializer.Deserialize(recorded);
-            if (stored.Asset != credit.Asset || stored.Amount != credit.Amount)
-            {
-                throw new CreditReferenceConflictException(
-                    $"reference '{credit.Reference}' was already used on account '{credit.AccountId}' for {stored.Amount.ToString(CultureInfo.InvariantCulture)} {stored.Asset}; " +
-                    "use a new reference for a different credit");
-            }
-
-            return new CollateralCreditOutcome(stored, eventId, recorded.StreamVersion, AlreadyCredited: true);
+            throw new CreditReferenceConflictException(
+                $"reference '{credit.Reference}' was already used on account '{credit.AccountId}' for {stored.Amount.ToString(CultureInfo.InvariantCulture)} {stored.Asset}; " +
+                "use a new reference for a different credit");
         }
 
-        throw new InvalidOperationException($"Event {eventId} is reported stored but is not in stream '{streamId}'.");
+        return new CollateralCreditOutcome(stored, recorded.EventId, recorded.StreamVersion, AlreadyCredited: true);
     }
 
     /// <summary>A name-based id (RFC 4122 layout, SHA-256 based) for "this account, this reference".</summary>
