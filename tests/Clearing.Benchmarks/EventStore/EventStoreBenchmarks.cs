@@ -1,6 +1,9 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Clearing.EventSourcing;
 using Clearing.EventSourcing.Postgres;
 using Clearing.EventSourcing.Sqlite;
@@ -14,7 +17,7 @@ namespace Clearing.Benchmarks.EventStore;
 ///      dotnet run -c Release --project tests/Clearing.Benchmarks -- --filter '*EventStoreBenchmarks*'
 /// Each op is one event: BenchmarkDotNet reports time per event; events/s = 1e9 / ns.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(EventStoreBenchmarkConfig))]
 [MemoryDiagnoser]
 public class EventStoreBenchmarks
 {
@@ -112,4 +115,20 @@ public class EventStoreBenchmarks
         Guid.NewGuid(), "bench.position-changed.v1", 1,
         Encoding.UTF8.GetBytes($"{{\"account\":\"a{i}\",\"market\":\"BTC-PERP\",\"size\":\"1.250\",\"entry\":\"50000.5\",\"fee\":\"0.0125\"}}"),
         default, Guid.NewGuid(), null)).ToArray();
+}
+
+/// <summary>
+/// Each invocation is a long, self-timed batch (20k appends or a 200k-event scan), so a few monitored iterations
+/// suffice. In-process: the store is what is measured, not a freshly generated host project.
+/// </summary>
+public sealed class EventStoreBenchmarkConfig : ManualConfig
+{
+    public EventStoreBenchmarkConfig() => AddJob(Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithStrategy(RunStrategy.Monitoring)
+        .WithLaunchCount(1)
+        .WithWarmupCount(1)
+        .WithIterationCount(6)
+        .WithInvocationCount(1)
+        .WithUnrollFactor(1));
 }
