@@ -24,22 +24,26 @@ header() {
   printf '# k8s/render-values.yaml and run k8s/render.sh; overlays patch these objects.\n'
 }
 
-# $1 template file name, $2 destination, $3 values description, remaining: helm arguments
-render() {
-  local template="$1" destination="$2" description="$3"
-  shift 3
+# $1 rendered template (under the --output-dir), $2 destination, $3 values description
+place() {
+  local rendered="$1" destination="$2" description="$3"
+  [ -f "$rendered" ] || { echo "k8s/render.sh: the chart rendered nothing for $rendered" >&2; exit 1; }
   mkdir -p "$(dirname "$destination")"
-  { header "$description"; "$helm" template clearing "$chart" --namespace clearing "$@" --show-only "templates/$template"; } > "$work/part"
+  { header "$description"; cat "$rendered"; } > "$work/part"
   mv "$work/part" "$destination"
 }
 
-base=(--values "$repo/k8s/render-values.yaml")
+"$helm" template clearing "$chart" --namespace clearing --values "$repo/k8s/render-values.yaml" \
+  --output-dir "$work/base" >/dev/null
+"$helm" template clearing "$chart" --namespace clearing --values "$chart/values-dev.yaml" \
+  --values "$repo/k8s/render-values.yaml" --set kafka.strimzi.createTopics=false --set kafka.strimzi.createUsers=false \
+  --set kafka.topicsJob.helmHook=false --output-dir "$work/dev" >/dev/null
+
+rendered="$work/base/clearing/templates"
 for template in serviceaccounts services workloads poddisruptionbudgets horizontalpodautoscalers networkpolicies grafana-dashboard; do
-  render "$template.yaml" "$out/k8s/base/$template.yaml" "default values + k8s/render-values.yaml" "${base[@]}"
+  place "$rendered/$template.yaml" "$out/k8s/base/$template.yaml" "default values + k8s/render-values.yaml"
 done
 for template in kafka-topics kafka-users; do
-  render "$template.yaml" "$out/k8s/kafka/$template.yaml" "default values + k8s/render-values.yaml" "${base[@]}"
+  place "$rendered/$template.yaml" "$out/k8s/kafka/$template.yaml" "default values + k8s/render-values.yaml"
 done
-render kafka-topics-job.yaml "$out/k8s/dev-infra/kafka-topics-job.yaml" "values-dev.yaml, no Helm hook" \
-  --values "$chart/values-dev.yaml" --values "$repo/k8s/render-values.yaml" \
-  --set kafka.strimzi.createTopics=false --set kafka.strimzi.createUsers=false --set kafka.topicsJob.helmHook=false
+place "$work/dev/clearing/templates/kafka-topics-job.yaml" "$out/k8s/dev-infra/kafka-topics-job.yaml" "values-dev.yaml, no Helm hook"

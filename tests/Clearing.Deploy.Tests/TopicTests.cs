@@ -1,0 +1,92 @@
+using Clearing.Contracts;
+using Clearing.Deploy.Tests.Support;
+using k8s.Models;
+
+namespace Clearing.Deploy.Tests;
+
+/// <summary>Topic names live once in Topics.cs and once in the chart's values (DESIGN.md §3); these keep them equal.</summary>
+public sealed class TopicTests
+{
+    [Fact]
+    public void the_chart_values_name_exactly_the_topics_of_the_contracts()
+    {
+        var values = Yaml.Document(Repository.Read("deploy/helm/clearing/values.yaml"));
+        var names = values["kafka"]!["topics"]!.AsObject().Select(t => (string)t.Value!["name"]!).Order(StringComparer.Ordinal);
+
+        names.ShouldBe(Topics.All.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void every_contract_topic_is_a_strimzi_kafka_topic_with_partitions_replicas_and_retention()
+    {
+        var topics = Helm.Load().OfType<KafkaTopic>().ToDictionary(t => t.Spec.TopicName!);
+
+        topics.Keys.Order(StringComparer.Ordinal).ShouldBe(Topics.All.Order(StringComparer.Ordinal));
+        foreach (var topic in topics.Values)
+        {
+            topic.Metadata.Name.ShouldBe(topic.Spec.TopicName);
+            topic.Metadata.Labels["strimzi.io/cluster"].ShouldBe("clearing-kafka");
+            topic.Spec.Partitions.ShouldBeGreaterThan(0);
+            topic.Spec.Replicas.ShouldBe(3);
+            topic.Spec.Config.ShouldContainKey("retention.ms");
+            topic.Spec.Config["min.insync.replicas"].ShouldBe("2");
+        }
+
+        topics[Topics.GovernanceParams].Spec.Partitions.ShouldBe(1);
+        topics[Topics.GovernanceParams].Spec.Config["retention.ms"].ShouldBe("-1");
+    }
+
+    [Fact]
+    public void the_dev_topics_job_creates_every_contract_topic_with_one_replica()
+    {
+        var job = Helm.LoadWith("dev").Single<V1Job>("clearing-kafka-topics");
+        var script = job.Spec.Template.Spec.Containers.Single().Args.Single();
+
+        foreach (var topic in Topics.All)
+        {
+            script.ShouldContain($"--topic {topic} ");
+        }
+
+        script.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("--create", StringComparison.Ordinal))
+            .ShouldAllBe(l => l.Contains("--replication-factor 1 ", StringComparison.Ordinal) && l.Contains("--if-not-exists", StringComparison.Ordinal));
+        job.Metadata.Annotations["helm.sh/hook"].ShouldBe("pre-install,pre-upgrade");
+    }
+
+    [Fact]
+    public void each_service_user_may_write_what_it_produces_and_the_dead_letter_topic_and_read_only_what_it_consumes()
+    {
+        var users = Helm.Load().OfType<KafkaUser>().ToDictionary(u => u.Metadata.Name);
+
+        var margin = users["clearing-margin"].Spec.Authorization!.Acls;
+        Writes(margin).ShouldBe([Topics.DeadLetters, Topics.MarginRisk], ignoreOrder: true);
+        Reads(margin).ShouldContain(Topics.MatchingEvents);
+        Reads(margin).ShouldNotContain(Topics.OrderCommands);
+
+        var gateway = users["clearing-order-gateway"].Spec.Authorization!.Acls;
+        Writes(gateway).ShouldBe([Topics.DeadLetters, Topics.OrderCommands], ignoreOrder: true);
+
+        foreach (var user in users.Values.Where(u => u.Metadata.Name != "clearing-dapr"))
+        {
+            var service = user.Metadata.Labels["app.kubernetes.io/name"];
+            user.Spec.Authentication.Type.ShouldBe("scram-sha-512");
+            var acls = user.Spec.Authorization!.Acls;
+            acls.ShouldContain(a => a.Resource.Type == "group" && a.Resource.Name == service && a.Resource.PatternType == "prefix");
+            acls.ShouldContain(a => a.Resource.Type == "transactionalId" && a.Resource.Name == service + "-" && a.Resource.PatternType == "prefix");
+            acls.Where(a => a.Resource.Type == "topic").ShouldAllBe(a => Topics.All.Contains(a.Resource.Name!));
+        }
+    }
+
+    [Fact]
+    public void the_dapr_user_reads_only_groups_prefixed_dapr_so_it_never_joins_a_service_group()
+    {
+        var dapr = Helm.Load().Single<KafkaUser>("clearing-dapr");
+
+        dapr.Spec.Authorization!.Acls.Where(a => a.Resource.Type == "group").ShouldHaveSingleItem().Resource.Name.ShouldBe("dapr-");
+    }
+
+    private static IEnumerable<string> Writes(IEnumerable<KafkaAcl> acls) =>
+        acls.Where(a => a.Resource.Type == "topic" && a.Operations.Contains("Write")).Select(a => a.Resource.Name!);
+
+    private static IEnumerable<string> Reads(IEnumerable<KafkaAcl> acls) =>
+        acls.Where(a => a.Resource.Type == "topic" && a.Operations.Contains("Read")).Select(a => a.Resource.Name!);
+}
