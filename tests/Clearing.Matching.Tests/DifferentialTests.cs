@@ -33,6 +33,15 @@ public sealed class DifferentialTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void a_narrow_price_window_with_overflow_levels_still_matches_the_reference()
+    {
+        for (var seed = 1_000; seed < 1_012; seed++)
+        {
+            Compare(seed, FlowGenerator.FromSeed(seed).Take(CommandsPerSeed), priceLadderSpan: 64);
+        }
+    }
+
+    [Fact]
     public void flows_exercise_every_event_and_reason()
     {
         var seen = new HashSet<string>();
@@ -78,9 +87,9 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         required.Where(r => !seen.Contains(r)).ShouldBeEmpty();
     }
 
-    private static (long Events, long Fills) Compare(int seed, EngineCommand[] commands)
+    private static (long Events, long Fills) Compare(int seed, EngineCommand[] commands, int priceLadderSpan = 1 << 20)
     {
-        var fast = new MatchingEngine(FlowGenerator.Config());
+        var fast = new MatchingEngine(FlowGenerator.Config(priceLadderSpan: priceLadderSpan));
         var reference = new ReferenceEngine(FlowGenerator.Config());
         var fastEvents = new EventBuffer();
         var referenceEvents = new EventBuffer();

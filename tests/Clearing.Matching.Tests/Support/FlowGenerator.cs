@@ -36,10 +36,11 @@ public sealed class FlowGenerator(Func<int, int> next)
 
     /// <summary>Four markets, all on tick 1 / lot 1 so flows stay readable: a perpetual with fees, tiers and a band, a dated future,
     /// an option on the same underlying, and a second underlying.</summary>
-    public static EngineConfig Config(int initialOrderCapacity = 1 << 12) => new()
+    public static EngineConfig Config(int initialOrderCapacity = 1 << 12, int priceLadderSpan = 1 << 20) => new()
     {
         FeeTierCount = 2,
         InitialOrderCapacity = initialOrderCapacity,
+        PriceLadderSpan = priceLadderSpan,
         Instruments =
         [
             new InstrumentSpec
@@ -96,11 +97,13 @@ public sealed class FlowGenerator(Func<int, int> next)
         Places++;
         account = account == 0 ? (next(10) == 0 ? MarketMaker : Account()) : account;
         var side = (Side)next(2);
-        var price = _mid[market] + next(25) - 12;
-        if (next(100) == 0)
+        var price = next(200) switch
         {
-            price = -next(2);
-        }
+            0 => -next(2),
+            // Outliers far from the market exercise the book's overflow levels and window moves.
+            1 => Math.Max(1, _mid[market] + ((next(2) == 0 ? -1 : 1) * (100 + next(5_000)))),
+            _ => _mid[market] + next(25) - 12,
+        };
         var quantity = next(100) switch { 0 => -next(2), 1 => 30 + next(30), _ => 1 + next(10) };
         flags |= next(100) switch { < 8 => OrderFlags.PostOnly, < 16 => OrderFlags.ReduceOnly, < 24 => OrderFlags.Quote, _ => OrderFlags.None };
         var stp = (SelfTradePrevention)next(3);

@@ -14,6 +14,8 @@ public sealed record EngineConfig
     /// <summary>Pre-allocated order slots; the pools double when exceeded, which is the only hot-path allocation.</summary>
     public int InitialOrderCapacity { get; init; } = 1 << 16;
     public int InitialAccountCapacity { get; init; } = 1 << 10;
+    /// <summary>Widest price range, in ticks, a book side indexes directly; levels beyond it use a slower sorted overflow.</summary>
+    public int PriceLadderSpan { get; init; } = 1 << 20;
 
     public IReadOnlyList<string> Underlyings => Instruments.Select(i => i.Underlying).Distinct(StringComparer.Ordinal).ToList();
 
@@ -24,6 +26,10 @@ public sealed record EngineConfig
         if (Instruments.Count == 0)
         {
             throw new ArgumentException("the engine needs at least one instrument");
+        }
+        if (PriceLadderSpan is < 64 or > 1 << 24)
+        {
+            throw new ArgumentException($"PriceLadderSpan must be in 64..2^24, got {PriceLadderSpan}");
         }
         if (FeeTierCount < 1)
         {

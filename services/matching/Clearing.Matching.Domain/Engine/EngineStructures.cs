@@ -222,8 +222,8 @@ internal sealed class MarketState
     public long TriggerMark;
     /// <summary>Delta in 1/10 000 (options get it with the mark; futures are 1).</summary>
     public long Delta;
-    public readonly BookSide Bids = new(isBid: true, 256);
-    public readonly BookSide Asks = new(isBid: false, 256);
+    public required PriceLadder Bids { get; init; }
+    public required PriceLadder Asks { get; init; }
     public readonly ConditionalSide Rising = new(rising: true);
     public readonly ConditionalSide Falling = new(rising: false);
 }

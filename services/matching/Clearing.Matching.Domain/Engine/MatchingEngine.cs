@@ -76,6 +76,8 @@ public sealed class MatchingEngine : IMatchingEngine
                 ExpiresAt = spec.ExpiresAt ?? long.MaxValue,
                 Status = spec.InitialStatus,
                 Delta = spec.Kind == InstrumentKind.Option ? 0 : FuturesDelta,
+                Bids = new PriceLadder(isBid: true, config.PriceLadderSpan),
+                Asks = new PriceLadder(isBid: false, config.PriceLadderSpan),
             };
         }
         var orderCapacity = Math.Max(16, config.InitialOrderCapacity);
@@ -337,11 +339,10 @@ public sealed class MatchingEngine : IMatchingEngine
     private bool CrossesBest(ref OrderSlot o, MarketState m)
     {
         var opposite = o.Side == Side.Buy ? m.Asks : m.Bids;
-        if (opposite.Count == 0)
+        if (opposite.Best(out var best) < 0)
         {
             return false;
         }
-        var best = _levels[opposite.Levels[opposite.Count - 1]].Price;
         return o.Side == Side.Buy ? best <= o.Price : best >= o.Price;
     }
 
@@ -353,9 +354,9 @@ public sealed class MatchingEngine : IMatchingEngine
         var buy = t.Side == Side.Buy;
         var need = t.Remaining;
         var reduceOnlyCount = 0;
-        for (var li = book.Count - 1; li >= 0; li--)
+        for (var li = book.Best(out var price); li >= 0; li = book.NextWorse(price, out price))
         {
-            ref var level = ref _levels[book.Levels[li]];
+            ref var level = ref _levels[li];
             if (limited && (buy ? level.Price > t.Price : level.Price < t.Price))
             {
                 return false;
@@ -411,9 +412,9 @@ public sealed class MatchingEngine : IMatchingEngine
         var book = t.Side == Side.Buy ? m.Asks : m.Bids;
         var limited = t.Type.IsLimitPriced();
         var buy = t.Side == Side.Buy;
-        while (book.Count > 0)
+        int levelIndex;
+        while ((levelIndex = book.Best(out _)) >= 0)
         {
-            var levelIndex = book.Levels[book.Count - 1];
             ref var level = ref _levels[levelIndex];
             if (limited && (buy ? level.Price > t.Price : level.Price < t.Price))
             {
@@ -470,18 +471,18 @@ public sealed class MatchingEngine : IMatchingEngine
                 }
                 cur = next;
             }
-            // Every order of the best level is gone: it is the last entry.
-            book.Count--;
+            // Every order of the best level is gone.
+            book.Remove(level.Price);
             FreeLevel(levelIndex);
         }
         return false;
     }
 
-    private void DropLevelIfEmpty(BookSide book, int levelIndex)
+    private void DropLevelIfEmpty(PriceLadder book, int levelIndex)
     {
         if (_levels[levelIndex].Count == 0)
         {
-            book.Count--;
+            book.Remove(_levels[levelIndex].Price);
             FreeLevel(levelIndex);
         }
     }
@@ -536,14 +537,8 @@ public sealed class MatchingEngine : IMatchingEngine
     {
         ref var o = ref _orders[slot];
         var book = o.Side == Side.Buy ? m.Bids : m.Asks;
-        var key = book.KeyOf(o.Price);
-        var index = book.Find(key);
-        int levelIndex;
-        if (index >= 0)
-        {
-            levelIndex = book.Levels[index];
-        }
-        else
+        var levelIndex = book.Find(o.Price);
+        if (levelIndex < 0)
         {
             levelIndex = AllocateLevel();
             ref var fresh = ref _levels[levelIndex];
@@ -552,7 +547,7 @@ public sealed class MatchingEngine : IMatchingEngine
             fresh.Head = None;
             fresh.Tail = None;
             fresh.Count = 0;
-            book.InsertAt(~index, key, levelIndex);
+            book.Add(o.Price, levelIndex);
         }
         ref var level = ref _levels[levelIndex];
         o.Level = levelIndex;
@@ -962,16 +957,16 @@ public sealed class MatchingEngine : IMatchingEngine
 
     private void CancelEverything(MarketState m, EventBuffer output)
     {
-        foreach (var book in (ReadOnlySpan<BookSide>)[m.Bids, m.Asks])
+        foreach (var book in (ReadOnlySpan<PriceLadder>)[m.Bids, m.Asks])
         {
-            while (book.Count > 0)
+            int levelIndex;
+            while ((levelIndex = book.Best(out var price)) >= 0)
             {
-                var levelIndex = book.Levels[book.Count - 1];
                 while (_levels[levelIndex].Head != None)
                 {
                     CancelResting(_levels[levelIndex].Head, CancelReason.InstrumentExpired, removeEmptyLevel: false, output);
                 }
-                book.Count--;
+                book.Remove(price);
                 FreeLevel(levelIndex);
             }
         }
@@ -1302,10 +1297,9 @@ public sealed class MatchingEngine : IMatchingEngine
         return o.Level;
     }
 
-    private void RemoveLevel(BookSide book, int levelIndex)
+    private void RemoveLevel(PriceLadder book, int levelIndex)
     {
-        var index = book.Find(book.KeyOf(_levels[levelIndex].Price));
-        book.RemoveAt(index);
+        book.Remove(_levels[levelIndex].Price);
         FreeLevel(levelIndex);
     }
 
@@ -1472,12 +1466,12 @@ public sealed class MatchingEngine : IMatchingEngine
                 .Select(o => new ConditionalEntry(o.Id, o.AccountId, o.Side, o.Type, o.TriggerPrice, o.Price, o.Remaining)).ToList());
     }
 
-    private List<BookEntry> Entries(BookSide book)
+    private List<BookEntry> Entries(PriceLadder book)
     {
         var entries = new List<BookEntry>();
-        for (var li = book.Count - 1; li >= 0; li--)
+        for (var li = book.Best(out var price); li >= 0; li = book.NextWorse(price, out price))
         {
-            for (var cur = _levels[book.Levels[li]].Head; cur != None; cur = _orders[cur].Next)
+            for (var cur = _levels[li].Head; cur != None; cur = _orders[cur].Next)
             {
                 ref var o = ref _orders[cur];
                 entries.Add(new BookEntry(o.Id, o.AccountId, o.Side, o.Price, o.Remaining, o.Flags));
@@ -1522,9 +1516,9 @@ public sealed class MatchingEngine : IMatchingEngine
             h.Add(m.Delta);
             foreach (var book in new[] { m.Bids, m.Asks })
             {
-                for (var li = book.Count - 1; li >= 0; li--)
+                for (var li = book.Best(out var price); li >= 0; li = book.NextWorse(price, out price))
                 {
-                    for (var cur = _levels[book.Levels[li]].Head; cur != None; cur = _orders[cur].Next)
+                    for (var cur = _levels[li].Head; cur != None; cur = _orders[cur].Next)
                     {
                         HashOrder(h, cur);
                     }
