@@ -77,11 +77,12 @@ public sealed class DaprComponentTests
         rule.ResourceNames.ShouldBe(["clearing-dapr", "clearing-kafka-cluster-ca-cert", "clearing-postgres"]);
     }
 
-    // Labels differ by design (Helm's), and a component's metadata order carries no meaning.
+    // Labels and namespace come from the release, and a component's metadata order carries no meaning.
     private static string Comparable(JsonNode document)
     {
         var copy = document.DeepClone().AsObject();
         copy["metadata"]!.AsObject().Remove("labels");
+        copy["metadata"]!.AsObject().Remove("namespace");
         if (copy["spec"]?["metadata"] is JsonArray items)
         {
             var sorted = items.Select(i => i!.DeepClone()).OrderBy(i => (string?)i["name"], StringComparer.Ordinal).ToArray();
