@@ -1,16 +1,16 @@
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Clearing.Messaging.Kafka.Outbox;
 
 /// <summary>
-/// Reads high watermarks on the relay's bootstrap with a consumer handle that never subscribes (so it never joins a
-/// group) and an admin client riding on that handle for metadata.
+/// Reads high watermarks on the relay's bootstrap with an admin handle: metadata for the partitions, then ListOffsets
+/// (latest) — the request a consumer's QueryWatermarkOffsets sends, without a consumer group to look for.
 /// </summary>
 public sealed class KafkaOutboxWatermarks : IOutboxWatermarks, IDisposable
 {
-    private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly IAdminClient _admin;
     private readonly TimeSpan _timeout;
 
@@ -18,52 +18,47 @@ public sealed class KafkaOutboxWatermarks : IOutboxWatermarks, IDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        var config = KafkaClientConfigs.Consumer(options, connection, $"{options.ServiceName}-outbox-{relayName}-watermarks");
-        config.ClientId = $"{options.EffectiveClientId}-outbox-{relayName}-watermarks";
-        // Read-committed would answer with the last stable offset, which another producer's open transaction holds
-        // below the high watermark; that could look like a lost record.
-        config.IsolationLevel = IsolationLevel.ReadUncommitted;
-        config.AllowAutoCreateTopics = false;
         logger ??= NullLogger.Instance;
-        // Errors surface as exceptions from the calls (an inconclusive check); the client's own reports are only logged.
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+        // The service's extra properties carry the cluster's security settings, so they apply here too.
+        var config = new AdminClientConfig(new Dictionary<string, string>(options.Properties ?? [], StringComparer.Ordinal))
+        {
+            BootstrapServers = connection.BootstrapServers,
+            ClientId = $"{options.EffectiveClientId}-outbox-{relayName}-watermarks",
+        };
+        // Failures surface as exceptions from the calls (an inconclusive check); the client's own reports are only logged.
+        _admin = new AdminClientBuilder(config)
             .SetLogHandler((_, log) => KafkaClientLog.Write(logger, log))
             .SetErrorHandler((_, error) => logger.LogDebug("Outbox watermark client: {Code} {Reason}", error.Code, error.Reason))
             .Build();
-        _admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
         _timeout = timeout ?? TimeSpan.FromSeconds(5);
     }
 
-    public Task<IReadOnlyDictionary<int, long>> GetHighWatermarksAsync(string topic, CancellationToken cancellationToken) =>
-        // The client calls block; keep them off the relay's loop.
-        Task.Run<IReadOnlyDictionary<int, long>>(
-            () =>
-            {
-                var metadata = _admin.GetMetadata(topic, _timeout).Topics.SingleOrDefault(t => t.Topic == topic);
-                if (metadata is null || metadata.Error.Code == ErrorCode.UnknownTopicOrPart)
-                {
-                    return new Dictionary<int, long>();
-                }
-
-                if (metadata.Error.IsError)
-                {
-                    throw new KafkaException(metadata.Error);
-                }
-
-                var highs = new Dictionary<int, long>();
-                foreach (var partition in metadata.Partitions)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    highs[partition.PartitionId] = _consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition.PartitionId), _timeout).High.Value;
-                }
-
-                return highs;
-            },
-            cancellationToken);
-
-    public void Dispose()
+    public async Task<IReadOnlyDictionary<int, long>> GetHighWatermarksAsync(string topic, CancellationToken cancellationToken)
     {
-        _admin.Dispose();
-        _consumer.Dispose();
+        // GetMetadata blocks; keep it off the relay's loop.
+        var metadata = await Task.Run(() => _admin.GetMetadata(topic, _timeout).Topics.SingleOrDefault(t => t.Topic == topic), cancellationToken);
+        if (metadata is null || metadata.Error.Code == ErrorCode.UnknownTopicOrPart)
+        {
+            return new Dictionary<int, long>();
+        }
+
+        if (metadata.Error.IsError)
+        {
+            throw new KafkaException(metadata.Error);
+        }
+
+        if (metadata.Partitions.Count == 0)
+        {
+            return new Dictionary<int, long>();
+        }
+
+        var result = await _admin.ListOffsetsAsync(
+            metadata.Partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(topic, p.PartitionId), OffsetSpec = OffsetSpec.Latest() }),
+            // Read-committed would answer with the last stable offset, which another producer's open transaction holds
+            // below the high watermark; that could look like a lost record.
+            new ListOffsetsOptions { IsolationLevel = IsolationLevel.ReadUncommitted, RequestTimeout = _timeout });
+        return result.ResultInfos.ToDictionary(r => r.TopicPartitionOffsetError.Partition.Value, r => r.TopicPartitionOffsetError.Offset.Value);
     }
+
+    public void Dispose() => _admin.Dispose();
 }
