@@ -11,6 +11,10 @@ namespace Clearing.Messaging.Kafka.Outbox;
 /// backwards — retention and compaction delete records but keep the high watermark — so a partition that now ends at
 /// or below an offset it once acknowledged has lost that record: the broker was wiped, the topic recreated, or the
 /// log truncated. That is the wipe signal (<see cref="FindMissing"/>, <see cref="FindRegression"/>).
+/// Any acknowledged offset is evidence, not only the newest, so the stored one may lag the one in memory: it is written
+/// when a partition is first acknowledged and then only on request (<see cref="AdvanceAsync"/>), which keeps the
+/// relay's per-page cost at one checkpoint write. A restarted relay then compares against an older offset; an emptied
+/// topic (high watermark 0) is caught either way.
 /// </summary>
 internal sealed class OutboxAcknowledgedOffsets
 {
@@ -20,6 +24,7 @@ internal sealed class OutboxAcknowledgedOffsets
     private readonly string _relayName;
     private readonly Dictionary<string, int> _partitions = new(StringComparer.Ordinal);
     private readonly Dictionary<TopicPartition, long> _offsets = [];
+    private readonly Dictionary<TopicPartition, long> _stored = [];
 
     private OutboxAcknowledgedOffsets(ICheckpointStore checkpoints, string relayName)
     {
@@ -44,7 +49,9 @@ internal sealed class OutboxAcknowledgedOffsets
             for (var partition = 0; partition < count; partition++)
             {
                 var tp = new TopicPartition(topic, partition);
-                offsets._offsets[tp] = await checkpoints.LoadAsync(offsets.OffsetName(tp), cancellationToken) ?? None;
+                var stored = await checkpoints.LoadAsync(offsets.OffsetName(tp), cancellationToken) ?? None;
+                offsets._offsets[tp] = stored;
+                offsets._stored[tp] = stored;
             }
         }
 
@@ -81,47 +88,50 @@ internal sealed class OutboxAcknowledgedOffsets
         return null;
     }
 
-    /// <summary>Records the newest acknowledged offset per partition. Called before the checkpoint moves past those messages.</summary>
-    public async Task AdvanceAsync(IEnumerable<TopicPartitionOffset> delivered, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the newest acknowledged offset per partition. Stores those of partitions that have none stored yet, and all
+    /// of them when <paramref name="storeAll"/>. Called before the checkpoint moves past those messages, so a stored
+    /// checkpoint always has stored evidence for every partition its messages reached.
+    /// </summary>
+    public async Task AdvanceAsync(IEnumerable<TopicPartitionOffset> delivered, bool storeAll, CancellationToken cancellationToken)
     {
-        var newest = new Dictionary<TopicPartition, long>();
+        var saves = new List<Task>();
         foreach (var position in delivered)
         {
-            var offset = position.Offset.Value;
-            if (!newest.TryGetValue(position.TopicPartition, out var seen) || offset > seen)
+            var tp = position.TopicPartition;
+            if (position.Offset.Value > _offsets.GetValueOrDefault(tp, None))
             {
-                newest[position.TopicPartition] = offset;
+                _offsets[tp] = position.Offset.Value;
             }
-        }
 
-        var saves = new List<Task>();
-        foreach (var (tp, offset) in newest)
-        {
-            var known = _partitions.GetValueOrDefault(tp.Topic);
-            if (tp.Partition.Value + 1 > known)
+            if (tp.Partition.Value + 1 > _partitions.GetValueOrDefault(tp.Topic))
             {
                 _partitions[tp.Topic] = tp.Partition.Value + 1;
                 saves.Add(_checkpoints.SaveAsync(PartitionsName(tp.Topic), tp.Partition.Value + 1, cancellationToken));
             }
-
-            _offsets[tp] = offset;
-            saves.Add(_checkpoints.SaveAsync(OffsetName(tp), offset, cancellationToken));
         }
 
+        var toStore = _offsets
+            .Where(kv => kv.Value > _stored.GetValueOrDefault(kv.Key, None) && (storeAll || _stored.GetValueOrDefault(kv.Key, None) == None))
+            .ToList();
+        saves.AddRange(toStore.Select(kv => _checkpoints.SaveAsync(OffsetName(kv.Key), kv.Value, cancellationToken)));
         await Task.WhenAll(saves);
+        foreach (var (tp, offset) in toStore)
+        {
+            _stored[tp] = offset;
+        }
     }
 
     /// <summary>Forgets every acknowledged offset: after a wipe they describe a log that no longer exists.</summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
-        var saves = new List<Task>();
-        foreach (var tp in _offsets.Keys.ToArray())
+        var partitions = _offsets.Keys.ToArray();
+        await Task.WhenAll(partitions.Select(tp => _checkpoints.SaveAsync(OffsetName(tp), None, cancellationToken)));
+        foreach (var tp in partitions)
         {
             _offsets[tp] = None;
-            saves.Add(_checkpoints.SaveAsync(OffsetName(tp), None, cancellationToken));
+            _stored[tp] = None;
         }
-
-        await Task.WhenAll(saves);
     }
 
     private string PartitionsName(string topic) => $"outbox-{_relayName}:partitions:{topic}";

@@ -36,6 +36,7 @@ public sealed partial class OutboxRelay
     private readonly KeyValuePair<string, object?> _tag;
     private OutboxAcknowledgedOffsets? _acknowledged;
     private long _checkpoint = -1;
+    private long _offsetsStoredAt;
     private long _head;
     private long _published;
     private long _private;
@@ -105,6 +106,7 @@ public sealed partial class OutboxRelay
 
         var checkpoint = await _checkpoints.LoadAsync(_options.CheckpointName, cancellationToken) ?? 0;
         _acknowledged = await OutboxAcknowledgedOffsets.LoadAsync(_checkpoints, Name, _topics.Order(StringComparer.Ordinal), cancellationToken);
+        _offsetsStoredAt = _time.GetTimestamp();
         Interlocked.Exchange(ref _checkpoint, checkpoint);
         Interlocked.Exchange(ref _head, await _store.GetHeadPositionAsync(cancellationToken));
     }
@@ -169,8 +171,14 @@ public sealed partial class OutboxRelay
         }
 
         // Offsets first: a crash before the checkpoint then only repeats the page, while the reverse order could leave
-        // a checkpoint past messages whose offsets were never recorded, and a later wipe of them would go unnoticed.
-        await acknowledged.AdvanceAsync(delivered, CancellationToken.None);
+        // a checkpoint past messages whose partitions have no stored offset, and a later wipe of them would go unnoticed.
+        var storeAllOffsets = _time.GetElapsedTime(_offsetsStoredAt) >= _options.WipeCheckInterval;
+        await acknowledged.AdvanceAsync(delivered, storeAllOffsets, CancellationToken.None);
+        if (storeAllOffsets)
+        {
+            _offsetsStoredAt = _time.GetTimestamp();
+        }
+
         var last = page[^1].GlobalPosition;
         await _checkpoints.SaveAsync(_options.CheckpointName, last, CancellationToken.None);
         Interlocked.Exchange(ref _checkpoint, last);

@@ -1,9 +1,6 @@
-using System.Text.Json;
 using Clearing.EventSourcing;
-using Clearing.Messaging.Kafka.Producing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Clearing.Messaging.Kafka.Outbox;
 
@@ -56,7 +53,7 @@ public sealed partial class OutboxRelayService : BackgroundService
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
-            using var publisher = new KafkaPublisher(_connection, Options.Create(RelayProducerOptions()), _time, _loggerFactory.CreateLogger<KafkaPublisher>());
+            using var publisher = OutboxProducer.Create(_connection, _kafka, _options, _time, _loggerFactory);
             using var watermarks = new KafkaOutboxWatermarks(_connection, _kafka, _options.Name, _logger);
             var relay = new OutboxRelay(_store, _translator, publisher, watermarks, _options, _time, _logger);
             Volatile.Write(ref _current, relay);
@@ -80,16 +77,6 @@ public sealed partial class OutboxRelayService : BackgroundService
                 return;
             }
         }
-    }
-
-    /// <summary>The service's Kafka options with the relay's client id and delivery timeout; copied whole so new settings follow.</summary>
-    private KafkaOptions RelayProducerOptions()
-    {
-        var copy = JsonSerializer.Deserialize<KafkaOptions>(JsonSerializer.SerializeToUtf8Bytes(_kafka))
-            ?? throw new InvalidOperationException("Copying the Kafka options for the outbox relay produced nothing.");
-        copy.ClientId = $"{_kafka.EffectiveClientId}-outbox-{_options.Name}";
-        copy.MessageTimeoutMs = _options.DeliveryTimeout is { } timeout ? (int)timeout.TotalMilliseconds : 0;
-        return copy;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Relay}: publishing from checkpoint {CheckpointName} to {Topics} at {BootstrapServers}")]

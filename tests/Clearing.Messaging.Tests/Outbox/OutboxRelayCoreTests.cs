@@ -144,6 +144,28 @@ public sealed class OutboxRelayCoreTests
     }
 
     [Fact]
+    public async Task acknowledged_offsets_are_stored_at_a_partitions_first_ack_and_refreshed_once_per_wipe_check_interval()
+    {
+        await using var temp = new TempStore();
+        await OutboxTestSupport.AppendAsync(temp.Store, 60);
+        var publisher = new FakePublisher(partitions: 1);
+        var time = new ManualTime();
+        var relay = new OutboxRelay(temp.Store, new CreditTranslator(Topic), publisher, new FakeWatermarks(publisher, partitions: 1),
+            OutboxTestSupport.Options("core", pageSize: 20) with { WipeCheckInterval = TimeSpan.FromMinutes(1) }, time);
+        const string stored = $"outbox-core:offset:{Topic}:0";
+
+        await relay.PublishNextPageAsync();
+        (await temp.Store.Checkpoints.LoadAsync(stored)).ShouldBe(14, "the partition's first acknowledged offset (15 credits in the page)");
+        await relay.PublishNextPageAsync();
+        (await temp.Store.Checkpoints.LoadAsync(stored)).ShouldBe(14, "an older offset is still proof: no write per page");
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await relay.PublishNextPageAsync();
+        (await temp.Store.Checkpoints.LoadAsync(stored)).ShouldBe(44);
+        (await temp.Store.Checkpoints.LoadAsync($"outbox-core:partitions:{Topic}")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task an_unreachable_broker_makes_the_wipe_check_inconclusive_and_nothing_is_rewound()
     {
         await using var temp = new TempStore();

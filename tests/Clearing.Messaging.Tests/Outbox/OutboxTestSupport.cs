@@ -300,3 +300,17 @@ internal sealed class CrashingCheckpoints(ICheckpointStore inner, string name, i
         return inner.SaveAsync(checkpointName, position, cancellationToken);
     }
 }
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualTime : TimeProvider
+{
+    private long _ticks = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero).UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+}
