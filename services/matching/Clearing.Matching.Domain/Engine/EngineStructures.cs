@@ -15,17 +15,15 @@ internal enum SlotState : byte
     Reentering = 4,
 }
 
-/// <summary>One order in the pre-allocated pool; prev/next link it into its price level (or the free list).</summary>
+/// <summary>
+/// The fields of a pooled order that matching touches, packed into 64 bytes so a resting order costs one cache line
+/// (or two adjacent ones); prev/next link it into its price level (or the free list). The rest is in <see cref="OrderCold"/>.
+/// </summary>
 internal struct OrderSlot
 {
     public long Id;
-    public long AccountId;
     public long Price;
     public long Remaining;
-    public long TriggerPrice;
-    public long ExpireAt;
-    public long Sequence;
-    public long RestSequence;
     public int Account;
     public int Market;
     public int Level;
@@ -40,6 +38,15 @@ internal struct OrderSlot
     public SelfTradePrevention Stp;
     public OrderFlags Flags;
     public SlotState State;
+}
+
+/// <summary>Order fields needed only for conditional orders, expiry and ordering ties, kept apart from the hot ones.</summary>
+internal struct OrderCold
+{
+    public long TriggerPrice;
+    public long ExpireAt;
+    public long Sequence;
+    public long RestSequence;
 }
 
 internal struct LevelSlot

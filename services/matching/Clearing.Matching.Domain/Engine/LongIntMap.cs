@@ -9,9 +9,14 @@ namespace Clearing.Matching.Domain;
 /// </summary>
 internal sealed class LongIntMap
 {
-    private long[] _keys;
-    // Stored value + 1, so 0 marks an empty bucket and keys can be any long.
-    private int[] _values;
+    // Key and value side by side, so a lookup costs one cache miss; Value holds the value + 1 and 0 marks an empty bucket.
+    private struct Entry
+    {
+        public long Key;
+        public int Value;
+    }
+
+    private Entry[] _entries;
     private int _mask;
     private int _shift;
 
@@ -22,8 +27,7 @@ internal sealed class LongIntMap
         {
             size <<= 1;
         }
-        _keys = new long[size];
-        _values = new int[size];
+        _entries = new Entry[size];
         _mask = size - 1;
         _shift = 64 - System.Numerics.BitOperations.Log2((uint)size);
     }
@@ -37,18 +41,17 @@ internal sealed class LongIntMap
     public int Get(long key)
     {
         var i = Home(key);
-        var keys = _keys;
-        var values = _values;
+        var entries = _entries;
         while (true)
         {
-            var v = values[i];
-            if (v == 0)
+            ref var entry = ref entries[i];
+            if (entry.Value == 0)
             {
                 return -1;
             }
-            if (keys[i] == key)
+            if (entry.Key == key)
             {
-                return v - 1;
+                return entry.Value - 1;
             }
             i = (i + 1) & _mask;
         }
@@ -57,31 +60,31 @@ internal sealed class LongIntMap
     /// <summary>Adds a key that must not be present.</summary>
     public void Add(long key, int value)
     {
-        if ((Count + 1) * 2 > _values.Length)
+        if ((Count + 1) * 2 > _entries.Length)
         {
             Grow();
         }
         var i = Home(key);
-        while (_values[i] != 0)
+        while (_entries[i].Value != 0)
         {
             i = (i + 1) & _mask;
         }
-        _keys[i] = key;
-        _values[i] = value + 1;
+        _entries[i].Key = key;
+        _entries[i].Value = value + 1;
         Count++;
     }
 
     public bool Remove(long key)
     {
+        var entries = _entries;
         var i = Home(key);
         while (true)
         {
-            var v = _values[i];
-            if (v == 0)
+            if (entries[i].Value == 0)
             {
                 return false;
             }
-            if (_keys[i] == key)
+            if (entries[i].Key == key)
             {
                 break;
             }
@@ -92,39 +95,36 @@ internal sealed class LongIntMap
         while (true)
         {
             j = (j + 1) & _mask;
-            if (_values[j] == 0)
+            if (entries[j].Value == 0)
             {
                 break;
             }
-            var home = Home(_keys[j]);
+            var home = Home(entries[j].Key);
             var inRange = i <= j ? home > i && home <= j : home > i || home <= j;
             if (!inRange)
             {
-                _keys[i] = _keys[j];
-                _values[i] = _values[j];
+                entries[i] = entries[j];
                 i = j;
             }
         }
-        _values[i] = 0;
+        entries[i].Value = 0;
         Count--;
         return true;
     }
 
     private void Grow()
     {
-        var oldKeys = _keys;
-        var oldValues = _values;
-        var size = oldValues.Length * 2;
-        _keys = new long[size];
-        _values = new int[size];
+        var old = _entries;
+        var size = old.Length * 2;
+        _entries = new Entry[size];
         _mask = size - 1;
         _shift = 64 - System.Numerics.BitOperations.Log2((uint)size);
         Count = 0;
-        for (var i = 0; i < oldValues.Length; i++)
+        foreach (var entry in old)
         {
-            if (oldValues[i] != 0)
+            if (entry.Value != 0)
             {
-                Add(oldKeys[i], oldValues[i] - 1);
+                Add(entry.Key, entry.Value - 1);
             }
         }
     }

@@ -20,6 +20,7 @@ public sealed class MatchingEngine : IMatchingEngine
     private readonly LongIntMap _accountIndex;
 
     private OrderSlot[] _orders;
+    private OrderCold[] _cold;
     private int _freeOrder = None;
     private int _orderCount;
     private LevelSlot[] _levels;
@@ -82,6 +83,7 @@ public sealed class MatchingEngine : IMatchingEngine
         }
         var orderCapacity = Math.Max(16, config.InitialOrderCapacity);
         _orders = new OrderSlot[orderCapacity];
+        _cold = new OrderCold[orderCapacity];
         _levels = new LevelSlot[Math.Max(16, orderCapacity / 4)];
         _heap = new int[64];
         _orderIndex = new LongIntMap(orderCapacity);
@@ -168,7 +170,6 @@ public sealed class MatchingEngine : IMatchingEngine
         var slot = AllocateOrder();
         ref var o = ref _orders[slot];
         o.Id = c.OrderId;
-        o.AccountId = c.Account;
         o.Account = account;
         o.Market = c.Market;
         o.Side = c.Side;
@@ -178,26 +179,27 @@ public sealed class MatchingEngine : IMatchingEngine
         o.Flags = c.Flags;
         o.Price = c.Type.IsLimitPriced() ? c.Price : 0;
         o.Remaining = quantity;
-        o.TriggerPrice = c.Type.IsConditional() ? c.TriggerPrice : 0;
-        o.ExpireAt = c.TimeInForce == TimeInForce.GoodTillTime ? c.ExpireAt : 0;
-        o.Sequence = ++_acceptSequence;
-        o.RestSequence = 0;
+        ref var cold = ref _cold[slot];
+        cold.TriggerPrice = c.Type.IsConditional() ? c.TriggerPrice : 0;
+        cold.ExpireAt = c.TimeInForce == TimeInForce.GoodTillTime ? c.ExpireAt : 0;
+        cold.Sequence = ++_acceptSequence;
+        cold.RestSequence = 0;
         o.State = SlotState.Incoming;
         o.HeapIndex = None;
-        EmitOrder(EventKind.Accepted, ref o, output);
+        EmitAccepted(slot, output);
 
         if (!o.Type.IsConditional())
         {
             Enter(slot, m, output);
             return;
         }
-        if (m.HasTriggerMark && IsTriggered(ref o, m.TriggerMark))
+        if (m.HasTriggerMark && IsTriggered(slot, m.TriggerMark))
         {
             Trigger(slot, m, output);
             return;
         }
         o.State = SlotState.Pending;
-        (o.Type.TriggersOnRise(o.Side) ? m.Rising : m.Falling).Insert(o.TriggerPrice, o.Sequence, slot);
+        (o.Type.TriggersOnRise(o.Side) ? m.Rising : m.Falling).Insert(cold.TriggerPrice, cold.Sequence, slot);
         _orderIndex.Add(o.Id, slot);
         LinkAccount(slot, _pendingHead, _pendingTail);
         if (o.Tif == TimeInForce.GoodTillTime)
@@ -509,14 +511,14 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Timestamp = _now;
         e.Market = m.Index;
         e.OrderId = t.Id;
-        e.Account = t.AccountId;
+        e.Account = _accountIds[t.Account];
         e.Side = t.Side;
         e.OrderType = t.Type;
         e.Price = price;
         e.Quantity = quantity;
         e.Remaining = t.Remaining;
         e.CounterOrderId = mk.Id;
-        e.CounterAccount = mk.AccountId;
+        e.CounterAccount = _accountIds[mk.Account];
         e.CounterRemaining = mk.Remaining;
         e.MakerFee = m.Fees.Fee(price, quantity, m.MakerRates[_tiers[mk.Account]]);
         e.TakerFee = m.Fees.Fee(price, quantity, m.TakerRates[_tiers[t.Account]]);
@@ -566,7 +568,7 @@ public sealed class MatchingEngine : IMatchingEngine
         level.Total += o.Remaining;
         if (o.State == SlotState.Incoming)
         {
-            o.RestSequence = ++_restSequence;
+            _cold[slot].RestSequence = ++_restSequence;
             _orderIndex.Add(o.Id, slot);
             LinkAccount(slot, _restHead, _restTail);
             if (o.Tif == TimeInForce.GoodTillTime)
@@ -582,7 +584,7 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Timestamp = _now;
         e.Market = o.Market;
         e.OrderId = o.Id;
-        e.Account = o.AccountId;
+        e.Account = _accountIds[o.Account];
         e.Side = o.Side;
         e.OrderType = o.Type;
         e.Price = o.Price;
@@ -605,7 +607,7 @@ public sealed class MatchingEngine : IMatchingEngine
             Reject(c, RejectReason.NotResting, output);
             return;
         }
-        if (_orders[slot].AccountId != c.Account)
+        if (_accountIds[_orders[slot].Account] != c.Account)
         {
             Reject(c, RejectReason.NotOwner, output);
             return;
@@ -641,7 +643,7 @@ public sealed class MatchingEngine : IMatchingEngine
             return;
         }
         ref var o = ref _orders[slot];
-        if (o.AccountId != c.Account)
+        if (_accountIds[o.Account] != c.Account)
         {
             Reject(c, RejectReason.NotOwner, output);
             return;
@@ -761,7 +763,7 @@ public sealed class MatchingEngine : IMatchingEngine
     {
         ref var o = ref _orders[slot];
         var m = _markets[o.Market];
-        (o.Type.TriggersOnRise(o.Side) ? m.Rising : m.Falling).Remove(o.TriggerPrice, o.Sequence);
+        (o.Type.TriggersOnRise(o.Side) ? m.Rising : m.Falling).Remove(_cold[slot].TriggerPrice, _cold[slot].Sequence);
         EmitCancelled(ref o, reason, output);
         Release(slot);
     }
@@ -775,8 +777,8 @@ public sealed class MatchingEngine : IMatchingEngine
 
     // ───────────────────────────── conditional orders ─────────────────────────────
 
-    private static bool IsTriggered(ref OrderSlot o, long mark) =>
-        o.Type.TriggersOnRise(o.Side) ? mark >= o.TriggerPrice : mark <= o.TriggerPrice;
+    private bool IsTriggered(int slot, long mark) =>
+        _orders[slot].Type.TriggersOnRise(_orders[slot].Side) ? mark >= _cold[slot].TriggerPrice : mark <= _cold[slot].TriggerPrice;
 
     private void SetMarkPrice(in EngineCommand c, EventBuffer output)
     {
@@ -867,7 +869,7 @@ public sealed class MatchingEngine : IMatchingEngine
             Array.Resize(ref _scratchKeys, count * 2);
         }
         _scratchSlots[count] = slot;
-        _scratchKeys[count] = _orders[slot].Sequence;
+        _scratchKeys[count] = _cold[slot].Sequence;
         return count + 1;
     }
 
@@ -888,18 +890,18 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Timestamp = _now;
         e.Market = o.Market;
         e.OrderId = o.Id;
-        e.Account = o.AccountId;
+        e.Account = _accountIds[o.Account];
         e.Side = o.Side;
         e.OrderType = o.Type;
         e.Price = o.Price;
         e.Quantity = o.Remaining;
-        e.Aux = o.TriggerPrice;
+        e.Aux = _cold[slot].TriggerPrice;
         if (capacity == 0)
         {
             End(slot, CancelReason.ReduceOnly, output);
             return;
         }
-        if ((o.Flags & OrderFlags.Quote) != 0 && IsFrozen(o.AccountId, m))
+        if ((o.Flags & OrderFlags.Quote) != 0 && IsFrozen(_accountIds[o.Account], m))
         {
             End(slot, CancelReason.MarketMakerProtection, output);
             return;
@@ -981,7 +983,7 @@ public sealed class MatchingEngine : IMatchingEngine
                     Array.Resize(ref _scratchKeys, count * 2);
                 }
                 _scratchSlots[count] = side.Slots[i];
-                _scratchKeys[count] = _orders[side.Slots[i]].Sequence;
+                _scratchKeys[count] = _cold[side.Slots[i]].Sequence;
                 count++;
             }
         }
@@ -1097,7 +1099,7 @@ public sealed class MatchingEngine : IMatchingEngine
     {
         while (true)
         {
-            var orderDeadline = _heapCount > 0 ? _orders[_heap[0]].ExpireAt : long.MaxValue;
+            var orderDeadline = _heapCount > 0 ? _cold[_heap[0]].ExpireAt : long.MaxValue;
             var marketDeadline = long.MaxValue;
             MarketState? expiring = null;
             foreach (var m in _markets)
@@ -1142,9 +1144,9 @@ public sealed class MatchingEngine : IMatchingEngine
         _orders[slot].HeapIndex = _heapCount;
         _heapCount++;
         HeapUp(_heapCount - 1);
-        if (_orders[slot].ExpireAt < _nextDeadline)
+        if (_cold[slot].ExpireAt < _nextDeadline)
         {
-            _nextDeadline = _orders[slot].ExpireAt;
+            _nextDeadline = _cold[slot].ExpireAt;
         }
     }
 
@@ -1166,8 +1168,8 @@ public sealed class MatchingEngine : IMatchingEngine
 
     private bool HeapLess(int a, int b)
     {
-        ref var x = ref _orders[a];
-        ref var y = ref _orders[b];
+        ref var x = ref _cold[a];
+        ref var y = ref _cold[b];
         return x.ExpireAt != y.ExpireAt ? x.ExpireAt < y.ExpireAt : x.Sequence < y.Sequence;
     }
 
@@ -1224,6 +1226,7 @@ public sealed class MatchingEngine : IMatchingEngine
         if (_orderCount == _orders.Length)
         {
             Array.Resize(ref _orders, _orders.Length * 2);
+            Array.Resize(ref _cold, _orders.Length);
         }
         return _orderCount++;
     }
@@ -1401,16 +1404,17 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Quantity = c.Quantity;
     }
 
-    private void EmitOrder(EventKind kind, ref OrderSlot o, EventBuffer output)
+    private void EmitAccepted(int slot, EventBuffer output)
     {
+        ref var o = ref _orders[slot];
         ref var e = ref output.Append();
         e = default;
-        e.Kind = kind;
+        e.Kind = EventKind.Accepted;
         e.Sequence = ++_sequence;
         e.Timestamp = _now;
         e.Market = o.Market;
         e.OrderId = o.Id;
-        e.Account = o.AccountId;
+        e.Account = _accountIds[o.Account];
         e.Side = o.Side;
         e.OrderType = o.Type;
         e.TimeInForce = o.Tif;
@@ -1418,8 +1422,8 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Flags = o.Flags;
         e.Price = o.Price;
         e.Quantity = o.Remaining;
-        e.Aux = o.TriggerPrice;
-        e.ExpireAt = o.ExpireAt;
+        e.Aux = _cold[slot].TriggerPrice;
+        e.ExpireAt = _cold[slot].ExpireAt;
     }
 
     private void EmitCancelled(ref OrderSlot o, CancelReason reason, EventBuffer output)
@@ -1432,7 +1436,7 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Timestamp = _now;
         e.Market = o.Market;
         e.OrderId = o.Id;
-        e.Account = o.AccountId;
+        e.Account = _accountIds[o.Account];
         e.Side = o.Side;
         e.OrderType = o.Type;
         e.Price = o.Price;
@@ -1448,7 +1452,7 @@ public sealed class MatchingEngine : IMatchingEngine
         e.Timestamp = _now;
         e.Market = o.Market;
         e.OrderId = o.Id;
-        e.Account = o.AccountId;
+        e.Account = _accountIds[o.Account];
         e.Side = o.Side;
         e.OrderType = o.Type;
         e.Price = o.Price;
@@ -1462,8 +1466,8 @@ public sealed class MatchingEngine : IMatchingEngine
     {
         var m = _markets[market];
         return new BookSnapshot(market, m.Status, m.HasMark ? m.Mark : null, Entries(m.Bids), Entries(m.Asks),
-            PendingOf(m).Select(slot => _orders[slot])
-                .Select(o => new ConditionalEntry(o.Id, o.AccountId, o.Side, o.Type, o.TriggerPrice, o.Price, o.Remaining)).ToList());
+            PendingOf(m).Select(slot => new ConditionalEntry(_orders[slot].Id, _accountIds[_orders[slot].Account], _orders[slot].Side,
+                _orders[slot].Type, _cold[slot].TriggerPrice, _orders[slot].Price, _orders[slot].Remaining)).ToList());
     }
 
     private List<BookEntry> Entries(PriceLadder book)
@@ -1474,7 +1478,7 @@ public sealed class MatchingEngine : IMatchingEngine
             for (var cur = _levels[li].Head; cur != None; cur = _orders[cur].Next)
             {
                 ref var o = ref _orders[cur];
-                entries.Add(new BookEntry(o.Id, o.AccountId, o.Side, o.Price, o.Remaining, o.Flags));
+                entries.Add(new BookEntry(o.Id, _accountIds[o.Account], o.Side, o.Price, o.Remaining, o.Flags));
             }
         }
         return entries;
@@ -1491,7 +1495,14 @@ public sealed class MatchingEngine : IMatchingEngine
         {
             slots.Add(m.Falling.Slots[i]);
         }
-        return slots.OrderBy(s => _orders[s].Sequence).ToList();
+        return slots.OrderBy(s => _cold[s].Sequence).ToList();
+    }
+
+    /// <summary>Best resting price on one side of a market, or null when that side is empty (cheap: no snapshot).</summary>
+    public long? BestPrice(int market, Side side)
+    {
+        var book = side == Side.Buy ? _markets[market].Bids : _markets[market].Asks;
+        return book.Best(out var price) >= 0 ? price : null;
     }
 
     public long Position(long account, int market)
@@ -1572,7 +1583,8 @@ public sealed class MatchingEngine : IMatchingEngine
     private void HashOrder(StateHasher h, int slot)
     {
         ref var o = ref _orders[slot];
-        h.AddOrder(o.Id, o.AccountId, o.Side, o.Type, o.Tif, o.Stp, o.Flags, o.Price, o.Remaining, o.TriggerPrice, o.ExpireAt,
-            o.Sequence, o.RestSequence);
+        ref var cold = ref _cold[slot];
+        h.AddOrder(o.Id, _accountIds[o.Account], o.Side, o.Type, o.Tif, o.Stp, o.Flags, o.Price, o.Remaining, cold.TriggerPrice, cold.ExpireAt,
+            cold.Sequence, cold.RestSequence);
     }
 }

@@ -65,6 +65,8 @@ public sealed class ReferenceEngine : IMatchingEngine
     private readonly Market[] _markets;
     private readonly int _underlyings;
     private readonly Dictionary<long, Order> _live = [];
+    // Good-till-time orders among the live ones, so the expiry check does not walk every order on every command.
+    private readonly HashSet<Order> _expiring = [];
     private readonly Dictionary<(long Account, int Market), long> _positions = [];
     private readonly Dictionary<long, int> _tiers = [];
     private readonly Dictionary<(long Account, int Underlying), Protection> _protections = [];
@@ -146,7 +148,7 @@ public sealed class ReferenceEngine : IMatchingEngine
         {
             order.Pending = true;
             m.Pending.Add(order);
-            _live.Add(order.Id, order);
+            AddLive(order);
         }
     }
 
@@ -381,7 +383,7 @@ public sealed class ReferenceEngine : IMatchingEngine
         if (!_live.ContainsKey(order.Id))
         {
             order.RestSequence = ++_restSequence;
-            _live.Add(order.Id, order);
+            AddLive(order);
         }
         Emit(new MatchEvent
         {
@@ -408,11 +410,21 @@ public sealed class ReferenceEngine : IMatchingEngine
         }
     }
 
+    private void AddLive(Order order)
+    {
+        _live.Add(order.Id, order);
+        if (order.IsGoodTillTime)
+        {
+            _expiring.Add(order);
+        }
+    }
+
     private void Forget(Order order)
     {
         if (_live.TryGetValue(order.Id, out var live) && ReferenceEquals(live, order))
         {
             _live.Remove(order.Id);
+            _expiring.Remove(order);
         }
     }
 
@@ -732,7 +744,7 @@ public sealed class ReferenceEngine : IMatchingEngine
     {
         while (true)
         {
-            var order = _live.Values.Where(o => o.IsGoodTillTime && o.ExpireAt <= _now)
+            var order = _expiring.Where(o => o.ExpireAt <= _now)
                 .OrderBy(o => o.ExpireAt).ThenBy(o => o.Sequence).FirstOrDefault();
             var market = _markets.Where(m => m.Status != MarketStatus.Expired && m.Spec.ExpiresAt <= _now)
                 .OrderBy(m => m.Spec.ExpiresAt).ThenBy(m => m.Index).FirstOrDefault();
