@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Clearing.Messaging.Kafka.Outbox;
 
-/// <summary>The relay's own producer: the service's Kafka settings with the relay's client id and delivery timeout.</summary>
+/// <summary>The relay's own producer: the service's Kafka settings with the relay's client id, delivery timeout and a short linger.</summary>
 public static class OutboxProducer
 {
     public static KafkaPublisher Create(KafkaConnection connection, KafkaOptions kafka, OutboxRelayOptions relay, TimeProvider time, ILoggerFactory loggerFactory)
@@ -19,6 +19,9 @@ public static class OutboxProducer
         options.ClientId = $"{kafka.EffectiveClientId}-outbox-{relay.Name}";
         // 0 = wait for ever: librdkafka then never drops an early message of a partition while delivering a later one.
         options.MessageTimeoutMs = relay.DeliveryTimeout is { } timeout ? (int)timeout.TotalMilliseconds : 0;
+        // The relay waits for each page's last batch before the next page, so linger delays every page (5 ms of a
+        // ~9 ms page of 500 in the benchmark); the page is produced in one burst and fills its batches anyway.
+        options.LingerMs = Math.Min(options.LingerMs, 1);
         return new KafkaPublisher(connection, Options.Create(options), time, loggerFactory.CreateLogger<KafkaPublisher>());
     }
 }

@@ -19,6 +19,8 @@ namespace Clearing.Messaging.Kafka.Outbox;
 /// watermark 0), or a new message stored at or below one, means the broker lost what the relay had published. The
 /// relay then rewinds to the start of the store and republishes everything; consumers skip what their inbox has
 /// seen. See Outbox/README.md for the rule's limits.
+/// One caller at a time: <see cref="RunAsync"/>, or the step methods (<see cref="PublishNextPageAsync"/>,
+/// <see cref="CheckForBrokerWipeAsync"/>) from a single loop; the counters and <see cref="Lag"/> may be read anywhere.
 /// </remarks>
 public sealed partial class OutboxRelay
 {
