@@ -48,8 +48,10 @@ internal sealed class ClearingCli : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        var process = new Process { StartInfo = info };
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var cli = new ClearingCli(process);
+        // Wake a waiter when the process ends, so an early exit is reported at once instead of at the timeout.
+        process.Exited += (_, _) => cli._newLine.Release();
         process.OutputDataReceived += (_, e) => cli.Add(e.Data);
         process.ErrorDataReceived += (_, e) => cli.Add(e.Data);
         process.Start();

@@ -13,7 +13,7 @@ public sealed class LocalStackTests(ITestOutputHelper output) : IDisposable
     public async Task clearing_up_runs_seven_ready_services_and_kcat_lists_every_topic_on_its_broker()
     {
         var basePort = ClearingCli.FreeBasePort(7);
-        await using var cli = ClearingCli.Start("up", "--data", _data, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--quiet");
+        await using var cli = ClearingCli.Start("up", "--data", _data, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--ready-timeout", "200", "--quiet");
 
         await cli.WaitForLineAsync(l => l.StartsWith("clearing up: ready (7 services)", StringComparison.Ordinal), TimeSpan.FromMinutes(4));
         var bootstrap = (await File.ReadAllTextAsync(Path.Combine(_data, "kafka.bootstrap"))).Trim();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Clearing.Cli.Stack;
 using Clearing.Messaging.Kafka.Embedded;
 using Spectre.Console;
@@ -66,11 +65,6 @@ internal static class UpCommand
 
         data.Create();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
 
         var bootstrapFile = Path.Combine(data.FullName, BrokerCommand.BootstrapFileName);
         await using var broker = EmbeddedKafkaBroker.Start(new EmbeddedKafkaBrokerOptions { BootstrapFile = bootstrapFile });

@@ -88,6 +88,10 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
             {
                 // Not listening yet: the host is still starting.
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The probe timed out: a host still warming up on a busy machine answers slowly. Ask again.
+            }
 
             await Task.Delay(250, cancellationToken);
         }
