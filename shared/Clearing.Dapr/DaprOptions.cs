@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -43,27 +42,7 @@ public sealed class DaprOptions
     {
         var root = configuration["Clearing:DataDirectory"] ?? Path.Combine(".clearing", "data");
         var service = configuration["Clearing:ServiceName"] ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "clearing";
-        return Path.Combine(root, ServiceSlug(service));
-    }
-
-    // Must give the same answer as EventStoreSettings.ServiceSlug: "Clearing.OrderGateway" and "order-gateway"
-    // both become "order_gateway".
-    private static string ServiceSlug(string name)
-    {
-        var trimmed = name.StartsWith("Clearing.", StringComparison.Ordinal) ? name["Clearing.".Length..] : name;
-        var slug = new StringBuilder(trimmed.Length + 4);
-        for (var i = 0; i < trimmed.Length; i++)
-        {
-            var c = trimmed[i];
-            if (char.IsAsciiLetterUpper(c) && i > 0 && char.IsAsciiLetterLower(trimmed[i - 1]))
-            {
-                slug.Append('_');
-            }
-
-            slug.Append(char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_');
-        }
-
-        return slug.ToString();
+        return Path.Combine(root, Clearing.Primitives.ServiceName.Slug(service));
     }
 }
 

@@ -50,23 +50,7 @@ public sealed record EventStoreSettings(string? PostgresConnectionString, string
     }
 
     /// <summary>"Clearing.OrderGateway" → "order_gateway": one schema / directory per service.</summary>
-    public static string ServiceSlug(string name)
-    {
-        var trimmed = name.StartsWith("Clearing.", StringComparison.Ordinal) ? name["Clearing.".Length..] : name;
-        var slug = new System.Text.StringBuilder();
-        for (var i = 0; i < trimmed.Length; i++)
-        {
-            var c = trimmed[i];
-            if (char.IsAsciiLetterUpper(c) && i > 0 && char.IsAsciiLetterLower(trimmed[i - 1]))
-            {
-                slug.Append('_');
-            }
-
-            slug.Append(char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_');
-        }
-
-        return slug.ToString();
-    }
+    public static string ServiceSlug(string name) => Clearing.Primitives.ServiceName.Slug(name);
 
     private static void PostgresSchemaName(string schema)
     {
