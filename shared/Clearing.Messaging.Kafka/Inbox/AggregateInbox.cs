@@ -1,3 +1,4 @@
+using Clearing.Primitives.Inbox;
 using Clearing.EventSourcing;
 
 namespace Clearing.Messaging.Kafka.Inbox;

@@ -1,3 +1,4 @@
+using Clearing.Primitives.Inbox;
 using System.Collections.Concurrent;
 using Clearing.EventSourcing;
 

@@ -1,3 +1,4 @@
+using Clearing.Primitives.Inbox;
 using System.Diagnostics.Metrics;
 
 namespace Clearing.Messaging.Kafka.Inbox;

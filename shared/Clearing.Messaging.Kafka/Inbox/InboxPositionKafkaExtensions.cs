@@ -1,3 +1,5 @@
+using Clearing.Primitives.Inbox;
+
 namespace Clearing.Messaging.Kafka.Inbox;
 
 /// <summary>The inbox keyed by a consumed message's envelope (<c>clearing-source-stream</c>, <c>clearing-source-seq</c>).</summary>

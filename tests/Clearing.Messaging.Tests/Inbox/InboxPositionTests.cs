@@ -1,3 +1,4 @@
+using Clearing.Primitives.Inbox;
 using System.Text.Json;
 using Clearing.Messaging.Kafka;
 using Clearing.Messaging.Kafka.Inbox;

@@ -1,3 +1,4 @@
+using Clearing.Primitives.Inbox;
 using Clearing.EventSourcing;
 using Clearing.Messaging.Kafka.Inbox;
 using Clearing.Messaging.Tests.Outbox;

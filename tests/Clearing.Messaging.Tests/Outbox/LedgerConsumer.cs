@@ -1,3 +1,4 @@
+using Clearing.Primitives.Inbox;
 using System.Text.Json;
 using Clearing.EventSourcing;
 using Clearing.Messaging.Kafka;

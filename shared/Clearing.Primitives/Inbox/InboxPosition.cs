@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
-namespace Clearing.Messaging.Kafka.Inbox;
+namespace Clearing.Primitives.Inbox;
 
 /// <summary>
 /// The last sequence a consumer applied from each source stream (DESIGN.md §6, inbox), as an immutable value that a
@@ -11,7 +11,8 @@ namespace Clearing.Messaging.Kafka.Inbox;
 /// and is skipped; applying only increasing sequences keeps every source's order.
 /// </summary>
 /// <remarks>
-/// Pure: no Kafka types, no I/O. The metadata overloads live in <see cref="InboxPositionKafkaExtensions"/>.
+/// Pure: no Kafka types, no I/O, so a *.Domain can keep it in its state. The Kafka metadata overloads live in
+/// Clearing.Messaging.Kafka (InboxPositionKafkaExtensions).
 /// One position per topic a consumer reads: a source stream that publishes to two topics has no order between them.
 /// It serializes as its LastApplied map (stream → sequence) in ordinal order, so snapshots and state hashes are stable.
 /// </remarks>
