@@ -9,6 +9,7 @@ public static class Topics
     public const string OrderCommands = "clearing.orders.commands.v1";
     public const string MatchingEvents = "clearing.matching.events.v1";
     public const string MarginRisk = "clearing.margin.risk.v1";
+    public const string MarginLedger = "clearing.margin.ledger.v1";
     public const string OraclePrices = "clearing.oracle.prices.v1";
     public const string FundingEvents = "clearing.funding.events.v1";
     public const string LiquidationEvents = "clearing.liquidation.events.v1";
@@ -19,7 +20,7 @@ public static class Topics
 
     public static IReadOnlyList<string> All { get; } =
     [
-        OrderCommands, MatchingEvents, MarginRisk, OraclePrices, FundingEvents,
+        OrderCommands, MatchingEvents, MarginRisk, MarginLedger, OraclePrices, FundingEvents,
         LiquidationEvents, SettlementEvents, VaultEvents, GovernanceParams, DeadLetters,
     ];
 }

@@ -58,7 +58,7 @@ public sealed class TopicTests
         var users = Helm.Load().OfType<KafkaUser>().ToDictionary(u => u.Metadata.Name);
 
         var margin = users["clearing-margin"].Spec.Authorization!.Acls;
-        Writes(margin).ShouldBe([Topics.DeadLetters, Topics.MarginRisk], ignoreOrder: true);
+        Writes(margin).ShouldBe([Topics.DeadLetters, Topics.MarginRisk, Topics.MarginLedger], ignoreOrder: true);
         Reads(margin).ShouldContain(Topics.MatchingEvents);
         Reads(margin).ShouldNotContain(Topics.OrderCommands);
 
