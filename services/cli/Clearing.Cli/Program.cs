@@ -10,6 +10,7 @@ var root = new RootCommand("Clearing: event-sourced clearing for crypto derivati
     PriceOptionCommand.Create(),
     ImpliedVolCommand.Create(),
     MatchCommand.Create(),
+    TailCommand.Create(),
 };
 // Ctrl-C and SIGTERM cancel the running command; `up` then needs time to drain its services (each gets 30 s).
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(45) });
