@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Clearing.Settlement.Domain.Proofs;
+
+/// <summary>
+/// The byte layouts of the Merkle sum tree, fixed so that anyone can re-implement the check (the CLI's
+/// verify-proof does, independently). All hashes are SHA-256; amounts are their canonical decimal text
+/// (invariant culture, no trailing zeros, "0" for zero) prefixed by one length byte.
+/// <code>
+/// salt        = HMAC-SHA256(epoch secret, "clearing.settlement.salt.v1\n{epoch}\n{asset}\n{account id}")
+/// accountHash = SHA-256(salt ‖ UTF-8 account id)
+/// leaf        = SHA-256(0x00 ‖ accountHash ‖ len ‖ liability)
+/// node        = SHA-256(0x01 ‖ left hash ‖ right hash ‖ len ‖ left sum ‖ len ‖ right sum), sum = left sum + right sum
+/// padding     = SHA-256(0x02 ‖ level), sum 0 (the right sibling of a level's last node when the level is odd)
+/// </code>
+/// A node commits to each child's sum, not only to their total: with only the total, a prover can move value between
+/// siblings so that two users' proofs each look right while the tree under-reports (the flaw found in Maxwell's
+/// original scheme). The 0x00/0x01/0x02 prefixes keep a leaf from ever passing as a node.
+/// </summary>
+public static class ProofHashing
+{
+    public const int HashSize = 32;
+
+    /// <summary>Longest canonical decimal text: 29 digits, a sign and a point.</summary>
+    public const int MaxAmountBytes = 31;
+
+    private const byte LeafTag = 0x00;
+    private const byte NodeTag = 0x01;
+    private const byte PaddingTag = 0x02;
+
+    /// <summary>Strips trailing zeros so equal amounts always hash alike (1.50 and 1.5 are one value).</summary>
+    public static decimal Canonical(decimal value) => value / 1.000000000000000000000000000000000m;
+
+    public static string CanonicalText(decimal value) => Canonical(value).ToString(CultureInfo.InvariantCulture);
+
+    public static byte[] Salt(ReadOnlySpan<byte> secret, long epoch, string asset, string accountId)
+    {
+        var salt = new byte[HashSize];
+        Salt(secret, epoch, asset, accountId, salt);
+        return salt;
+    }
+
+    public static void Salt(ReadOnlySpan<byte> secret, long epoch, string asset, string accountId, Span<byte> destination)
+    {
+        var label = $"clearing.settlement.salt.v1\n{epoch.ToString(CultureInfo.InvariantCulture)}\n{asset}\n{accountId}";
+        Span<byte> buffer = stackalloc byte[512];
+        var length = Encoding.UTF8.GetByteCount(label);
+        var bytes = length <= buffer.Length ? buffer[..length] : new byte[length];
+        Encoding.UTF8.GetBytes(label, bytes);
+        HMACSHA256.HashData(secret, bytes, destination);
+    }
+
+    public static void AccountHash(ReadOnlySpan<byte> salt, string accountId, Span<byte> destination)
+    {
+        Span<byte> buffer = stackalloc byte[512];
+        var length = salt.Length + Encoding.UTF8.GetByteCount(accountId);
+        var bytes = length <= buffer.Length ? buffer[..length] : new byte[length];
+        salt.CopyTo(bytes);
+        Encoding.UTF8.GetBytes(accountId, bytes[salt.Length..]);
+        SHA256.HashData(bytes, destination);
+    }
+
+    public static byte[] AccountHash(ReadOnlySpan<byte> salt, string accountId)
+    {
+        var hash = new byte[HashSize];
+        AccountHash(salt, accountId, hash);
+        return hash;
+    }
+
+    /// <summary>Leaf hash; <paramref name="liability"/> must be canonical and ≥ 0.</summary>
+    public static void Leaf(ReadOnlySpan<byte> accountHash, decimal liability, Span<byte> destination)
+    {
+        Span<byte> buffer = stackalloc byte[1 + HashSize + 1 + MaxAmountBytes];
+        buffer[0] = LeafTag;
+        accountHash.CopyTo(buffer[1..]);
+        var written = WriteAmount(liability, buffer[(1 + HashSize)..]);
+        SHA256.HashData(buffer[..(1 + HashSize + written)], destination);
+    }
+
+    public static void Node(ReadOnlySpan<byte> leftHash, decimal leftSum, ReadOnlySpan<byte> rightHash, decimal rightSum, Span<byte> destination)
+    {
+        Span<byte> buffer = stackalloc byte[1 + (2 * HashSize) + (2 * (1 + MaxAmountBytes))];
+        buffer[0] = NodeTag;
+        leftHash.CopyTo(buffer[1..]);
+        rightHash.CopyTo(buffer[(1 + HashSize)..]);
+        var at = 1 + (2 * HashSize);
+        at += WriteAmount(leftSum, buffer[at..]);
+        at += WriteAmount(rightSum, buffer[at..]);
+        SHA256.HashData(buffer[..at], destination);
+    }
+
+    public static byte[] Padding(int level)
+    {
+        ReadOnlySpan<byte> input = [PaddingTag, checked((byte)level)];
+        return SHA256.HashData(input);
+    }
+
+    /// <summary>Writes len ‖ canonical text; returns the bytes written.</summary>
+    private static int WriteAmount(decimal amount, Span<byte> destination)
+    {
+        if (!Canonical(amount).TryFormat(destination[1..], out var written, default, CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException($"amount {amount} does not fit its canonical encoding");
+        }
+
+        destination[0] = (byte)written;
+        return written + 1;
+    }
+}
