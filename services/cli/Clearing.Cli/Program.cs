@@ -11,6 +11,7 @@ var root = new RootCommand("Clearing: event-sourced clearing for crypto derivati
     ImpliedVolCommand.Create(),
     MatchCommand.Create(),
     TailCommand.Create(),
+    ReplayCommand.Create(),
 };
 // Ctrl-C and SIGTERM cancel the running command; `up` then needs time to drain its services (each gets 30 s).
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(45) });

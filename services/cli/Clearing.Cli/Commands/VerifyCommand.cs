@@ -1,8 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Clearing.EventSourcing;
-using Clearing.EventSourcing.Postgres;
-using Clearing.EventSourcing.Sqlite;
 
 namespace Clearing.Cli.Commands;
 
@@ -16,51 +13,24 @@ internal static class VerifyCommand
 
     public static Command Create()
     {
-        var sqlite = new Option<FileInfo?>("--sqlite") { Description = "Path to a SQLite event store (e.g. .clearing/data/margin/events.db)." };
-        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string of the event store." };
-        var schema = new Option<string?>("--schema") { Description = "PostgreSQL schema (the service name, e.g. margin)." };
+        var store = new StoreArguments();
         var stream = new Option<string?>("--stream") { Description = "Verify one stream only." };
         var command = new Command("verify", "Proves an event store was not edited: re-checks every hash chain and reports the first broken link.")
         {
-            sqlite, postgres, schema, stream,
+            stream,
         };
-        command.Validators.Add(r =>
-        {
-            if ((r.GetValue(sqlite) is null) == (r.GetValue(postgres) is null))
-            {
-                r.AddError("Give exactly one of --sqlite <file> or --postgres <connection string>.");
-            }
-
-            if (r.GetValue(postgres) is not null && r.GetValue(schema) is null)
-            {
-                r.AddError("--postgres needs --schema (the service's schema, e.g. margin).");
-            }
-        });
+        store.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var file = result.GetValue(sqlite);
-            if (file is not null && !file.Exists)
+            var opened = await store.OpenAsync(result, cancellationToken);
+            if (opened is null)
             {
-                await Console.Error.WriteLineAsync($"No event store at {file.FullName}.");
                 return 2;
             }
 
-            IEventStore store;
-            try
+            await using (opened as IAsyncDisposable)
             {
-                store = file is not null
-                    ? new SqliteEventStore(new SqliteEventStoreOptions(file.FullName))
-                    : await PostgresEventStore.OpenAsync(new PostgresEventStoreOptions(result.GetValue(postgres)!) { Schema = result.GetValue(schema)! }, cancellationToken: cancellationToken);
-            }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or ArgumentException or Microsoft.Data.Sqlite.SqliteException)
-            {
-                await Console.Error.WriteLineAsync($"Cannot open the event store: {ex.Message}");
-                return 2;
-            }
-
-            await using (store as IAsyncDisposable)
-            {
-                var verdict = await store.VerifyAsync(result.GetValue(stream), cancellationToken);
+                var verdict = await opened.VerifyAsync(result.GetValue(stream), cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     intact = verdict.IsIntact,

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Clearing.EventSourcing;
+using Clearing.Messaging.Kafka.Outbox;
+
+namespace Clearing.Cli.Commands.Replay;
+
+/// <summary>
+/// What `clearing replay` knows about one service: how to fold its aggregates (time travel), which read models it can
+/// rebuild from the store and compare with the live ones, and how its stored events become public messages. A service
+/// without a module still gets event listings, raw republishing and throughput.
+/// </summary>
+internal interface IReplayModule
+{
+    string Service { get; }
+
+    /// <summary>The aggregate state after <paramref name="events"/> (one stream, in order), or null for a stream this module does not fold.</summary>
+    JsonNode? Fold(string streamId, IReadOnlyList<RecordedEvent> events);
+
+    /// <summary>Fresh, empty projections to rebuild from the store's $all.</summary>
+    IReadOnlyList<IReplayProjection> CreateProjections();
+
+    /// <summary>The service's outbox translator, for republishing as the service itself would; null: raw only.</summary>
+    IOutboxTranslator? Translator { get; }
+}
+
+/// <summary>A read model rebuilt by folding every stored event in global order, then compared row by row with the live one.</summary>
+internal interface IReplayProjection
+{
+    string Name { get; }
+
+    void Apply(RecordedEvent recorded);
+
+    /// <summary>Rebuilt rows, keyed as the live read model keys them.</summary>
+    IReadOnlyDictionary<string, JsonNode> Rows { get; }
+
+    /// <summary>The live rows (e.g. the service's state store), or null when no live source was given.</summary>
+    Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken);
+}
+
+/// <summary>Where the live state of the service can be read (its data directory in embedded mode).</summary>
+internal sealed record ReplaySources(DirectoryInfo? ServiceDataDirectory);
