@@ -71,6 +71,9 @@ internal static class UpCommand
         var log = new PrefixedLog(quiet);
         log.Info("broker", $"embedded Kafka-protocol broker at {broker.BootstrapServers} (written to {bootstrapFile})");
 
+        var keyring = DevKeyring.LoadOrCreate(data);
+        log.Info("up", $"dev keyring: {DevKeyring.PathIn(data)} ({keyring.Traders.Count} trader accounts, {keyring.Publishers.Count} oracle publishers)");
+
         var running = new List<ServiceProcess>();
         try
         {
@@ -92,6 +95,10 @@ internal static class UpCommand
                     ["DOTNET_ENVIRONMENT"] = "Development",
                     ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 };
+                foreach (var (key, value) in keyring.ServiceEnvironment())
+                {
+                    environment[key] = value;
+                }
                 running.Add(ServiceProcess.Start(service, assemblies[service], environment, grpcPort, httpPort, log.Line));
             }
 
