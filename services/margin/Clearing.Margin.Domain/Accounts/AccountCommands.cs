@@ -1,0 +1,62 @@
+namespace Clearing.Margin.Domain.Accounts;
+
+/// <summary>The public message a decision applies (the inbox record); null for gRPC commands.</summary>
+public sealed record MessageSource(string Stream, long Sequence);
+
+public sealed record Deposit(string AccountId, string Asset, decimal Amount, string Reference, DateTimeOffset At);
+
+public sealed record Withdraw(string AccountId, string Asset, decimal Amount, string Reference, DateTimeOffset At);
+
+public sealed record TransferBetweenSubAccounts(string FromAccountId, string ToAccountId, string Asset, decimal Amount, string Reference, DateTimeOffset At);
+
+/// <summary>
+/// One side of a fill, as the account that traded it sees it: <see cref="Quantity"/> signed (+ bought, − sold),
+/// <see cref="Fee"/> in <see cref="FeeAsset"/> (negative: a rebate), and for isolated margin the collateral the
+/// order asked to pin.
+/// </summary>
+public sealed record FillSide(
+    string AccountId,
+    string Market,
+    string FillId,
+    decimal Quantity,
+    decimal Price,
+    decimal Fee,
+    string FeeAsset,
+    bool Isolated,
+    decimal IsolatedCollateral);
+
+/// <summary>The sides of one fill that belong to this owner (both, for a trade between two of its sub-accounts).</summary>
+public sealed record BookFill(IReadOnlyList<FillSide> Sides, MessageSource Source, DateTimeOffset At);
+
+/// <summary>A funding rate fixed for <see cref="Market"/>: payment = −size × mark × rate on every open position.</summary>
+public sealed record ApplyFunding(string Market, decimal Rate, decimal MarkPrice, string Reference, MessageSource Source, DateTimeOffset At);
+
+public sealed record ChargeLiquidationFee(string AccountId, string Market, decimal Fee, string Reference, MessageSource Source, DateTimeOffset At);
+
+/// <summary>
+/// Close up to |<see cref="Quantity"/>| of the position at <see cref="Price"/> (the bankruptcy price or the ADL
+/// price), without fees; when <see cref="Receiver"/> is set it takes the position over at that price (the insurance
+/// fund). <see cref="CoverDeficit"/>: once the position is gone, the insurance fund pays any negative quote balance.
+/// </summary>
+public sealed record ClosePosition(
+    string AccountId,
+    string Market,
+    decimal Quantity,
+    decimal Price,
+    PositionChange Cause,
+    string Reference,
+    bool CoverDeficit,
+    MessageSource Source,
+    DateTimeOffset At);
+
+/// <summary>The insurance fund (or an ADL counterparty) opens/changes a position at a price without fees.</summary>
+public sealed record TakeOverPosition(string AccountId, string Market, decimal Quantity, decimal Price, PositionChange Cause, string Reference, MessageSource Source, DateTimeOffset At);
+
+/// <summary>Cash settlement of an expiring future or option at the settlement price.</summary>
+public sealed record SettleExpiry(string Market, decimal SettlementPrice, string Reference, MessageSource Source, DateTimeOffset At);
+
+/// <summary>Revalue at new prices; emits risk events only when a band is crossed.</summary>
+public sealed record Revalue(string TriggerAsset, long TriggerSequence, DateTimeOffset At);
+
+/// <summary>A domain refusal with the reason (and its numbers) for the caller.</summary>
+public sealed class AccountRuleException(string message) : InvalidOperationException(message);

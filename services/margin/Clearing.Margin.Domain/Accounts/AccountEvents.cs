@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+using Clearing.EventSourcing;
+
+namespace Clearing.Margin.Domain.Accounts;
+
+/// <summary>An account event that moves money: its balanced ledger lines, in order.</summary>
+public interface IMovesMoney
+{
+    string AccountId { get; }
+
+    IReadOnlyList<LedgerLine> LedgerLines { get; }
+}
+
+// Stored in "account-{owner}" (JSON). AccountId is always the full trading id ("acct-1", "acct-1:2").
+
+/// <summary>An operator credited collateral (MarginAdmin.CreditCollateral): a deposit from outside.</summary>
+[EventType("margin.collateral-credited.v1")]
+public sealed record CollateralCredited(
+    string AccountId,
+    string Asset,
+    decimal Amount,
+    string Reference,
+    string Reason,
+    string CreditedBy,
+    DateTimeOffset CreditedAt) : IMovesMoney
+{
+    [JsonIgnore]
+    public IReadOnlyList<LedgerLine> LedgerLines =>
+        [LedgerLine.Between(LedgerKind.Deposit, Reference, "", Asset, AccountId, SystemAccounts.External, Amount)];
+}
+
+/// <summary>A deposit through Accounts.Deposit.</summary>
+[EventType("margin.deposited.v1")]
+public sealed record Deposited(string AccountId, string Asset, decimal Amount, string Reference, DateTimeOffset At) : IMovesMoney
+{
+    [JsonIgnore]
+    public IReadOnlyList<LedgerLine> LedgerLines =>
+        [LedgerLine.Between(LedgerKind.Deposit, Reference, "", Asset, AccountId, SystemAccounts.External, Amount)];
+}
+
+/// <summary>A withdrawal that passed the initial-margin check; the numbers it was allowed on are kept.</summary>
+[EventType("margin.withdrawn.v1")]
+public sealed record Withdrawn(
+    string AccountId,
+    string Asset,
+    decimal Amount,
+    string Reference,
+    DateTimeOffset At,
+    decimal EquityForNewRiskAfter,
+    decimal InitialRequirementAfter) : IMovesMoney
+{
+    [JsonIgnore]
+    public IReadOnlyList<LedgerLine> LedgerLines =>
+        [LedgerLine.Between(LedgerKind.Withdrawal, Reference, "", Asset, SystemAccounts.External, AccountId, Amount)];
+}
+
+/// <summary>Collateral moved between two sub-accounts of one owner (one append: atomic).</summary>
+[EventType("margin.subaccount-transferred.v1")]
+public sealed record SubAccountTransferred(
+    string AccountId,
+    string ToAccountId,
+    string Asset,
+    decimal Amount,
+    string Reference,
+    DateTimeOffset At) : IMovesMoney
+{
+    [JsonIgnore]
+    public IReadOnlyList<LedgerLine> LedgerLines =>
+        [LedgerLine.Between(LedgerKind.Transfer, Reference, "", Asset, ToAccountId, AccountId, Amount)];
+}
+
+/// <summary>Why a position changed.</summary>
+public enum PositionChange
+{
+    Fill = 1,
+    Funding = 2,
+    InsuranceTakeover = 3,
+    Adl = 4,
+    ExpirySettlement = 5,
+}
+
+/// <summary>
+/// A position changed: a fill (either side), a funding payment, a transfer to the insurance fund, an ADL close or
+/// expiry settlement. <see cref="Quantity"/> is the signed size traded (0 for funding), <see cref="After"/> the whole
+/// position afterwards (size 0 = closed), <see cref="LedgerLines"/> the money it moved (realized PnL, fee or
+/// rebate, funding). Decide computed all of it; Evolve only stores it.
+/// </summary>
+[EventType("margin.position-changed.v1")]
+public sealed record PositionChanged(
+    string AccountId,
+    string Market,
+    PositionChange Cause,
+    string Reference,
+    decimal Quantity,
+    decimal Price,
+    Position After,
+    IReadOnlyList<LedgerLine> LedgerLines,
+    DateTimeOffset At) : IMovesMoney;
+
+/// <summary>Money moved without a position change: a liquidation fee, the insurance fund covering a deficit.</summary>
+[EventType("margin.money-moved.v1")]
+public sealed record MoneyMoved(
+    string AccountId,
+    string Reason,
+    IReadOnlyList<LedgerLine> LedgerLines,
+    DateTimeOffset At) : IMovesMoney;
+
+/// <summary>Which public risk event a <see cref="RiskEventRecorded"/> becomes.</summary>
+public enum RiskEventKind
+{
+    HealthChanged = 1,
+    MarginCall = 2,
+    LiquidationRequired = 3,
+    Bankrupt = 4,
+}
+
+/// <summary>
+/// A band crossing, stored first and published by the outbox as clearing.margin.v1.RiskEvent. One crossing is a
+/// HealthChanged plus, when the new band asks for it, a MarginCall / LiquidationRequired / Bankrupt; each has its own
+/// gap-free <see cref="Sequence"/> per account id. <see cref="Risk"/> holds the numbers that caused it.
+/// </summary>
+[EventType("margin.risk-event-recorded.v1")]
+public sealed record RiskEventRecorded(
+    string AccountId,
+    long Sequence,
+    RiskEventKind Kind,
+    HealthBand From,
+    HealthBand To,
+    AccountRiskSnapshot Risk,
+    decimal WarningThreshold,
+    decimal Shortfall,
+    decimal ToRestoreInitial,
+    decimal Deficit,
+    DateTimeOffset At);
+
+/// <summary>The inbox record of one consumed public message: appended last by every decision that applies one.</summary>
+[EventType("margin.message-applied.v1")]
+public sealed record MessageApplied(string SourceStream, long SourceSequence);
