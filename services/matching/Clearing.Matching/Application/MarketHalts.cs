@@ -7,7 +7,8 @@ namespace Clearing.Matching.Application;
 /// <summary>
 /// Trading on a market was halted by an emergency action. Stored in "halt-{market}", a small stream of its own:
 /// the book stream has one writer (the sequencer), and a halt must land even while that writer is busy or stuck.
-/// The order intake of the matching engine is what enforces it, by reading this stream (wired with the engine).
+/// The book enforces it: the halt reaches the processor through <see cref="HaltFeed"/> (and, after a restart, by
+/// re-reading this stream) and becomes a stored input of "book-{market}" that sets the market halted.
 /// </summary>
 [EventType("matching.market-halted.v1")]
 public sealed record MarketHalted(string Market, string HaltedBy, string Reason, DateTimeOffset HaltedAt);
@@ -20,7 +21,7 @@ internal sealed partial class MatchingHostJsonContext : JsonSerializerContext;
 public sealed record HaltOutcome(Guid? EventId, long StreamVersion, bool AlreadyHalted);
 
 /// <summary>Halts markets. Halting a halted market changes nothing and says so.</summary>
-public sealed class MarketHalts(IEventStore store, TimeProvider time)
+public sealed class MarketHalts(IEventStore store, TimeProvider time, HaltFeed feed)
 {
     public const string StreamCategory = "halt";
 
@@ -45,11 +46,13 @@ public sealed class MarketHalts(IEventStore store, TimeProvider time)
                 return new HaltOutcome(null, last.StreamVersion, AlreadyHalted: true);
             }
 
-            var data = Serializer.Serialize(new MarketHalted(market, haltedBy, reason, time.GetUtcNow()));
+            var halt = new MarketHalted(market, haltedBy, reason, time.GetUtcNow());
+            var data = Serializer.Serialize(halt);
             try
             {
                 // Exact version: two operators halting at once produce one halt, and the second learns it was already done.
                 var result = await store.AppendAsync(streamId, ExpectedVersion.From(last?.StreamVersion ?? -1), [data], cancellationToken);
+                feed.Enqueue(market, ToInput(result.NextExpectedVersion, halt));
                 return new HaltOutcome(data.EventId, result.NextExpectedVersion, AlreadyHalted: false);
             }
             catch (WrongExpectedVersionException) when (attempt < 3)
@@ -58,4 +61,20 @@ public sealed class MarketHalts(IEventStore store, TimeProvider time)
             }
         }
     }
+
+    /// <summary>The halt in force for <paramref name="market"/> as a book input, or null when the market was never halted.</summary>
+    public async Task<HaltInput?> CurrentAsync(string market, CancellationToken cancellationToken)
+    {
+        await foreach (var e in store.ReadStreamAsync(StreamName.For(StreamCategory, market), ReadDirection.Backward, -1, 1, cancellationToken))
+        {
+            if (e.Type == "matching.market-halted.v1")
+            {
+                return ToInput(e.StreamVersion, (MarketHalted)Serializer.Deserialize(e));
+            }
+        }
+        return null;
+    }
+
+    private static HaltInput ToInput(long version, MarketHalted halt) =>
+        new(version, InstrumentMapping.UnixNanos(halt.HaltedAt), halt.HaltedBy, halt.Reason);
 }

@@ -11,7 +11,8 @@ public static class MatchingServiceExtensions
     /// <summary>
     /// The matching service: its name and default ports (gRPC 7102, health/metrics 8102), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
-    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check.
+    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then the market catalog
+    /// ("Markets"), the "Matching" options and the processor that runs the books.
     /// </summary>
     public static IHostApplicationBuilder AddMatchingService(this IHostApplicationBuilder builder)
     {
@@ -19,7 +20,13 @@ public static class MatchingServiceExtensions
         builder.Services.AddClearingEventStore(builder.Configuration);
         builder.Services.AddClearingKafka(builder.Configuration);
         builder.Services.AddClearingDapr(builder.Configuration);
+        builder.Services.AddMarketCatalog(builder.Configuration);
+        builder.AddValidatedOptions<MatchingOptions>(MatchingOptions.Section);
+        builder.Services.AddSingleton<HaltFeed>();
         builder.Services.AddSingleton<MarketHalts>();
+        // The hot path: order commands and oracle prices in, matching events out, exactly once (see MatchingProcessor).
+        builder.Services.AddSingleton<MatchingProcessor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MatchingProcessor>());
         return builder;
     }
 }

@@ -1,0 +1,136 @@
+using Clearing.Contracts.Matching.V1;
+using Clearing.Contracts.Oracle.V1;
+using Clearing.Contracts.Orders.V1;
+using Clearing.Primitives.Markets;
+
+namespace Clearing.Matching.Application;
+
+/// <summary>
+/// Every book of the catalog behind one entry point: routes order commands by market and oracle updates to the
+/// markets of their asset, collects the public events, and remembers which inputs each book applied since the last
+/// <see cref="TakePending"/> so the caller can store exactly those. No I/O: the Kafka processor, the replay on start-up,
+/// the determinism tests and the benchmark all drive this same class.
+/// </summary>
+public sealed class MatchingPipeline
+{
+    private readonly Dictionary<string, MarketBook> _books = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _marketsByAsset = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PendingBatch> _pending = new(StringComparer.Ordinal);
+
+    public MatchingPipeline(MarketCatalog catalog, MatchingOptions options)
+    {
+        Catalog = catalog;
+        foreach (var market in catalog.All)
+        {
+            _books.Add(market.Symbol, new MarketBook(market, catalog.IndexOf(market.Symbol), options));
+        }
+        foreach (var group in catalog.All.GroupBy(m => m.Underlying, StringComparer.Ordinal))
+        {
+            _marketsByAsset.Add(group.Key, group.Select(m => m.Symbol).ToArray());
+        }
+    }
+
+    public MarketCatalog Catalog { get; }
+
+    public IReadOnlyDictionary<string, MarketBook> Books => _books;
+
+    public MarketBook Book(string market) =>
+        _books.TryGetValue(market, out var book) ? book : throw new KeyNotFoundException($"unknown market '{market}'");
+
+    /// <summary>
+    /// An order command. A market the catalog does not know has no book and no sequence: its rejection carries
+    /// sequence 0 and is not stored (a repeat after a crash may be answered twice, which changes nothing).
+    /// </summary>
+    public void Apply(OrderCommand command, List<MatchingEvent> output)
+    {
+        var input = new BookInput(Order: OrderInput.From(command));
+        if (!_books.TryGetValue(command.Market, out var book))
+        {
+            output.Add(new MatchingEvent
+            {
+                Market = command.Market, Sequence = 0, TimeUnixNanos = command.TimeUnixNanos, CommandId = command.CommandId,
+                Rejected = new OrderRejected
+                {
+                    OrderId = input.Order!.OrderId ?? "", AccountId = command.AccountId, Reason = "unknown-market",
+                },
+            });
+            return;
+        }
+        Apply(book, input, output);
+    }
+
+    /// <summary>An oracle update: one input for each market of its asset (none when no market trades that asset).</summary>
+    public void Apply(PriceUpdate update, List<MatchingEvent> output)
+    {
+        if (!_marketsByAsset.TryGetValue(update.Asset, out var markets))
+        {
+            return;
+        }
+        foreach (var (market, input) in PriceInput.From(update, markets))
+        {
+            Apply(_books[market], new BookInput(Price: input), output);
+        }
+    }
+
+    public void Apply(string market, HaltInput halt, List<MatchingEvent> output) => Apply(Book(market), new BookInput(Halt: halt), output);
+
+    private void Apply(MarketBook book, BookInput input, List<MatchingEvent> output)
+    {
+        var before = book.Sequence;
+        if (!book.Apply(input, output))
+        {
+            return;
+        }
+        if (!_pending.TryGetValue(book.Market, out var batch))
+        {
+            batch = new PendingBatch(before + 1);
+            _pending.Add(book.Market, batch);
+        }
+        batch.Inputs.Add(input);
+    }
+
+    /// <summary>The inputs applied since the last call, one batch per market in catalog order; clears them.</summary>
+    public IReadOnlyList<BookInputBatch> TakePending()
+    {
+        if (_pending.Count == 0)
+        {
+            return [];
+        }
+        var batches = _pending
+            .OrderBy(p => _books[p.Key].CatalogIndex)
+            .Select(p => new BookInputBatch(p.Key, p.Value.FirstSequence, _books[p.Key].Sequence, p.Value.Inputs))
+            .ToList();
+        _pending.Clear();
+        return batches;
+    }
+
+    /// <summary>Replays one stored batch into its book (start-up); checks the sequences it stored against what the code gives now.</summary>
+    public void Replay(BookInputBatch batch, List<MatchingEvent> output)
+    {
+        var book = Book(batch.Market);
+        if (book.Sequence + 1 != batch.FirstSequence)
+        {
+            throw new InvalidOperationException(
+                $"book-{batch.Market}: stored batch starts at sequence {batch.FirstSequence} but the replayed book is at {book.Sequence}");
+        }
+        foreach (var input in batch.Inputs)
+        {
+            if (!book.Apply(input, output))
+            {
+                throw new InvalidOperationException($"book-{batch.Market}: a stored input was refused as a repeat on replay (sequence {book.Sequence})");
+            }
+        }
+        if (book.Sequence != batch.LastSequence)
+        {
+            throw new InvalidOperationException(
+                $"book-{batch.Market}: replay ended at sequence {book.Sequence}, the store says {batch.LastSequence}; the code no longer reproduces the stored book");
+        }
+    }
+
+    private sealed class PendingBatch(long firstSequence)
+    {
+        public long FirstSequence { get; } = firstSequence;
+
+        public List<BookInput> Inputs { get; } = [];
+    }
+}

@@ -1,0 +1,374 @@
+using System.Security.Cryptography;
+using System.Text;
+using Clearing.Contracts;
+using Clearing.Contracts.Matching.V1;
+using Clearing.Contracts.Oracle.V1;
+using Clearing.Contracts.Orders.V1;
+using Clearing.EventSourcing;
+using Clearing.Matching.Integration;
+using Clearing.Messaging.Kafka;
+using Clearing.Messaging.Kafka.Consuming;
+using Clearing.Primitives.Markets;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace Clearing.Matching.Application;
+
+/// <summary>
+/// The matching hot path: consume order commands and oracle prices, run the books, store the inputs, publish the
+/// events — exactly once end to end.
+/// <para>
+/// Per batch: (1) apply every input to its book; (2) append each touched book's applied inputs to "book-{market}"
+/// with the exact expected version (a second writer fails here, before publishing anything); (3) one Kafka
+/// transaction (transactional.id matching-{ordinal}) produces the events and sends the consumed offsets.
+/// The store is written first, so it is never behind the topic. On start-up: fence the previous instance
+/// (InitTransactions), read the last sequence per market visible on the topic, rebuild each book by replaying its
+/// stream, publish the stored events above that sequence, then consume from the committed offsets. Inputs consumed
+/// again because their offsets were not committed are recognised (command id, oracle sequence, halt version) and
+/// skipped; their events were just republished from the store. Offsets are thus only a hint of where to read, and
+/// a failed transaction is repaired the same way: abort, re-read what is visible, publish the rest.
+/// </para>
+/// <para>
+/// Not yet done: engine snapshots. A restart replays each book stream from its start (the engine has no state
+/// export), which is exact but grows with the stream.
+/// </para>
+/// </summary>
+public sealed class MatchingProcessor(
+    MarketCatalog catalog,
+    IOptions<MatchingOptions> matchingOptions,
+    IEventStore store,
+    KafkaConnection connection,
+    IOptions<KafkaOptions> kafkaOptions,
+    MarketHalts halts,
+    HaltFeed haltFeed,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time,
+    ILogger<MatchingProcessor> logger) : BackgroundService
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(200);
+
+    private readonly MatchingOptions _options = matchingOptions.Value;
+    private readonly KafkaOptions _kafka = kafkaOptions.Value;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, long> _streamVersions = new(StringComparer.Ordinal);
+    private readonly List<MatchingEvent> _events = [];
+    private readonly List<Message<byte[]?, byte[]?>> _deadLetters = [];
+    private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
+    private readonly List<ConsumeResult<byte[]?, byte[]?>> _batch = [];
+    private MatchingPipeline? _pipeline;
+    private long _processed;
+    private long _transactions;
+    private long _republished;
+
+    public string TransactionalId => $"matching-{_kafka.InstanceOrdinal}";
+
+    /// <summary>Completes once the books are rebuilt and unpublished events are out: the processor is consuming.</summary>
+    public Task Ready => _ready.Task;
+
+    public long ProcessedInputs => Interlocked.Read(ref _processed);
+
+    public long CommittedTransactions => Interlocked.Read(ref _transactions);
+
+    /// <summary>Stored events published again at start-up or after a failed transaction.</summary>
+    public long RepublishedEvents => Interlocked.Read(ref _republished);
+
+    /// <summary>The books (for inspection by tests; only the processor's thread changes them).</summary>
+    public MatchingPipeline? Pipeline => _pipeline;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunCoreAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            _ready.TrySetCanceled(stoppingToken);
+        }
+        catch (Exception e)
+        {
+            // The books in memory may now be ahead of the store or the topic: the only safe continuation is a restart,
+            // which rebuilds both from the store.
+            logger.LogCritical(e, "matching stopped: {Reason}", e.Message);
+            _ready.TrySetException(e);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunCoreAsync(CancellationToken stoppingToken)
+    {
+        var pipeline = new MatchingPipeline(catalog, _options);
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.TransactionalProducer(_kafka, connection, TransactionalId))
+            .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "matching producer error {Code}: {Reason}", error.Code, error.Reason))
+            .Build();
+        await InitTransactionsAsync(producer, stoppingToken);
+
+        var markets = catalog.All.Select(m => m.Symbol).ToList();
+        var published = PublishedSequences.Read(connection, _kafka, markets, _options.RecoveryReadTimeout, stoppingToken);
+        var replayed = await ReplayAsync(pipeline, published, stoppingToken);
+        _pipeline = pipeline;
+        logger.LogInformation("matching: rebuilt {Books} books from {Inputs} stored input(s); {Unpublished} stored event(s) to publish again",
+            markets.Count, replayed.Inputs, replayed.Unpublished.Count);
+
+        foreach (var market in markets)
+        {
+            if (await halts.CurrentAsync(market, stoppingToken) is { } halt)
+            {
+                haltFeed.Enqueue(market, halt);
+            }
+        }
+        _events.AddRange(replayed.Unpublished);
+        Interlocked.Add(ref _republished, replayed.Unpublished.Count);
+        DrainHalts(pipeline);
+        await PersistAsync(pipeline, stoppingToken);
+        await PublishAsync(producer, consumer: null, stoppingToken);
+
+        var groupId = _kafka.EffectiveConsumerGroup;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.Consumer(_kafka, connection, groupId))
+            .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "matching consumer error {Code}: {Reason}", error.Code, error.Reason))
+            .SetPartitionsRevokedHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
+            .SetPartitionsLostHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
+            .Build();
+        consumer.Subscribe([Topics.OrderCommands, Topics.OraclePrices]);
+        logger.LogInformation("matching: consuming {Commands} and {Prices} as group {Group}, transactional.id {TransactionalId} ({Mode})",
+            Topics.OrderCommands, Topics.OraclePrices, groupId, TransactionalId, connection.Mode);
+        _ready.TrySetResult();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                CollectBatch(consumer);
+                var inputs = _batch.Count;
+                DrainHalts(pipeline);
+                foreach (var record in _batch)
+                {
+                    _nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
+                    Apply(pipeline, record, groupId);
+                }
+                _batch.Clear();
+                await PersistAsync(pipeline, stoppingToken);
+                await PublishAsync(producer, consumer, stoppingToken);
+                Interlocked.Add(ref _processed, inputs);
+            }
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private async Task InitTransactionsAsync(IProducer<byte[]?, byte[]?> producer, CancellationToken stoppingToken)
+    {
+        var timeout = TimeSpan.FromMilliseconds(_kafka.TransactionTimeoutMs);
+        while (true)
+        {
+            stoppingToken.ThrowIfCancellationRequested();
+            try
+            {
+                producer.InitTransactions(timeout);
+                return;
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal)
+            {
+                logger.LogWarning(e, "matching: initializing transactions failed ({Reason}); retrying", e.Error.Reason);
+                await Task.Delay(RetryBackoff, time, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<(long Inputs, List<MatchingEvent> Unpublished)> ReplayAsync(MatchingPipeline pipeline, Dictionary<string, long> published,
+        CancellationToken stoppingToken)
+    {
+        var unpublished = new List<MatchingEvent>();
+        var scratch = new List<MatchingEvent>();
+        long inputs = 0;
+        foreach (var book in pipeline.Books.Values.OrderBy(b => b.CatalogIndex))
+        {
+            var version = -1L;
+            await foreach (var recorded in store.ReadStreamAsync(BookStreams.For(book.Market), ReadDirection.Forward, 0, cancellationToken: stoppingToken))
+            {
+                var batch = (BookInputBatch)BookStreams.Serializer.Deserialize(recorded);
+                scratch.Clear();
+                pipeline.Replay(batch, scratch);
+                inputs += batch.Inputs.Count;
+                var last = published[book.Market];
+                unpublished.AddRange(scratch.Where(e => e.Sequence > last));
+                version = recorded.StreamVersion;
+            }
+            _streamVersions[book.Market] = version;
+            if (published[book.Market] > book.Sequence)
+            {
+                throw new InvalidOperationException(
+                    $"{Topics.MatchingEvents} shows {book.Market} at sequence {published[book.Market]} but book-{book.Market} only reaches {book.Sequence}: " +
+                    "the event store lost data the topic still has (a wiped data directory with a surviving broker?); refusing to start");
+            }
+        }
+        return (inputs, unpublished);
+    }
+
+    private void CollectBatch(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var first = Poll(consumer, PollTimeout);
+        if (first is null)
+        {
+            return;
+        }
+        _batch.Add(first);
+        var started = time.GetTimestamp();
+        while (_batch.Count < _options.MaxBatchSize)
+        {
+            var left = _options.BatchWindow - time.GetElapsedTime(started);
+            var next = Poll(consumer, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            if (next is null)
+            {
+                break;
+            }
+            _batch.Add(next);
+        }
+    }
+
+    private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    {
+        try
+        {
+            return consumer.Consume(timeout);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            logger.LogWarning(e, "matching: consume error {Code}: {Reason}", e.Error.Code, e.Error.Reason);
+            return null;
+        }
+    }
+
+    private void DropFromBatch(IEnumerable<TopicPartition> partitions)
+    {
+        var gone = partitions.ToHashSet();
+        _batch.RemoveAll(r => gone.Contains(r.TopicPartition));
+    }
+
+    private void Apply(MatchingPipeline pipeline, ConsumeResult<byte[]?, byte[]?> record, string groupId)
+    {
+        var payload = record.Message.Value ?? [];
+        try
+        {
+            if (record.Topic == Topics.OrderCommands)
+            {
+                pipeline.Apply(OrderCommand.Parser.ParseFrom(payload), _events);
+            }
+            else
+            {
+                pipeline.Apply(PriceUpdate.Parser.ParseFrom(payload), _events);
+            }
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            // Unreadable bytes never reach a book; the dead letter goes out in the same transaction as the batch.
+            logger.LogWarning(e, "matching: dead-lettering {Topic}[{Partition}]@{Offset}: {Reason}", record.Topic, record.Partition.Value, record.Offset.Value, e.Message);
+            _deadLetters.Add(DeadLetterWriter.Build(record, groupId, $"not a readable {record.Topic} message: {e.Message}", e, attempts: 1, time.GetUtcNow()));
+        }
+    }
+
+    private void DrainHalts(MatchingPipeline pipeline)
+    {
+        while (haltFeed.TryDequeue(out var item))
+        {
+            if (pipeline.Books.ContainsKey(item.Market))
+            {
+                pipeline.Apply(item.Market, item.Halt, _events);
+            }
+        }
+    }
+
+    /// <summary>One append per touched book, at the version this process last wrote: a second writer is refused here.</summary>
+    private async Task PersistAsync(MatchingPipeline pipeline, CancellationToken stoppingToken)
+    {
+        foreach (var batch in pipeline.TakePending())
+        {
+            var stream = BookStreams.For(batch.Market);
+            var expected = _streamVersions[batch.Market];
+            var data = BookStreams.Serializer.Serialize(batch, eventId: EventIdFor(stream, expected + 1));
+            // The books already hold these inputs; failing to store them ends the process (see RunAsync) rather than run ahead of the store.
+            var result = await store.AppendAsync(stream, ExpectedVersion.From(expected), [data], stoppingToken);
+            _streamVersions[batch.Market] = result.NextExpectedVersion;
+        }
+    }
+
+    /// <summary>
+    /// Publishes <see cref="_events"/> (and dead letters) with the consumed offsets in one transaction. On failure:
+    /// abort, look at what became visible anyway (the embedded broker does not hide aborted records), and retry with the rest.
+    /// </summary>
+    private async Task PublishAsync(IProducer<byte[]?, byte[]?> producer, IConsumer<byte[]?, byte[]?>? consumer, CancellationToken stoppingToken)
+    {
+        if (_events.Count == 0 && _deadLetters.Count == 0 && _nextOffsets.Count == 0)
+        {
+            return;
+        }
+        var timeout = TimeSpan.FromMilliseconds(_kafka.TransactionTimeoutMs);
+        var offsets = _nextOffsets.Select(o => new TopicPartitionOffset(o.Key, o.Value)).ToList();
+        var now = time.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                producer.BeginTransaction();
+                foreach (var e in _events)
+                {
+                    producer.Produce(Topics.MatchingEvents, CloudEventsEnvelope.ToKafkaMessage(MatchingEventsGateway.ToOutbound(e), _kafka.CloudEventsSource, now));
+                }
+                foreach (var deadLetter in _deadLetters)
+                {
+                    producer.Produce(Topics.DeadLetters, deadLetter);
+                }
+                if (consumer is not null && offsets.Count > 0)
+                {
+                    producer.SendOffsetsToTransaction(offsets, consumer.ConsumerGroupMetadata, timeout);
+                }
+                producer.CommitTransaction(timeout);
+                break;
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "matching: transaction of {Events} event(s) failed ({Reason}), attempt {Attempt}; aborting and publishing what is not visible", _events.Count, e.Error.Reason, attempt);
+                try
+                {
+                    producer.AbortTransaction(timeout);
+                }
+                catch (KafkaException abort) when (!abort.Error.IsFatal)
+                {
+                    logger.LogWarning(abort, "matching: abort failed ({Reason}); the next attempt aborts again", abort.Error.Reason);
+                }
+                await Task.Delay(RetryBackoff, time, stoppingToken);
+                var visible = PublishedSequences.Read(connection, _kafka, _events.Select(x => x.Market).Distinct().ToList(), _options.RecoveryReadTimeout, stoppingToken);
+                _events.RemoveAll(x => x.Sequence > 0 && x.Sequence <= visible[x.Market]);
+            }
+        }
+
+        Interlocked.Increment(ref _transactions);
+        if (consumer is not null && offsets.Count > 0 && connection.MirrorTransactionalOffsets)
+        {
+            try
+            {
+                consumer.Commit(offsets);
+            }
+            catch (KafkaException e)
+            {
+                // Offsets are a hint (DESIGN.md §6): a lost commit means reading again, and the books skip what they applied.
+                logger.LogWarning(e, "matching: committing offsets outside the transaction failed: {Reason}", e.Error.Reason);
+            }
+        }
+        _events.Clear();
+        _deadLetters.Clear();
+        _nextOffsets.Clear();
+    }
+
+    /// <summary>Deterministic per (stream, version): a retried append of the same batch is recognised by the store as the same event.</summary>
+    private static Guid EventIdFor(string stream, long version)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{stream}@{version}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+}
