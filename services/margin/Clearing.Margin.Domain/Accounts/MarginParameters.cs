@@ -113,8 +113,6 @@ public sealed record MarginParameters
 {
     public const string SectionName = "Margin";
 
-    public static MarginParameters Default { get; } = new();
-
     public static MarginSchedule LargeCap { get; } = new(
     [
         new MarginTier(1_000_000m, 0.02m, 0.012m),
@@ -124,6 +122,9 @@ public sealed record MarginParameters
     ]);
 
     public static MarginSchedule LongTail { get; } = new([new MarginTier(null, 0.20m, 0.10m)]);
+
+    // After the schedules: static initializers run in declaration order and the defaults refer to them.
+    public static MarginParameters Default { get; } = new();
 
     /// <summary>Schedules by market symbol (exact) or by underlying asset ("BTC" covers every BTC linear market).</summary>
     public IReadOnlyDictionary<string, MarginSchedule> Schedules { get; init; } = new Dictionary<string, MarginSchedule>(StringComparer.Ordinal)
