@@ -3,14 +3,15 @@ using System.Text.RegularExpressions;
 namespace Clearing.Governance.Domain.Parameters;
 
 /// <summary>
-/// One margin tier: positions whose notional is above the previous tier's bound and at most <see cref="UpToNotional"/>
-/// (null: no upper bound, the last tier) need these fractions of their notional as margin.
+/// One margin bracket, the shape the margin service uses: the slice of a position's notional above the previous
+/// bracket's bound and up to <see cref="UpToNotional"/> (null: no upper bound, the last bracket) is charged these
+/// fractions, so the requirement is continuous in position size.
 /// </summary>
 public sealed record MarginTier(decimal? UpToNotional, decimal InitialMarginFraction, decimal MaintenanceMarginFraction);
 
 /// <summary>
 /// Risk and trading parameters of one market (set "market-{symbol}").
-/// Loosening, per field: a lower initial or maintenance fraction at any notional (or a tier bound moved up so a
+/// Loosening, per field: a lower initial or maintenance fraction for any slice of notional (or a tier bound moved up so a
 /// larger position keeps the lower fraction), a wider price band, a lower maker or taker fee, a higher funding cap,
 /// a longer funding interval, and resuming a halted market.
 /// </summary>
@@ -33,18 +34,25 @@ public sealed partial record MarketParameters(
     [System.Text.Json.Serialization.JsonIgnore]
     public override string SetId => ParameterSets.MarketSet(Market);
 
-    /// <summary>The tier that applies to a position of <paramref name="notional"/> (absolute value).</summary>
-    public MarginTier TierFor(decimal notional)
+    /// <summary>(initial, maintenance) margin of a position of |<paramref name="notional"/>|: each slice at its bracket's fractions.</summary>
+    public (decimal Initial, decimal Maintenance) Requirement(decimal notional)
     {
+        notional = Math.Abs(notional);
+        var (initial, maintenance, lower) = (0m, 0m, 0m);
         foreach (var tier in MarginTiers)
         {
-            if (tier.UpToNotional is null || notional <= tier.UpToNotional)
+            if (notional <= lower)
             {
-                return tier;
+                break;
             }
+
+            var upper = tier.UpToNotional is { } cap ? Math.Min(cap, notional) : notional;
+            initial += (upper - lower) * tier.InitialMarginFraction;
+            maintenance += (upper - lower) * tier.MaintenanceMarginFraction;
+            lower = upper;
         }
 
-        return MarginTiers[^1];
+        return (initial, maintenance);
     }
 
     internal static string? MarketProblem(string market) =>
@@ -180,8 +188,10 @@ public sealed partial record MarketParameters(
     }
 
     /// <summary>
-    /// Tier schedules are step functions of notional; they can only differ at a bound of either schedule, so comparing
-    /// at every bound and just above it (and at zero) is exact.
+    /// Loosening when any slice of notional is charged a lower fraction than before. That is conservative on purpose
+    /// (a schedule that raises one bracket a lot and lowers another a little still waits the longer timelock). Bracket
+    /// fractions are step functions of notional that can only differ at a bound of either schedule, so comparing at
+    /// every bound and just above it (and at zero) is exact.
     /// </summary>
     private static bool LowersMarginAnywhere(IReadOnlyList<MarginTier> old, IReadOnlyList<MarginTier> @new)
     {

@@ -128,8 +128,16 @@ public static partial class ProposalDecisions
                 $"timelock: proposal {proposal.Id} is executable at {proposal.ExecutableAt:O}, {Describe(remaining)} from now");
         }
 
+        // A crash between the registry appends and ProposalExecuted leaves some sets already at this proposal's value:
+        // those count as done (same effective time), the rest are appended now.
+        var applied = proposal.Created.Changes
+            .Select(c => registry.History(c.SetId)?.Latest)
+            .Where(v => v is not null && v.ProposalId == proposal.Id)
+            .Select(v => v!)
+            .ToList();
+        var pending = proposal.Created.Changes.Where(c => registry.History(c.SetId)?.Latest.ProposalId != proposal.Id).ToList();
         var reasons = new List<string>();
-        foreach (var change in proposal.Created.Changes)
+        foreach (var change in pending)
         {
             var version = registry.VersionOf(change.SetId);
             if (version != change.BaseVersion)
@@ -138,18 +146,18 @@ public static partial class ProposalDecisions
             }
         }
 
-        var resulting = Resulting(registry, proposal.Created.Changes);
+        var resulting = Resulting(registry, pending);
         reasons.AddRange(resulting.Values.SelectMany(set => set.ValidateAgainst(resulting)));
         if (reasons.Count > 0)
         {
             return GovernanceDecision.Refused(new GovernanceRefusal(RefusalKind.NotNow, reasons));
         }
 
-        var effectiveAt = new[] { proposal.Created.EffectiveAt ?? now, now }
-            .Concat(proposal.Created.Changes.Select(c => registry.History(c.SetId)?.Latest.EffectiveAt ?? now))
-            .Max();
+        var effectiveAt = applied.Count > 0
+            ? applied[0].EffectiveAt
+            : new[] { proposal.Created.EffectiveAt ?? now, now }.Concat(pending.Select(c => registry.History(c.SetId)?.Latest.EffectiveAt ?? now)).Max();
         var cause = proposal.Created.Kind == ProposalKind.Emergency ? ChangeCause.Emergency : ChangeCause.Proposal;
-        var appends = proposal.Created.Changes
+        var appends = pending
             .Select(c => new RegistryAppend(c.SetId, c.BaseVersion, new ParametersChanged(
                 c.SetId, c.Parameters, effectiveAt, now, proposal.Id, cause, FieldChangesOf(registry, c))))
             .ToList();

@@ -1,3 +1,4 @@
+using Clearing.EventSourcing;
 using Clearing.Governance.Domain.Parameters;
 
 namespace Clearing.Governance.Domain.Proposals;
@@ -23,7 +24,8 @@ public sealed record ProposedChange(string SetId, long BaseVersion, ParameterSet
 /// <summary>A proposal as submitted, before the registry and the governors have had their say.</summary>
 public sealed record ProposalDraft(string Id, ProposalKind Kind, string Description, IReadOnlyList<ProposedChange> Changes, DateTimeOffset? EffectiveAt);
 
-/// <summary>Stored in <c>proposal-{id}</c> (the host maps stored type names: "governance.proposal-*.v1").</summary>
+/// <summary>Stored in <c>proposal-{id}</c>, first event of the stream.</summary>
+[EventType("governance.proposal-created.v1")]
 public sealed record ProposalCreated(
     string ProposalId,
     ProposalKind Kind,
@@ -40,13 +42,18 @@ public sealed record ProposalCreated(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt);
 
+[EventType("governance.proposal-approved.v1")]
 public sealed record ProposalApproved(string ProposalId, string Governor, string Signature, DateTimeOffset ApprovedAt);
 
 /// <summary>The approvals reached the quorum: the timelock starts.</summary>
+[EventType("governance.proposal-queued.v1")]
 public sealed record ProposalQueued(string ProposalId, DateTimeOffset QueuedAt, DateTimeOffset ExecutableAt);
 
+[EventType("governance.proposal-executed.v1")]
 public sealed record ProposalExecuted(string ProposalId, DateTimeOffset ExecutedAt, DateTimeOffset EffectiveAt);
 
+[EventType("governance.proposal-cancelled.v1")]
 public sealed record ProposalCancelled(string ProposalId, string CancelledBy, string Signature, string Reason, DateTimeOffset CancelledAt);
 
+[EventType("governance.proposal-expired.v1")]
 public sealed record ProposalExpired(string ProposalId, DateTimeOffset ExpiredAt);

@@ -1,3 +1,4 @@
+using Clearing.EventSourcing;
 using Clearing.Governance.Domain.Parameters;
 
 namespace Clearing.Governance.Domain.Registry;
@@ -19,8 +20,8 @@ public enum ChangeCause
 /// A parameter set's new value, stored in <c>params-{set}</c>. It comes into force at <see cref="EffectiveAt"/>, which
 /// never precedes its execution nor the previous change's effective time, so every reader (live or replaying)
 /// switches at the same instant. The stream version is the change's sequence number.
-/// The stored type name is fixed in the host's event map ("governance.parameters-changed.v1").
 /// </summary>
+[EventType("governance.parameters-changed.v1")]
 public sealed record ParametersChanged(
     string SetId,
     ParameterSet Parameters,
