@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using Clearing.OrderGateway.Domain.Rules;
+
+namespace Clearing.OrderGateway.Application;
+
+/// <summary>
+/// "OrderGateway": the replay window, the per-account rate limit, session limits and the margin pre-screen. Account
+/// public keys come from Clearing:Auth:Traders (the shared trader key directory).
+/// </summary>
+public sealed class OrderGatewayOptions : IValidatableObject
+{
+    public const string Section = "OrderGateway";
+
+    /// <summary>How far ahead a command's expires_at may lie; nonces are remembered this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "{0} must be between 00:00:01 and 01:00:00")]
+    public TimeSpan MaxExpiryHorizon { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Commands an account may send at once before the refill rate applies.</summary>
+    [Range(1, 100_000, ErrorMessage = "{0} must be 1..100000")]
+    public int RateLimitBurst { get; set; } = 50;
+
+    /// <summary>Sustained commands per second per account (Binance/Bybit-style per-account order limits are tens per second).</summary>
+    [Range(1, 100_000, ErrorMessage = "{0} must be 1..100000")]
+    public int RateLimitPerSecond { get; set; } = 20;
+
+    /// <summary>Longest session a grant may authorize.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00", ErrorMessage = "{0} must be between 00:01:00 and 7.00:00:00")]
+    public TimeSpan MaxSessionLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Initial margin fraction the pre-screen applies to an order's added notional: 0.10 is 10× leverage, the
+    /// conservative end of the large venues' BTC tiers (REFERENCE.md: Hyperliquid 40× on small BTC notional).
+    /// </summary>
+    [Range(typeof(decimal), "0.0001", "1", ErrorMessage = "{0} must be in (0, 1]")]
+    public decimal DefaultInitialMarginFraction { get; set; } = 0.10m;
+
+    /// <summary>Per-market override of <see cref="DefaultInitialMarginFraction"/>, keyed by market symbol.</summary>
+    public Dictionary<string, decimal> InitialMarginFractions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Refuse risk-increasing orders from an account margin has no read model for yet ("no-margin-account").</summary>
+    public bool RefuseWithoutMarginAccount { get; set; } = true;
+
+    public PreTradeParameters PreTrade() => new()
+    {
+        DefaultInitialMarginFraction = DefaultInitialMarginFraction,
+        InitialMarginFractions = new Dictionary<string, decimal>(InitialMarginFractions, StringComparer.Ordinal),
+        RefuseWithoutMarginAccount = RefuseWithoutMarginAccount,
+    };
+
+    public GateParameters Gate() => new()
+    {
+        MaxExpiryHorizonNanos = MaxExpiryHorizon.Ticks * 100,
+        RateLimitBurst = RateLimitBurst,
+        RateLimitPerSecond = RateLimitPerSecond,
+    };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (market, fraction) in InitialMarginFractions.Where(p => p.Value is <= 0 or > 1))
+        {
+            yield return new ValidationResult($"{Section}:InitialMarginFractions:{market} must be in (0, 1], got {fraction}");
+        }
+    }
+}
