@@ -1,4 +1,5 @@
 using Clearing.Liquidation.Extensions;
+using Clearing.Liquidation.Grpc;
 using Clearing.ServiceDefaults;
 using Clearing.ServiceDefaults.Operations;
 
@@ -7,5 +8,6 @@ builder.AddServiceDefaults();   // validated config, health, OpenTelemetry, Poll
 builder.AddLiquidationService(); // Extensions/LiquidationServiceExtensions.cs
 var app = builder.Build();
 app.MapDefaultEndpoints();      // /health/live, /health/ready, /metrics: anonymous, for probes and scrapers
+app.MapGrpcService<LiquidationQueryGrpcService>();
 app.MapGrpcService<ReplayGrpcService>();
 app.Run();

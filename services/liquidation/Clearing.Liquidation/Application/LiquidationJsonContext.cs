@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Clearing.EventSourcing;
+using Clearing.Liquidation.Domain.Fund;
+using Clearing.Liquidation.Domain.Positions;
+using Clearing.Liquidation.Domain.Process;
+
+namespace Clearing.Liquidation.Application;
+
+/// <summary>Stored events and snapshot states, serialized without reflection (DESIGN.md §4).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(LiquidationStarted))]
+[JsonSerializable(typeof(LiquidationRiskRefreshed))]
+[JsonSerializable(typeof(OpenOrdersCancelled))]
+[JsonSerializable(typeof(SlicePlaced))]
+[JsonSerializable(typeof(SliceFilled))]
+[JsonSerializable(typeof(SliceEnded))]
+[JsonSerializable(typeof(TransferredToFund))]
+[JsonSerializable(typeof(AdlExecuted))]
+[JsonSerializable(typeof(LiquidationCompleted))]
+[JsonSerializable(typeof(FundFeeCollected))]
+[JsonSerializable(typeof(FundTakeoverBooked))]
+[JsonSerializable(typeof(FundDeposited))]
+[JsonSerializable(typeof(FundBankruptcyOpened))]
+[JsonSerializable(typeof(FundBankruptcyClosed))]
+[JsonSerializable(typeof(FundUncoveredLossRecorded))]
+[JsonSerializable(typeof(WithdrawalsPauseChanged))]
+[JsonSerializable(typeof(PositionFillApplied))]
+[JsonSerializable(typeof(PositionTransferApplied))]
+[JsonSerializable(typeof(AccountEquityObserved))]
+[JsonSerializable(typeof(OpenInterestCapChanged))]
+[JsonSerializable(typeof(LiquidationAccount))]
+[JsonSerializable(typeof(InsuranceFundState))]
+[JsonSerializable(typeof(PositionBookState))]
+public sealed partial class LiquidationJsonContext : JsonSerializerContext
+{
+    public static EventSerializer Serializer { get; } = new(
+        LiquidationEventTypes.All.Concat(InsuranceFundEventTypes.All).Concat(PositionBookEventTypes.All)
+            .Aggregate(new EventTypeMap(), (map, type) => map.Register(type)),
+        new JsonSerializerOptions(Default!.Options));
+}
