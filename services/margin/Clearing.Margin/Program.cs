@@ -8,6 +8,7 @@ builder.AddServiceDefaults();   // validated config, health, OpenTelemetry, Poll
 builder.AddMarginService();     // Extensions/MarginServiceExtensions.cs
 var app = builder.Build();
 app.MapDefaultEndpoints();      // /health/live, /health/ready, /metrics: anonymous, for probes and scrapers
+app.MapGrpcService<AccountsGrpcService>();
 app.MapGrpcService<MarginAdminGrpcService>();
 app.MapGrpcService<ReplayGrpcService>();
 app.Run();

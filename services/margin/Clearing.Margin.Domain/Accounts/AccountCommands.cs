@@ -55,6 +55,9 @@ public sealed record TakeOverPosition(string AccountId, string Market, decimal Q
 /// <summary>Cash settlement of an expiring future or option at the settlement price.</summary>
 public sealed record SettleExpiry(string Market, decimal SettlementPrice, string Reference, MessageSource Source, DateTimeOffset At);
 
+/// <summary>A share of the fee pool paid out at an epoch end (settlement's FeesDistributed).</summary>
+public sealed record CreditFeeShare(string AccountId, string Asset, decimal Amount, string Reference, MessageSource Source, DateTimeOffset At);
+
 /// <summary>Revalue at new prices; emits risk events only when a band is crossed.</summary>
 public sealed record Revalue(string TriggerAsset, long TriggerSequence, DateTimeOffset At);
 

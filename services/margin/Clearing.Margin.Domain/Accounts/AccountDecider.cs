@@ -16,6 +16,12 @@ public sealed class AccountDecider(RiskCalculator risk)
 
     public static Account Evolve(Account state, object @event)
     {
+        if (state.Owner.Length == 0 && @event is IAccountEvent first)
+        {
+            // The repository starts every stream from an owner-less empty state; the first event names the owner.
+            state = state with { Owner = AccountAddress.Parse(first.AccountId).Owner };
+        }
+
         switch (@event)
         {
             case MessageApplied applied:
@@ -298,6 +304,19 @@ public sealed class AccountDecider(RiskCalculator risk)
         }
 
         return WithRisk(state, events, prices, "", 0, command.At, command.Source);
+    }
+
+    public IReadOnlyList<object> Decide(Account state, CreditFeeShare command, RiskPrices prices)
+    {
+        RequireOwner(state, command.AccountId);
+        if (command.Amount == 0m)
+        {
+            return [];
+        }
+
+        return WithRisk(state, [new MoneyMoved(command.AccountId, "fee-distribution",
+            [LedgerLine.Between(LedgerKind.FeeDistribution, command.Reference, "", command.Asset, command.AccountId, SystemAccounts.FeePool, command.Amount)], command.At)],
+            prices, "", 0, command.At, command.Source);
     }
 
     public IReadOnlyList<object> Decide(Account state, Revalue command, RiskPrices prices) =>

@@ -3,11 +3,15 @@ using Clearing.EventSourcing;
 
 namespace Clearing.Margin.Domain.Accounts;
 
-/// <summary>An account event that moves money: its balanced ledger lines, in order.</summary>
-public interface IMovesMoney
+/// <summary>An event about one trading account (its owner is the aggregate).</summary>
+public interface IAccountEvent
 {
     string AccountId { get; }
+}
 
+/// <summary>An account event that moves money: its balanced ledger lines, in order.</summary>
+public interface IMovesMoney : IAccountEvent
+{
     IReadOnlyList<LedgerLine> LedgerLines { get; }
 }
 
@@ -131,7 +135,7 @@ public sealed record RiskEventRecorded(
     decimal Shortfall,
     decimal ToRestoreInitial,
     decimal Deficit,
-    DateTimeOffset At);
+    DateTimeOffset At) : IAccountEvent;
 
 /// <summary>The inbox record of one consumed public message: appended last by every decision that applies one.</summary>
 [EventType("margin.message-applied.v1")]

@@ -13,6 +13,7 @@ public enum LedgerKind
     InsuranceTransfer = 8,
     Adl = 9,
     ExpirySettlement = 10,
+    FeeDistribution = 11,
     Transfer = 13,
 }
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Clearing.EventSourcing;
+using Clearing.Margin.Domain.Accounts;
 
 namespace Clearing.Margin.Application;
 
@@ -21,19 +21,19 @@ public sealed class CreditReferenceConflictException(string message) : Exception
 /// retried call (lost reply, operator double-click) never credits twice. The check and the append are tied by the
 /// stream version: a writer that slips in between makes the append fail, and the check runs again.
 /// </summary>
-public sealed class CollateralCrediting(IEventStore store, TimeProvider time)
+/// <remarks>The credit is a deposit of the account aggregate (its Evolve books it and its ledger line, external →
+/// account); after a new credit the account book reloads the account, revalues it and rewrites its read model.</remarks>
+public sealed class CollateralCrediting(IEventStore store, TimeProvider time, AccountBook book)
 {
-    public const string StreamCategory = "account";
+    public const string StreamCategory = MarginEventTypes.AccountCategory;
 
     private const int MaxAttempts = 5;
 
-    private static readonly EventSerializer Serializer = new(
-        new EventTypeMap().Register<CollateralCredited>(),
-        new JsonSerializerOptions(MarginHostJsonContext.Default.Options));
+    private static EventSerializer Serializer => MarginEventTypes.Serializer;
 
     public async Task<CollateralCreditOutcome> CreditAsync(CollateralCredit credit, string creditedBy, CancellationToken cancellationToken)
     {
-        var streamId = StreamName.For(StreamCategory, credit.AccountId);
+        var streamId = StreamName.For(StreamCategory, AccountAddress.Parse(credit.AccountId).Owner);
         var eventId = EventIdFor(credit.AccountId, credit.Reference);
         for (var attempt = 1; ; attempt++)
         {
@@ -59,6 +59,7 @@ public sealed class CollateralCrediting(IEventStore store, TimeProvider time)
             try
             {
                 var result = await store.AppendAsync(streamId, ExpectedVersion.From(version), [Serializer.Serialize(credited, eventId: eventId)], cancellationToken);
+                await book.RefreshAsync(AccountAddress.Parse(credit.AccountId).Owner, cancellationToken);
                 return new CollateralCreditOutcome(credited, eventId, result.NextExpectedVersion, AlreadyCredited: false);
             }
             catch (WrongExpectedVersionException) when (attempt < MaxAttempts)

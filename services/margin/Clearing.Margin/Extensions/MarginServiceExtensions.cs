@@ -1,8 +1,22 @@
+using Clearing.Contracts;
+using Clearing.Contracts.Funding.V1;
+using Clearing.Contracts.Liquidation.V1;
+using Clearing.Contracts.Matching.V1;
+using Clearing.Contracts.Oracle.V1;
+using Clearing.Contracts.Settlement.V1;
 using Clearing.Dapr.Hosting;
 using Clearing.EventSourcing;
 using Clearing.Margin.Application;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Margin.Domain.Options;
+using Clearing.Margin.Integration;
+using Clearing.Margin.Options;
+using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Messaging.Kafka.Hosting;
+using Clearing.Messaging.Kafka.Outbox;
+using Clearing.Primitives.Markets;
 using Clearing.ServiceDefaults.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Clearing.Margin.Extensions;
 
@@ -11,7 +25,9 @@ public static class MarginServiceExtensions
     /// <summary>
     /// The margin service: its name and default ports (gRPC 7103, health/metrics 8103), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
-    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check.
+    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then the account
+    /// book, its consumers (fills, prices, funding, liquidation, settlement), the ledger projector and the outbox relay
+    /// publishing risk events and ledger entries.
     /// </summary>
     public static IHostApplicationBuilder AddMarginService(this IHostApplicationBuilder builder)
     {
@@ -19,7 +35,51 @@ public static class MarginServiceExtensions
         builder.Services.AddClearingEventStore(builder.Configuration);
         builder.Services.AddClearingKafka(builder.Configuration);
         builder.Services.AddClearingDapr(builder.Configuration);
+        builder.Services.AddMarketCatalog(builder.Configuration);
+        builder.AddValidatedOptions<MarginOptions>(MarginParameters.SectionName);
+
+        builder.Services.AddSingleton(sp => new AccountDecider(new RiskCalculator(
+            sp.GetRequiredService<MarketCatalog>(),
+            sp.GetRequiredService<IOptions<MarginOptions>>().Value.ToParameters(),
+            PortfolioMargin.Default)));
+        builder.Services.AddSingleton<PriceBook>();
+        builder.Services.AddSingleton<AccountRiskViews>(sp => new AccountRiskViews(sp.GetRequiredService<Clearing.Dapr.State.IStateStore>()));
+        builder.Services.AddSingleton<AccountBook>();
         builder.Services.AddSingleton<CollateralCrediting>();
+        // Before the consumers: the account book must know every account (and its markets) before a price ticks.
+        builder.Services.AddHostedService<AccountBookLoader>();
+        builder.Services.AddSingleton<LedgerProjector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerProjector>());
+
+        builder.Services.AddSingleton<MatchingFillGateway>();
+        builder.Services.AddSingleton<OraclePriceGateway>();
+        builder.Services.AddSingleton<FundingGateway>();
+        builder.Services.AddSingleton<LiquidationGateway>();
+        builder.Services.AddSingleton<SettlementGateway>();
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<MatchingEvent> { Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
+            sp => sp.GetRequiredService<MatchingFillGateway>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<PriceUpdate> { Name = "margin-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
+            sp => sp.GetRequiredService<OraclePriceGateway>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<FundingEvent> { Name = "margin-funding", Topics = [Topics.FundingEvents], Deserializer = new ProtobufPayloadDeserializer<FundingEvent>() },
+            sp => sp.GetRequiredService<FundingGateway>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<LiquidationEvent> { Name = "margin-liquidation", Topics = [Topics.LiquidationEvents], Deserializer = new ProtobufPayloadDeserializer<LiquidationEvent>() },
+            sp => sp.GetRequiredService<LiquidationGateway>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<SettlementEvent> { Name = "margin-settlement", Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
+            sp => sp.GetRequiredService<SettlementGateway>().HandleAsync);
+        builder.Services.AddOutboxRelay<MarginOutboxTranslator>(new OutboxRelayOptions { Name = "margin" });
         return builder;
     }
+}
+
+/// <summary>Loads every account into the account book at start; consumers registered after it start after it.</summary>
+internal sealed class AccountBookLoader(AccountBook book) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => book.LoadAllAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

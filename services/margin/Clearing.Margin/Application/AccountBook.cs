@@ -1,0 +1,248 @@
+using Clearing.EventSourcing;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Messaging.Kafka.Inbox;
+using Clearing.Primitives.Markets;
+using Microsoft.Extensions.Logging;
+
+namespace Clearing.Margin.Application;
+
+/// <summary>
+/// The margin host's application core. Every change to an account goes through the account aggregate (load, decide,
+/// append with the expected version; consumed messages through the aggregate's inbox), then the in-memory copy, the
+/// market → accounts index and the read model are refreshed. A price tick revalues, from memory, only the accounts the
+/// index says hold the ticked asset (positions on it, or it as collateral), and appends only where a band is crossed.
+/// One gate serializes writers in this process; the stream versions serialize writers across processes.
+/// </summary>
+public sealed class AccountBook
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, Account> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _byMarket = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _byCollateral = new(StringComparer.Ordinal);
+    private readonly AggregateRepository<Account> _repository;
+    private readonly AggregateInbox<Account> _inbox;
+    private readonly AccountRiskViews _views;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AccountBook> _logger;
+
+    public AccountBook(IEventStore store, AccountDecider decider, PriceBook prices, AccountRiskViews views, TimeProvider time, ILogger<AccountBook> logger)
+    {
+        Store = store;
+        Decider = decider;
+        Prices = prices;
+        _views = views;
+        _time = time;
+        _logger = logger;
+        _repository = new AggregateRepository<Account>(store, MarginEventTypes.Serializer, MarginEventTypes.AccountDefinition);
+        _inbox = new AggregateInbox<Account>(_repository, MarginEventTypes.AccountDefinition, a => a.Inbox, "margin");
+    }
+
+    public IEventStore Store { get; }
+
+    public AccountDecider Decider { get; }
+
+    public PriceBook Prices { get; }
+
+    public MarketCatalog Markets => Decider.Risk.Markets;
+
+    public long RevaluedAccounts { get; private set; }
+
+    /// <summary>Loads every account stream into memory and builds the indexes (at start, before consumers run).</summary>
+    public async Task LoadAllAsync(CancellationToken cancellationToken)
+    {
+        var owners = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var recorded in Store.ReadAllAsync(1, int.MaxValue, MarginEventTypes.AccountCategory, cancellationToken))
+        {
+            owners.Add(recorded.StreamId[(MarginEventTypes.AccountCategory.Length + 1)..]);
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var owner in owners)
+            {
+                await RefreshLockedAsync(owner, writeViews: false, cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        _logger.LogInformation("Margin loaded {Accounts} accounts from the event store", owners.Count);
+    }
+
+    /// <summary>The owners holding an open position in <paramref name="market"/>.</summary>
+    public async Task<IReadOnlyList<string>> HoldersOfAsync(string market, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return _byMarket.TryGetValue(market, out var owners) ? owners.Order(StringComparer.Ordinal).ToList() : [];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs a gRPC command (no inbox) against an owner. Domain refusals propagate as <see cref="AccountRuleException"/>.</summary>
+    public async Task<(IReadOnlyList<object> Events, Account State, long Version)> ExecuteAsync(string owner, Func<Account, RiskPrices, IReadOnlyList<object>> decide, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var events = await _repository.ExecuteAsync(owner, state => decide(Own(state, owner), Prices.Current), cancellationToken: cancellationToken);
+            await RefreshLockedAsync(owner, writeViews: true, cancellationToken);
+            return (events, _accounts[owner], _versions[owner]);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Applies a consumed message to an owner exactly once (its inbox position is part of the append).</summary>
+    public async Task<InboxOutcome> ApplyAsync(string owner, MessageSource source, Func<Account, RiskPrices, IReadOnlyList<object>> decide, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var outcome = await _inbox.ExecuteAsync(owner, source.Stream, source.Sequence, state => decide(Own(state, owner), Prices.Current), cancellationToken: cancellationToken);
+            if (outcome == InboxOutcome.Applied)
+            {
+                await RefreshLockedAsync(owner, writeViews: true, cancellationToken);
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reloads an owner written by someone else in this process (the operator credit path).</summary>
+    public async Task RefreshAsync(string owner, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(owner, (state, prices) => Decider.Decide(state, new Revalue("", 0, _time.GetUtcNow()), prices), cancellationToken);
+    }
+
+    /// <summary>
+    /// A price tick for <paramref name="asset"/>: revalues the accounts holding one of its markets or holding it as
+    /// collateral, from memory, and appends risk events for those whose band it crosses. Returns how many crossed.
+    /// </summary>
+    public async Task<int> RevalueAsync(string asset, long sequence, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var prices = Prices.Current;
+            var candidates = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var market in Markets.ForUnderlying(asset))
+            {
+                if (_byMarket.TryGetValue(market.Symbol, out var holders))
+                {
+                    candidates.UnionWith(holders);
+                }
+            }
+
+            if (_byCollateral.TryGetValue(asset, out var collateralHolders))
+            {
+                candidates.UnionWith(collateralHolders);
+            }
+
+            var crossed = 0;
+            foreach (var owner in candidates)
+            {
+                RevaluedAccounts++;
+                var state = _accounts[owner];
+                var moved = state.SubAccounts.Values.Any(sub => Decider.Risk.Evaluate(state.AccountIdOf(sub.Number), sub, prices, asset, sequence).Band != sub.Band);
+                if (!moved)
+                {
+                    continue;
+                }
+
+                crossed++;
+                await _repository.ExecuteAsync(owner, s => Decider.Decide(Own(s, owner), new Revalue(asset, sequence, at), Prices.Current), cancellationToken: cancellationToken);
+                await RefreshLockedAsync(owner, writeViews: true, cancellationToken);
+            }
+
+            return crossed;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The account as stored now (not the in-memory copy), with its version.</summary>
+    public async Task<(Account State, long Version)> LoadAsync(string owner, CancellationToken cancellationToken)
+    {
+        var loaded = await _repository.LoadAsync(owner, cancellationToken);
+        return (Own(loaded.State, owner), loaded.Version);
+    }
+
+    private async Task RefreshLockedAsync(string owner, bool writeViews, CancellationToken cancellationToken)
+    {
+        var (state, version) = await LoadAsync(owner, cancellationToken);
+        if (_accounts.TryGetValue(owner, out var previous))
+        {
+            Unindex(owner, previous);
+        }
+
+        _accounts[owner] = state;
+        _versions[owner] = version;
+        foreach (var market in state.SubAccounts.Values.SelectMany(s => s.Positions.Values).Where(p => p.Size != 0m).Select(p => p.Market))
+        {
+            IndexOf(_byMarket, market).Add(owner);
+        }
+
+        foreach (var asset in state.SubAccounts.Values.SelectMany(s => s.Balances).Where(b => b.Value != 0m).Select(b => b.Key))
+        {
+            IndexOf(_byCollateral, asset).Add(owner);
+        }
+
+        if (writeViews && !SystemAccounts.IsSystem(owner))
+        {
+            var prices = Prices.Current;
+            var now = _time.GetUtcNow();
+            await _views.WriteAsync(
+                state.SubAccounts.Values.Select(sub => AccountRiskViews.ToView(Decider.Risk.Evaluate(state.AccountIdOf(sub.Number), sub, prices), version, now,
+                    liquidating: sub.Band is HealthBand.Liquidation or HealthBand.Bankrupt)),
+                cancellationToken);
+        }
+    }
+
+    private void Unindex(string owner, Account previous)
+    {
+        foreach (var market in previous.OpenMarkets)
+        {
+            if (_byMarket.TryGetValue(market, out var set))
+            {
+                set.Remove(owner);
+            }
+        }
+
+        foreach (var asset in previous.HeldAssets)
+        {
+            if (_byCollateral.TryGetValue(asset, out var set))
+            {
+                set.Remove(owner);
+            }
+        }
+    }
+
+    private static HashSet<string> IndexOf(Dictionary<string, HashSet<string>> index, string key)
+    {
+        if (!index.TryGetValue(key, out var set))
+        {
+            index[key] = set = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        return set;
+    }
+
+    private static Account Own(Account state, string owner) => state.Owner.Length == 0 ? state with { Owner = owner } : state;
+}

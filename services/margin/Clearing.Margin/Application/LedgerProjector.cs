@@ -1,0 +1,102 @@
+using Clearing.EventSourcing;
+using Clearing.Margin.Domain.Accounts;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Clearing.Margin.Application;
+
+/// <summary>
+/// Numbers the ledger: follows every account event in global store order and appends one
+/// <see cref="LedgerEntryRecorded"/> per ledger line to the single stream "ledger-main", whose versions make the
+/// public sequence gap-free over the whole ledger (account streams alone are only ordered per account). The
+/// ledger stream is its own checkpoint: its last event names the account event and line it came from, so after a
+/// crash the projector resumes right after it, and the expected version refuses a second writer.
+/// </summary>
+public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogger<LedgerProjector> logger) : BackgroundService
+{
+    public const string LedgerStream = "ledger-main";
+
+    private const int PageSize = 500;
+
+    /// <summary>Appends the entries for every account event not yet numbered; returns how many were added.</summary>
+    public async Task<int> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var (version, lastPosition) = await LastAsync(cancellationToken);
+        // An account event's lines are always appended together, so everything up to the last numbered source
+        // position is done and reading resumes right after it.
+        var next = lastPosition + 1;
+        var added = 0;
+        while (true)
+        {
+            var batch = new List<EventData>();
+            var read = 0;
+            await foreach (var recorded in store.ReadAllAsync(next, PageSize, MarginEventTypes.AccountCategory, cancellationToken))
+            {
+                read++;
+                next = recorded.GlobalPosition + 1;
+                if (MarginEventTypes.Serializer.Deserialize(recorded) is not IMovesMoney money)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < money.LedgerLines.Count; i++)
+                {
+                    var line = money.LedgerLines[i];
+                    var sequence = version + 1 + batch.Count + 1;
+                    var entry = new LedgerEntryRecorded(sequence, $"{recorded.StreamId}:{recorded.StreamVersion}:{i}", line.Kind, line.Reference, line.Market,
+                        money.AccountId, line.Postings, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition, i);
+                    batch.Add(MarginEventTypes.Serializer.Serialize(entry));
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await store.AppendAsync(LedgerStream, ExpectedVersion.From(version), batch, cancellationToken);
+                version += batch.Count;
+                added += batch.Count;
+            }
+
+            if (read < PageSize)
+            {
+                return added;
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync(stoppingToken);
+                var head = await store.GetHeadPositionAsync(stoppingToken);
+                await store.WaitForEventsAsync(head, TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (WrongExpectedVersionException ex)
+            {
+                logger.LogWarning(ex, "Ledger projector: another writer appended to {Stream}; resuming from its last entry", LedgerStream);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Ledger projector failed; retrying in 1 s");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<(long Version, long Position)> LastAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Backward, -1, 1, cancellationToken))
+        {
+            var last = (LedgerEntryRecorded)MarginEventTypes.Serializer.Deserialize(recorded);
+            return (recorded.StreamVersion, last.SourcePosition);
+        }
+
+        return (-1, 0);
+    }
+}

@@ -1,0 +1,83 @@
+using Clearing.Contracts.Liquidation.V1;
+using Clearing.EventSourcing;
+using Clearing.Margin.Application;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Messaging.Kafka;
+
+namespace Clearing.Margin.Integration;
+
+/// <summary>
+/// Reads clearing.liquidation.events.v1 and books what liquidation decided (the slices themselves arrive as fills):
+/// SliceFilled → the liquidation fee into system:insurance-fund; TransferredToFund → the position closes at the
+/// bankruptcy price, the insurance fund (account "system:insurance-fund") takes it over at that price and pays any
+/// deficit left; AdlExecuted → the liquidated position and the counterparty's opposite one close at the ADL price.
+/// Sizes are read as absolute quantities: the held position says the direction.
+/// </summary>
+public sealed class LiquidationGateway(AccountBook book)
+{
+    public async Task HandleAsync(KafkaInboundMessage<LiquidationEvent> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        var at = ContractText.FromUnixNanos(e.TimeUnixNanos);
+        var owner = AccountAddress.Parse(e.AccountId).Owner;
+        // The liquidation id names the case; the sequence tells apart several transfers or ADL steps of one case.
+        var reference = $"{e.LiquidationId}#{e.Sequence}";
+        switch (e.EventCase)
+        {
+            case LiquidationEvent.EventOneofCase.SliceFilled:
+            {
+                var fee = ContractText.Optional(e.SliceFilled.LiquidationFee, "slice_filled.liquidation_fee") ?? 0m;
+                var command = new ChargeLiquidationFee(e.AccountId, e.SliceFilled.Market, fee, reference, source, at);
+                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, command, prices), cancellationToken);
+                break;
+            }
+
+            case LiquidationEvent.EventOneofCase.TransferredToFund:
+            {
+                var transfer = e.TransferredToFund;
+                var size = Math.Abs(ContractText.Required(transfer.Size, "transferred_to_fund.size"));
+                var price = ContractText.Required(transfer.BankruptcyPrice, "transferred_to_fund.bankruptcy_price");
+                var close = new ClosePosition(e.AccountId, transfer.Market, size, price, PositionChange.InsuranceTakeover, reference, CoverDeficit: true, source, at);
+                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, close, prices), cancellationToken);
+                // The fund takes exactly what the account gave up (its stored close says how much and which way), so
+                // a redelivery after a crash between the two appends still hands the fund the same position.
+                var closed = await ClosedQuantityAsync(owner, e.AccountId, transfer.Market, reference, cancellationToken);
+                if (closed != 0m)
+                {
+                    var takeOver = new TakeOverPosition(SystemAccounts.InsuranceFund, transfer.Market, -closed, price, PositionChange.InsuranceTakeover, reference, source, at);
+                    await book.ApplyAsync(SystemAccounts.InsuranceFund, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
+                }
+
+                break;
+            }
+
+            case LiquidationEvent.EventOneofCase.AdlExecuted:
+            {
+                var adl = e.AdlExecuted;
+                var size = Math.Abs(ContractText.Required(adl.Size, "adl_executed.size"));
+                var price = ContractText.Required(adl.Price, "adl_executed.price");
+                var liquidated = new ClosePosition(e.AccountId, adl.Market, size, price, PositionChange.Adl, reference, CoverDeficit: true, source, at);
+                var counterparty = new ClosePosition(adl.CounterpartyAccountId, adl.Market, size, price, PositionChange.Adl, reference, CoverDeficit: false, source, at);
+                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, liquidated, prices), cancellationToken);
+                await book.ApplyAsync(AccountAddress.Parse(adl.CounterpartyAccountId).Owner, source, (state, prices) => book.Decider.Decide(state, counterparty, prices), cancellationToken);
+                break;
+            }
+        }
+    }
+
+    private async Task<decimal> ClosedQuantityAsync(string owner, string accountId, string market, string reference, CancellationToken cancellationToken)
+    {
+        await foreach (var recorded in book.Store.ReadStreamAsync(StreamName.For(MarginEventTypes.AccountCategory, owner), ReadDirection.Backward, -1, 200, cancellationToken))
+        {
+            if (recorded.Type == "margin.position-changed.v1"
+                && MarginEventTypes.Serializer.Deserialize(recorded) is PositionChanged { Cause: PositionChange.InsuranceTakeover } changed
+                && changed.AccountId == accountId && changed.Market == market && changed.Reference == reference)
+            {
+                return changed.Quantity;
+            }
+        }
+
+        return 0m;
+    }
+}

@@ -1,0 +1,52 @@
+using Clearing.Contracts.Matching.V1;
+using Clearing.Contracts.Orders.V1;
+using Clearing.Margin.Application;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Messaging.Kafka;
+
+namespace Clearing.Margin.Integration;
+
+/// <summary>
+/// Reads clearing.matching.events.v1 and books every fill into both accounts (each owner's inbox records the book's
+/// sequence, so a redelivered fill is skipped where it was applied and applied where it was not). A fill between two
+/// sub-accounts of one owner is one decision. Other matching events do not move money and are ignored.
+/// </summary>
+public sealed class MatchingFillGateway(AccountBook book)
+{
+    public async Task HandleAsync(KafkaInboundMessage<MatchingEvent> message, CancellationToken cancellationToken)
+    {
+        if (message.Payload.EventCase != MatchingEvent.EventOneofCase.Fill)
+        {
+            return;
+        }
+
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        var at = ContractText.FromUnixNanos(message.Payload.TimeUnixNanos);
+        foreach (var (owner, sides) in SidesOf(message.Payload))
+        {
+            await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, new BookFill(sides, source, at), prices), cancellationToken);
+        }
+    }
+
+    public static IEnumerable<(string Owner, IReadOnlyList<FillSide> Sides)> SidesOf(MatchingEvent e)
+    {
+        var fill = e.Fill;
+        var quantity = ContractText.Required(fill.Quantity, "fill.quantity");
+        var price = ContractText.Required(fill.Price, "fill.price");
+        var takerSign = fill.TakerSide switch
+        {
+            Side.Buy => 1m,
+            Side.Sell => -1m,
+            _ => throw new FormatException($"fill {fill.FillId}: taker_side is unspecified"),
+        };
+        var taker = new FillSide(fill.TakerAccountId, e.Market, fill.FillId, takerSign * quantity, price,
+            ContractText.Optional(fill.TakerFee, "fill.taker_fee") ?? 0m, fill.FeeAsset, fill.TakerMarginMode == MarginMode.Isolated,
+            ContractText.Optional(fill.TakerIsolatedCollateral, "fill.taker_isolated_collateral") ?? 0m);
+        var maker = new FillSide(fill.MakerAccountId, e.Market, fill.FillId, -takerSign * quantity, price,
+            ContractText.Optional(fill.MakerFee, "fill.maker_fee") ?? 0m, fill.FeeAsset, fill.MakerMarginMode == MarginMode.Isolated,
+            ContractText.Optional(fill.MakerIsolatedCollateral, "fill.maker_isolated_collateral") ?? 0m);
+        return new[] { taker, maker }
+            .GroupBy(side => AccountAddress.Parse(side.AccountId).Owner, StringComparer.Ordinal)
+            .Select(group => (group.Key, (IReadOnlyList<FillSide>)group.ToList()));
+    }
+}
