@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Clearing.Contracts;
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
@@ -184,21 +182,15 @@ public sealed class MatchingProcessor(
         CancellationToken stoppingToken)
     {
         var unpublished = new List<MatchingEvent>();
-        var scratch = new List<MatchingEvent>();
         long inputs = 0;
         foreach (var book in pipeline.Books.Values.OrderBy(b => b.CatalogIndex))
         {
-            var version = -1L;
-            await foreach (var recorded in store.ReadStreamAsync(BookStreams.For(book.Market), ReadDirection.Forward, 0, cancellationToken: stoppingToken))
+            var last = published[book.Market];
+            var version = await BookStore.ReplayAsync(store, pipeline, book.Market, (batch, events) =>
             {
-                var batch = (BookInputBatch)BookStreams.Serializer.Deserialize(recorded);
-                scratch.Clear();
-                pipeline.Replay(batch, scratch);
                 inputs += batch.Inputs.Count;
-                var last = published[book.Market];
-                unpublished.AddRange(scratch.Where(e => e.Sequence > last));
-                version = recorded.StreamVersion;
-            }
+                unpublished.AddRange(events.Where(e => e.Sequence > last));
+            }, stoppingToken);
             _streamVersions[book.Market] = version;
             if (published[book.Market] > book.Sequence)
             {
@@ -288,12 +280,8 @@ public sealed class MatchingProcessor(
     {
         foreach (var batch in pipeline.TakePending())
         {
-            var stream = BookStreams.For(batch.Market);
-            var expected = _streamVersions[batch.Market];
-            var data = BookStreams.Serializer.Serialize(batch, eventId: EventIdFor(stream, expected + 1));
             // The books already hold these inputs; failing to store them ends the process (see RunAsync) rather than run ahead of the store.
-            var result = await store.AppendAsync(stream, ExpectedVersion.From(expected), [data], stoppingToken);
-            _streamVersions[batch.Market] = result.NextExpectedVersion;
+            _streamVersions[batch.Market] = await BookStore.AppendAsync(store, batch, _streamVersions[batch.Market], stoppingToken);
         }
     }
 
@@ -363,12 +351,5 @@ public sealed class MatchingProcessor(
         _events.Clear();
         _deadLetters.Clear();
         _nextOffsets.Clear();
-    }
-
-    /// <summary>Deterministic per (stream, version): a retried append of the same batch is recognised by the store as the same event.</summary>
-    private static Guid EventIdFor(string stream, long version)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{stream}@{version}"));
-        return new Guid(hash.AsSpan(0, 16));
     }
 }
