@@ -1,4 +1,5 @@
 using Clearing.Funding.Extensions;
+using Clearing.Funding.Grpc;
 using Clearing.ServiceDefaults;
 using Clearing.ServiceDefaults.Operations;
 
@@ -7,5 +8,6 @@ builder.AddServiceDefaults();   // validated config, health, OpenTelemetry, Poll
 builder.AddFundingService();    // Extensions/FundingServiceExtensions.cs
 var app = builder.Build();
 app.MapDefaultEndpoints();      // /health/live, /health/ready, /metrics: anonymous, for probes and scrapers
+app.MapGrpcService<FundingQueryGrpcService>();
 app.MapGrpcService<ReplayGrpcService>();
 app.Run();
