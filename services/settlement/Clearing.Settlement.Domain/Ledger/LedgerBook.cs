@@ -186,6 +186,11 @@ public sealed class LedgerBook
     public static string? Validate(LedgerEntryData entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Malformed is { } malformed)
+        {
+            return $"entry {entry.EntryId} at sequence {entry.Sequence} is malformed: {malformed}";
+        }
+
         if (string.IsNullOrWhiteSpace(entry.EntryId))
         {
             return $"entry at sequence {entry.Sequence} has no entry id";

@@ -23,7 +23,8 @@ public sealed record LedgerPosting(string AccountId, string Asset, decimal Amoun
 
 /// <summary>
 /// A ledger entry as margin published it (clearing.margin.v1.LedgerEntry), with amounts already parsed to decimals.
-/// <see cref="Sequence"/> is gap-free over the whole ledger and starts at 1.
+/// <see cref="Sequence"/> is gap-free over the whole ledger and starts at 1. <see cref="Malformed"/> says why the
+/// published message could not be read (an amount that is not a decimal…); such an entry is rejected in its turn.
 /// </summary>
 public sealed record LedgerEntryData(
     string EntryId,
@@ -32,7 +33,8 @@ public sealed record LedgerEntryData(
     LedgerEntryKind Kind,
     IReadOnlyList<LedgerPosting> Postings,
     string Reference,
-    string Market);
+    string Market,
+    string? Malformed = null);
 
 /// <summary>Names the ledger's system accounts (margin/v1/ledger.proto) and which accounts are liabilities.</summary>
 public static class LedgerAccounts

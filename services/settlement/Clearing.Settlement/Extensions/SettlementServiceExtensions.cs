@@ -1,7 +1,14 @@
+using Clearing.Contracts;
+using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Oracle.V1;
 using Clearing.Dapr.Hosting;
 using Clearing.EventSourcing;
+using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Messaging.Kafka.Hosting;
+using Clearing.Messaging.Kafka.Outbox;
 using Clearing.ServiceDefaults.Configuration;
+using Clearing.Settlement.Application;
+using Clearing.Settlement.Integration;
 
 namespace Clearing.Settlement.Extensions;
 
@@ -10,7 +17,9 @@ public static class SettlementServiceExtensions
     /// <summary>
     /// The settlement service: its name and default ports (gRPC 7107, health/metrics 8107), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
-    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check.
+    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then the ledger and
+    /// price consumers (inboxes in the service's own state), the clock for fixings and epoch closes, and the outbox
+    /// relay that publishes clearing.settlement.events.v1 from the store.
     /// </summary>
     public static IHostApplicationBuilder AddSettlementService(this IHostApplicationBuilder builder)
     {
@@ -18,6 +27,22 @@ public static class SettlementServiceExtensions
         builder.Services.AddClearingEventStore(builder.Configuration);
         builder.Services.AddClearingKafka(builder.Configuration);
         builder.Services.AddClearingDapr(builder.Configuration);
+        builder.Services.AddMarketCatalog(builder.Configuration);
+        builder.AddValidatedOptions<SettlementOptions>(SettlementOptions.Section);
+
+        builder.Services.AddSingleton<SaltSecretProvider>();
+        builder.Services.AddSingleton<LedgerProcessor>();
+        builder.Services.AddSingleton<ExpiryProcessor>();
+        builder.Services.AddSingleton<LedgerEntryHandler>();
+        builder.Services.AddSingleton<PriceUpdateHandler>();
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<LedgerEntry> { Name = "settlement-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>() },
+            sp => sp.GetRequiredService<LedgerEntryHandler>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<PriceUpdate> { Name = "settlement-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
+            sp => sp.GetRequiredService<PriceUpdateHandler>().HandleAsync);
+        builder.Services.AddHostedService<SettlementClock>();
+        builder.Services.AddOutboxRelay<SettlementOutboxTranslator>(new OutboxRelayOptions { Name = "settlement" });
         return builder;
     }
 }

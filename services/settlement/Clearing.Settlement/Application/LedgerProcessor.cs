@@ -1,0 +1,336 @@
+using System.Globalization;
+using Clearing.EventSourcing;
+using Clearing.Primitives.Inbox;
+using Clearing.ServiceDefaults.Configuration;
+using Clearing.Settlement.Domain.Epochs;
+using Clearing.Settlement.Domain.Ledger;
+using Clearing.Settlement.Domain.Proofs;
+using Microsoft.Extensions.Options;
+
+namespace Clearing.Settlement.Application;
+
+/// <summary>What a ledger message did.</summary>
+public enum LedgerReceipt
+{
+    Stored,
+    Skipped,
+}
+
+/// <summary>
+/// The ledger side of settlement. One in-memory <see cref="SettlementLedger"/> folded from this service's "epoch-*"
+/// streams; every consumed ledger entry is first appended (with its inbox coordinates) to the open epoch's stream and
+/// only then folded, so a restart replays to the same book and the inbox skips what was stored. Epoch closes append
+/// the fee split, one root per asset and a seal in one append; the outbox relay publishes them.
+/// </summary>
+public sealed class LedgerProcessor(
+    IEventStore store,
+    SaltSecretProvider salts,
+    IOptions<SettlementOptions> options,
+    IOptions<ClearingOptions> clearing,
+    TimeProvider time,
+    ILogger<LedgerProcessor> logger)
+{
+    public const string Category = "epoch";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly EpochSchedule _schedule = options.Value.Epochs.ToSchedule();
+    private readonly Dictionary<(long Epoch, string Asset), MerkleSumTree> _trees = [];
+    private readonly Dictionary<(long Epoch, string Asset), EpochAssetClosed> _closed = [];
+    private SettlementLedger? _ledger;
+    private long _openStreamVersion = -1;
+
+    public static string StreamOf(long epoch) => StreamName.For(Category, epoch.ToString(CultureInfo.InvariantCulture));
+
+    public string StatementRoot => options.Value.Epochs.StatementDirectory is { Length: > 0 } configured
+        ? configured
+        : Path.Combine(clearing.Value.DataDirectory, clearing.Value.ServiceName, "statements");
+
+    public async Task<SettlementLedger> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await EnsureLoadedAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<LedgerReceipt> ReceiveAsync(LedgerEntryReceived received, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var ledger = await EnsureLoadedAsync(cancellationToken);
+            if (ledger.Inbox.Check(received.SourceStream, received.SourceSequence) != InboxVerdict.Apply)
+            {
+                return LedgerReceipt.Skipped;
+            }
+
+            await AppendAsync(ledger.OpenEpoch, [received], cancellationToken);
+            var outcome = ledger.Receive(ToDomain(received), received.SourceStream, received.SourceSequence);
+            switch (outcome.Status)
+            {
+                case LedgerApplyStatus.Parked:
+                    logger.LogWarning("Ledger entry {EntryId}: {Reason}", received.EntryId, outcome.Reason);
+                    break;
+                case LedgerApplyStatus.Duplicate:
+                    logger.LogInformation("Ledger entry {EntryId} repeated: {Reason}", received.EntryId, outcome.Reason);
+                    break;
+            }
+
+            foreach (var rejection in outcome.Rejected)
+            {
+                logger.LogCritical("Ledger entry {EntryId} at sequence {Sequence} REJECTED: {Reason}", rejection.EntryId, rejection.Sequence, rejection.Reason);
+            }
+
+            return LedgerReceipt.Stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes every epoch whose end is at or before <paramref name="nowUnixNanos"/>; returns how many closed.</summary>
+    public async Task<int> CloseDueEpochsAsync(long nowUnixNanos, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var ledger = await EnsureLoadedAsync(cancellationToken);
+            var closed = 0;
+            while (_schedule.EndOf(ledger.OpenEpoch) <= nowUnixNanos)
+            {
+                if (ledger.Book.OpenGap is { } gap)
+                {
+                    // Publishing a total that misses money would be a false proof: wait for the missing entries.
+                    logger.LogWarning("Epoch {Epoch} is due but ledger entries {From}..{To} are missing; the close waits for them", ledger.OpenEpoch, gap.From, gap.To);
+                    break;
+                }
+
+                await CloseAsync(ledger, nowUnixNanos, cancellationToken);
+                closed++;
+            }
+
+            return closed;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The inclusion proof of an account in a closed epoch's tree of <paramref name="asset"/>.</summary>
+    public async Task<(InclusionProof? Proof, EpochAssetClosed? Closed)> ProofAsync(string accountId, long epoch, string asset, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureLoadedAsync(cancellationToken);
+            if (!_closed.TryGetValue((epoch, asset), out var closed))
+            {
+                return (null, null);
+            }
+
+            if (!_trees.TryGetValue((epoch, asset), out var tree))
+            {
+                tree = await RebuildTreeAsync(epoch, asset, closed, cancellationToken);
+            }
+
+            return (tree.ProofFor(accountId), closed);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task CloseAsync(SettlementLedger ledger, long nowUnixNanos, CancellationToken cancellationToken)
+    {
+        var epoch = ledger.OpenEpoch;
+        var start = _schedule.StartOf(epoch);
+        var end = _schedule.EndOf(epoch);
+        var secret = await salts.GetAsync(cancellationToken);
+        var policy = options.Value.Fees.ToPolicy();
+
+        var events = new List<object>();
+        foreach (var asset in ledger.Book.Assets)
+        {
+            var distributable = ledger.DistributableFees(asset);
+            if (distributable > 0m)
+            {
+                var split = policy.Split(distributable);
+                events.Add(new FeesDistributedRecorded(epoch, asset, distributable, [.. split.Select(s => new StoredShare(s.AccountId, s.Amount))], nowUnixNanos));
+            }
+        }
+
+        var result = EpochCloser.Close(ledger.Book, epoch, start, end, secret);
+        var directory = Path.Combine(StatementRoot, $"epoch-{epoch.ToString(CultureInfo.InvariantCulture)}");
+        Directory.CreateDirectory(directory);
+        var shards = options.Value.Epochs.StatementShards;
+        var statements = StatementBatchWriter.Write(ledger.Book, epoch, start, end, shards, shard => new StatementShardTargets(
+            File.Create(Path.Combine(directory, $"statements-{shard:D3}.jsonl")),
+            File.Create(Path.Combine(directory, $"statements-{shard:D3}.csv"))));
+
+        foreach (var asset in result.Assets)
+        {
+            events.Add(new EpochAssetClosed(
+                epoch, start, end, asset.Asset, asset.RootHex, asset.TotalLiabilities, asset.Summary.TotalDeficits, asset.Summary.Accounts,
+                asset.Summary.DeficitAccounts, result.FirstLedgerSequence, result.LastLedgerSequence, result.Rejections.Count));
+        }
+
+        events.Add(new EpochSealed(epoch, result.LastLedgerSequence, directory, statements));
+        await AppendAsync(epoch, events, cancellationToken);
+        foreach (var e in events)
+        {
+            Evolve(ledger, e);
+        }
+
+        foreach (var asset in result.Assets)
+        {
+            _trees[(epoch, asset.Asset)] = asset.Tree;
+        }
+
+        // Keep the trees of the last few epochs; older proofs are rebuilt from the store on demand.
+        foreach (var key in _trees.Keys.Where(k => k.Epoch < epoch - 2).ToList())
+        {
+            _trees.Remove(key);
+        }
+
+        logger.LogInformation(
+            "Epoch {Epoch} closed at sequence {Sequence}: {Roots}; {Statements} statements in {Directory}",
+            epoch, result.LastLedgerSequence, string.Join(", ", result.Assets.Select(a => $"{a.Asset} total {a.TotalLiabilities} root {a.RootHex}")), statements, directory);
+    }
+
+    private async Task AppendAsync(long epoch, IReadOnlyList<object> events, CancellationToken cancellationToken)
+    {
+        var data = events.Select(e => SettlementSerialization.Serializer.Serialize(e)).ToList();
+        var result = await store.AppendAsync(StreamOf(epoch), ExpectedVersion.From(_openStreamVersion), data, cancellationToken);
+        _openStreamVersion = events.LastOrDefault() is EpochSealed ? -1 : result.NextExpectedVersion;
+    }
+
+    private async Task<SettlementLedger> EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (_ledger is not null)
+        {
+            return _ledger;
+        }
+
+        SettlementLedger? ledger = null;
+        await foreach (var recorded in ReadAllAsync(cancellationToken))
+        {
+            ledger ??= new SettlementLedger(long.Parse(recorded.StreamId[(Category.Length + 1)..], CultureInfo.InvariantCulture));
+            var e = SettlementSerialization.Serializer.Deserialize(recorded);
+            Evolve(ledger, e);
+            _openStreamVersion = e is EpochSealed ? -1 : recorded.StreamVersion;
+        }
+
+        _ledger = ledger ?? new SettlementLedger(_schedule.EpochAt(time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000));
+        return _ledger;
+    }
+
+    private async IAsyncEnumerable<RecordedEvent> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var position = 1L;
+        while (true)
+        {
+            var any = false;
+            await foreach (var recorded in store.ReadAllAsync(position, 4096, Category, cancellationToken))
+            {
+                any = true;
+                position = recorded.GlobalPosition + 1;
+                yield return recorded;
+            }
+
+            if (!any)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private void Evolve(SettlementLedger ledger, object e)
+    {
+        switch (e)
+        {
+            case LedgerEntryReceived r:
+                ledger.Receive(ToDomain(r), r.SourceStream, r.SourceSequence);
+                break;
+            case FeesDistributedRecorded f:
+                ledger.AnnounceFees(f.Asset, f.Amount);
+                break;
+            case EpochAssetClosed c:
+                _closed[(c.Epoch, c.Asset)] = c;
+                break;
+            case EpochSealed s:
+                ledger.EpochClosed(s.Epoch);
+                break;
+            default:
+                throw new InvalidOperationException($"unexpected event {e.GetType().Name} in an epoch stream");
+        }
+    }
+
+    private async Task<MerkleSumTree> RebuildTreeAsync(long epoch, string asset, EpochAssetClosed closed, CancellationToken cancellationToken)
+    {
+        // Replay a private copy of the ledger up to that epoch's seal and rebuild its tree; the root must match what was published.
+        var replay = new Dictionary<(long, string), EpochAssetClosed>();
+        SettlementLedger? copy = null;
+        await foreach (var recorded in ReadAllAsync(cancellationToken))
+        {
+            copy ??= new SettlementLedger(long.Parse(recorded.StreamId[(Category.Length + 1)..], CultureInfo.InvariantCulture));
+            var e = SettlementSerialization.Serializer.Deserialize(recorded);
+            if (e is EpochSealed seal && seal.Epoch == epoch)
+            {
+                break;
+            }
+
+            switch (e)
+            {
+                case LedgerEntryReceived r:
+                    copy.Receive(ToDomain(r), r.SourceStream, r.SourceSequence);
+                    break;
+                case FeesDistributedRecorded f:
+                    copy.AnnounceFees(f.Asset, f.Amount);
+                    break;
+                case EpochSealed s:
+                    copy.EpochClosed(s.Epoch);
+                    break;
+                case EpochAssetClosed c:
+                    replay[(c.Epoch, c.Asset)] = c;
+                    break;
+            }
+        }
+
+        var secret = await salts.GetAsync(cancellationToken);
+        var rebuilt = EpochCloser.Close((copy ?? new SettlementLedger(epoch)).Book, epoch, closed.StartUnixNanos, closed.EndUnixNanos, secret).Assets.Single(a => a.Asset == asset);
+        if (rebuilt.RootHex != closed.RootHash)
+        {
+            throw new InvalidOperationException($"epoch {epoch} {asset}: the replayed tree's root {rebuilt.RootHex} differs from the published {closed.RootHash}; the store or the salt secret changed");
+        }
+
+        _trees[(epoch, asset)] = rebuilt.Tree;
+        return rebuilt.Tree;
+    }
+
+    public static LedgerEntryData ToDomain(LedgerEntryReceived r)
+    {
+        var postings = new List<LedgerPosting>(r.Postings.Count);
+        string? malformed = null;
+        foreach (var p in r.Postings)
+        {
+            if (decimal.TryParse(p.Amount, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var amount))
+            {
+                postings.Add(new LedgerPosting(p.AccountId, p.Asset, amount));
+            }
+            else
+            {
+                malformed ??= $"posting of {p.AccountId} has amount '{p.Amount}', not a decimal";
+            }
+        }
+
+        return new LedgerEntryData(r.EntryId, r.Sequence, r.TimeUnixNanos, (LedgerEntryKind)r.Kind, postings, r.Reference, r.Market, malformed);
+    }
+}

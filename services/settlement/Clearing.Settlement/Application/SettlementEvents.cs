@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Clearing.EventSourcing;
+
+namespace Clearing.Settlement.Application;
+
+// Private stored events of settlement (DESIGN §4): JSON, stable type names. Amounts are decimals (exact).
+
+public sealed record StoredPosting(string AccountId, string Asset, string Amount);
+
+/// <summary>A ledger entry consumed from clearing.margin.ledger.v1, stored in "epoch-{open epoch}" with its inbox coordinates.</summary>
+[EventType("settlement.ledger-entry-received.v1")]
+public sealed record LedgerEntryReceived(
+    string EntryId,
+    long Sequence,
+    long TimeUnixNanos,
+    int Kind,
+    IReadOnlyList<StoredPosting> Postings,
+    string Reference,
+    string Market,
+    string SourceStream,
+    long SourceSequence);
+
+public sealed record StoredShare(string AccountId, decimal Amount);
+
+/// <summary>The fee pool split at an epoch end (published as FeesDistributed; margin books it).</summary>
+[EventType("settlement.fees-distributed.v1")]
+public sealed record FeesDistributedRecorded(long Epoch, string Asset, decimal Amount, IReadOnlyList<StoredShare> Shares, long AtUnixNanos);
+
+/// <summary>One asset's proof-of-liabilities root for an epoch (published as EpochClosed).</summary>
+[EventType("settlement.epoch-asset-closed.v1")]
+public sealed record EpochAssetClosed(
+    long Epoch,
+    long StartUnixNanos,
+    long EndUnixNanos,
+    string Asset,
+    string RootHash,
+    decimal TotalLiabilities,
+    decimal TotalDeficits,
+    long Accounts,
+    long DeficitAccounts,
+    long FirstLedgerSequence,
+    long LastLedgerSequence,
+    long RejectedEntries);
+
+/// <summary>The epoch is closed: later ledger entries belong to the next one. Private; appended with the asset roots.</summary>
+[EventType("settlement.epoch-sealed.v1")]
+public sealed record EpochSealed(long Epoch, long LastLedgerSequence, string StatementDirectory, long Statements);
+
+/// <summary>An index observation relevant to an instrument's settlement window, stored in "settlement-{instrument}".</summary>
+[EventType("settlement.index-observed.v1")]
+public sealed record IndexObserved(string Market, string Asset, long Sequence, long TimeUnixNanos, bool IsOk, decimal Price, string SourceStream, long SourceSequence);
+
+/// <summary>The settlement price (published as SettlementPriceFixed: margin settles at it, matching closes the book).</summary>
+[EventType("settlement.price-fixed.v1")]
+public sealed record SettlementPriceFixedRecorded(string Market, decimal Price, decimal ExactAverage, long WindowStartUnixNanos, long WindowEndUnixNanos, int Samples, long CoveredNanos, long AtUnixNanos);
+
+/// <summary>The window had too little fresh index to fix a price; an operator must act. Private, final, loud.</summary>
+[EventType("settlement.fixing-failed.v1")]
+public sealed record SettlementFixingFailed(string Market, string Reason, int Samples, long CoveredNanos, long AtUnixNanos);
+
+/// <summary>The generated salt secret (only when Settlement:Epochs:SaltSecret is not configured).</summary>
+[EventType("settlement.salt-secret-created.v1")]
+public sealed record SaltSecretCreated(string SecretHex);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(LedgerEntryReceived))]
+[JsonSerializable(typeof(FeesDistributedRecorded))]
+[JsonSerializable(typeof(EpochAssetClosed))]
+[JsonSerializable(typeof(EpochSealed))]
+[JsonSerializable(typeof(IndexObserved))]
+[JsonSerializable(typeof(SettlementPriceFixedRecorded))]
+[JsonSerializable(typeof(SettlementFixingFailed))]
+[JsonSerializable(typeof(SaltSecretCreated))]
+[JsonSerializable(typeof(Domain.Expiry.InstrumentExpiry))]
+internal sealed partial class SettlementJsonContext : JsonSerializerContext;
+
+public static class SettlementSerialization
+{
+    public static EventSerializer Serializer { get; } = new(
+        new EventTypeMap().RegisterAssembly(typeof(SettlementSerialization).Assembly),
+        new JsonSerializerOptions(SettlementJsonContext.Default.Options));
+}
