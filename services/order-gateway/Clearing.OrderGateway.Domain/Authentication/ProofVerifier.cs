@@ -48,15 +48,20 @@ public static class ProofVerifier
     /// </summary>
     public static Refusal? VerifySessionMac(AccountLedger ledger, SessionMacProof proof, ReadOnlySpan<byte> canonical, long nowUnixNanos)
     {
-        if (!ledger.Sessions.TryGetValue(proof.SessionId, out var session) || session.Secret is null)
+        if (!ledger.Sessions.TryGetValue(proof.SessionId, out var session))
         {
-            // A session granted before a gateway restart has no secret any more (secrets are never stored): grant again.
-            return Rule.Refuse(Rule.UnknownSession, $"account '{ledger.AccountId}' has no usable session '{proof.SessionId}'; grant one with the account key");
+            return Rule.Refuse(Rule.UnknownSession, $"account '{ledger.AccountId}' has no session '{proof.SessionId}'; grant one with the account key");
         }
 
         if (session.Revoked)
         {
             return Rule.Refuse(Rule.SessionRevoked, $"session '{proof.SessionId}' was revoked");
+        }
+
+        if (session.Secret is null)
+        {
+            // Granted before a gateway restart: secrets are never stored, so the session must be granted again.
+            return Rule.Refuse(Rule.UnknownSession, $"session '{proof.SessionId}' was granted before the gateway restarted and has no key here; grant a new one");
         }
 
         if (nowUnixNanos >= session.Grant.SessionExpiresAtUnixNanos)

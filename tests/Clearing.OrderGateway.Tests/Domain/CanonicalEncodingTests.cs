@@ -1,0 +1,88 @@
+using Clearing.OrderGateway.Domain.Authentication;
+using Clearing.OrderGateway.Domain.Commands;
+using Clearing.OrderGateway.Domain.Encoding;
+
+namespace Clearing.OrderGateway.Tests.Domain;
+
+public sealed class CanonicalEncodingTests
+{
+    internal static GatewayCommand GoldenPlace => new()
+    {
+        Kind = CommandKind.Place,
+        AccountId = "acct-1",
+        Market = "BTC-PERP",
+        Nonce = "nonce-0000000001",
+        ExpiresAtUnixNanos = 1_800_000_000_000_000_000,
+        OrderId = "o-1",
+        Side = OrderSide.Buy,
+        Type = OrderType.Limit,
+        Price = 50000.5m,
+        Quantity = 0.100m,
+        TimeInForce = OrderTimeInForce.Gtc,
+        SelfTrade = SelfTradeMode.CancelMaker,
+        MarginMode = MarginMode.Cross,
+    };
+
+    // Written out by hand from the layout in CanonicalOrderEncoding's summary, not printed by the encoder: if this
+    // test fails, every client SDK's signatures have stopped verifying.
+    private const string GoldenPlaceHex =
+        "0011" + "636c656172696e672d6f726465722d7631" +   // str "clearing-order-v1"
+        "01" +                                           // kind place
+        "0006" + "616363742d31" +                        // account "acct-1"
+        "0010" + "6e6f6e63652d30303030303030303031" +    // nonce "nonce-0000000001"
+        "18fae27693b40000" +                             // expires 1.8e18 ns
+        "0008" + "4254432d50455250" +                    // market "BTC-PERP"
+        "0003" + "6f2d31" +                              // order id "o-1"
+        "01" + "01" +                                    // buy, limit
+        "0007" + "35303030302e35" +                      // price "50000.5"
+        "0003" + "302e31" +                              // quantity "0.1" (trailing zero dropped)
+        "01" + "0000000000000000" +                      // GTC, no good-till
+        "00" + "00" + "01" +                             // not post-only, not reduce-only, cancel-maker
+        "0000" +                                         // no trigger
+        "01" +                                           // cross
+        "0000" + "0000";                                 // no isolated collateral, no asset
+
+    [Fact]
+    public void place_order_encodes_to_the_golden_bytes()
+    {
+        Convert.ToHexStringLower(CanonicalOrderEncoding.Encode(GoldenPlace)).ShouldBe(GoldenPlaceHex);
+    }
+
+    [Fact]
+    public void equal_amounts_in_different_spellings_encode_alike()
+    {
+        var spelledLong = GoldenPlace with { Price = 50000.500m, Quantity = 0.1000000m };
+        CanonicalOrderEncoding.Encode(spelledLong).ShouldBe(CanonicalOrderEncoding.Encode(GoldenPlace));
+    }
+
+    [Fact]
+    public void cancel_amend_and_cancel_all_encode_only_their_own_fields()
+    {
+        var cancel = new GatewayCommand { Kind = CommandKind.Cancel, AccountId = "a", Market = "M", Nonce = "n", ExpiresAtUnixNanos = 1, OrderId = "o" };
+        Convert.ToHexStringLower(CanonicalOrderEncoding.Encode(cancel)).ShouldBe(
+            "0011636c656172696e672d6f726465722d7631" + "02" + "000161" + "00016e" + "0000000000000001" + "00014d" + "00016f");
+
+        var amend = cancel with { Kind = CommandKind.Amend, Price = 1.50m, Quantity = 2m };
+        Convert.ToHexStringLower(CanonicalOrderEncoding.Encode(amend)).ShouldEndWith("00016f" + "0003312e35" + "000132");
+
+        var all = new GatewayCommand { Kind = CommandKind.CancelAll, AccountId = "a", Market = "M", Nonce = "n", ExpiresAtUnixNanos = 1 };
+        Convert.ToHexStringLower(CanonicalOrderEncoding.Encode(all)).ShouldEndWith("0000000000000001" + "00014d");
+    }
+
+    [Fact]
+    public void content_hash_ignores_the_replay_guard_but_not_the_order()
+    {
+        var retried = GoldenPlace with { Nonce = "another-nonce-123", ExpiresAtUnixNanos = 1 };
+        CanonicalOrderEncoding.ContentHash(retried).ShouldBe(CanonicalOrderEncoding.ContentHash(GoldenPlace));
+        CanonicalOrderEncoding.ContentHash(GoldenPlace with { Quantity = 0.2m }).ShouldNotBe(CanonicalOrderEncoding.ContentHash(GoldenPlace));
+    }
+
+    [Fact]
+    public void session_grant_encoding_sorts_markets_so_their_order_does_not_matter()
+    {
+        var grant = new SessionGrant("acct-1", "session-1", new byte[32], ["ETH-PERP", "BTC-PERP"], 1m, 5);
+        var reordered = grant with { Markets = ["BTC-PERP", "ETH-PERP"] };
+        CanonicalSessionEncoding.EncodeGrant(grant, "nonce-0000000001", 9).ShouldBe(CanonicalSessionEncoding.EncodeGrant(reordered, "nonce-0000000001", 9));
+        CanonicalSessionEncoding.EncodeGrant(grant, "nonce-0000000001", 9).ShouldNotBe(CanonicalSessionEncoding.EncodeGrant(grant with { MaxOrderQuantity = 2m }, "nonce-0000000001", 9));
+    }
+}
