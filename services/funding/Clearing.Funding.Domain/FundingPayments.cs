@@ -15,7 +15,7 @@ public sealed record FundingAllocation(IReadOnlyList<FundingPayment> Payments, d
 /// <summary>
 /// Funding payments for open positions, exactly zero-sum.
 /// <para>
-/// Rule: payment = −size × mark × rate, size signed (long &gt; 0), so longs pay shorts when the rate is positive and
+/// Rule: payment = −size × (mark × rate), size signed (long &gt; 0), so longs pay shorts when the rate is positive and
 /// shorts pay longs when it is negative. Each payment is truncated toward zero to the quote asset's smallest unit
 /// (10^-6 for USDC by default): nobody is ever charged more, nor credited more, than the exact amount. Because longs and
 /// shorts are equal in size but truncated separately, the truncations do not cancel; their net (the dust, at most one
@@ -28,8 +28,9 @@ public sealed record FundingAllocation(IReadOnlyList<FundingPayment> Payments, d
 /// silently absorb real money.
 /// </para>
 /// <para>
-/// The size × mark × rate product uses .NET decimal arithmetic (28-29 significant digits, specified rounding), so the
-/// same inputs give the same payments on every machine. Payments are listed in input order.
+/// mark × rate is taken once per interval (exact for any realistic mark and 12-decimal rate), then times each size, in
+/// .NET decimal arithmetic (28-29 significant digits, specified rounding), so the same inputs give the same payments
+/// on every machine. Payments are listed in input order.
 /// </para>
 /// </summary>
 public static class FundingPayments
@@ -46,7 +47,7 @@ public static class FundingPayments
     public static FundingAllocation Allocate(IReadOnlyList<(string Account, decimal Size)> positions, decimal mark, decimal rate, int quoteDecimals = DefaultQuoteDecimals)
     {
         ArgumentNullException.ThrowIfNull(positions);
-        var scale = ScaleOf(mark, quoteDecimals);
+        var unitsPerSize = UnitsPerSize(mark, rate, quoteDecimals);
         var payments = new FundingPayment[positions.Count];
         Int128 totalUnits = 0;
         var netSize = 0m;
@@ -59,7 +60,7 @@ public static class FundingPayments
                 throw new ArgumentException($"position {i} has no account id", nameof(positions));
             }
 
-            var units = UnitsOf(size, mark, rate, scale, i);
+            var units = UnitsOf(size, unitsPerSize, i);
             totalUnits += units;
             payments[i] = new FundingPayment(account, size, FromUnits(units, quoteDecimals));
         }
@@ -79,13 +80,13 @@ public static class FundingPayments
             throw new ArgumentException($"payments has room for {payments.Length} but there are {sizes.Length} positions", nameof(payments));
         }
 
-        var scale = ScaleOf(mark, quoteDecimals);
+        var unitsPerSize = UnitsPerSize(mark, rate, quoteDecimals);
         Int128 totalUnits = 0;
         var netSize = 0m;
         for (var i = 0; i < sizes.Length; i++)
         {
             netSize += sizes[i];
-            var units = UnitsOf(sizes[i], mark, rate, scale, i);
+            var units = UnitsOf(sizes[i], unitsPerSize, i);
             totalUnits += units;
             payments[i] = FromUnits(units, quoteDecimals);
         }
@@ -96,7 +97,7 @@ public static class FundingPayments
 
     /// <summary>One position's payment under the rule above.</summary>
     public static decimal PaymentFor(decimal size, decimal mark, decimal rate, int quoteDecimals = DefaultQuoteDecimals) =>
-        FromUnits(UnitsOf(size, mark, rate, ScaleOf(mark, quoteDecimals), 0), quoteDecimals);
+        FromUnits(UnitsOf(size, UnitsPerSize(mark, rate, quoteDecimals), 0), quoteDecimals);
 
     private static void EnsureBalanced(decimal netSize)
     {
@@ -107,7 +108,8 @@ public static class FundingPayments
         }
     }
 
-    private static decimal ScaleOf(decimal mark, int quoteDecimals)
+    /// <summary>mark × rate in quote units per unit of size: one product per interval instead of two per position.</summary>
+    private static decimal UnitsPerSize(decimal mark, decimal rate, int quoteDecimals)
     {
         if (mark <= 0)
         {
@@ -119,19 +121,26 @@ public static class FundingPayments
             throw new ArgumentOutOfRangeException(nameof(quoteDecimals), quoteDecimals, $"quote decimals must be 0..{MaxQuoteDecimals}");
         }
 
-        return Pow10[quoteDecimals];
-    }
-
-    private static Int128 UnitsOf(decimal size, decimal mark, decimal rate, decimal scale, int index)
-    {
         try
         {
-            // Truncation toward zero of the (28-digit) amount, counted in whole quote units.
-            return (Int128)decimal.Truncate(-size * mark * rate * scale);
+            return mark * rate * Pow10[quoteDecimals];
         }
         catch (OverflowException e)
         {
-            throw new OverflowException($"position {index}: payment of size {size} at mark {mark} and rate {rate} exceeds the decimal range in quote units", e);
+            throw new OverflowException($"mark {mark} × rate {rate} exceeds the decimal range in 10^-{quoteDecimals} quote units", e);
+        }
+    }
+
+    private static Int128 UnitsOf(decimal size, decimal unitsPerSize, int index)
+    {
+        try
+        {
+            // Truncation toward zero, counted in whole quote units.
+            return (Int128)decimal.Truncate(-size * unitsPerSize);
+        }
+        catch (OverflowException e)
+        {
+            throw new OverflowException($"position {index}: payment of size {size} at {unitsPerSize} quote units per unit of size exceeds the decimal range", e);
         }
     }
 
