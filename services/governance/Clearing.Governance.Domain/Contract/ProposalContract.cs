@@ -1,12 +1,11 @@
-using Clearing.Governance.Domain.Contract;
 using Clearing.Governance.Domain.Proposals;
 using Clearing.Governance.Domain.Registry;
 using Proto = Clearing.Contracts.Governance.V1;
 
-namespace Clearing.Governance.Grpc;
+namespace Clearing.Governance.Domain.Contract;
 
-/// <summary>Domain proposals ↔ the Governance API's messages.</summary>
-public static class ProposalMapping
+/// <summary>Domain proposals ↔ the Governance API's messages (clearing/governance/v1/governance.proto), shared by the host and the CLI.</summary>
+public static class ProposalContract
 {
     public static ProposalDraft ToDraft(Proto.ProposeRequest request) => new(
         request.ProposalId,
@@ -64,7 +63,7 @@ public static class ProposalMapping
             },
             Proposer = created.Proposer,
             Description = created.Description,
-            Direction = created.Direction == Domain.Parameters.ChangeDirection.Loosening ? Proto.ChangeDirection.Loosening : Proto.ChangeDirection.Tightening,
+            Direction = created.Direction == Parameters.ChangeDirection.Loosening ? Proto.ChangeDirection.Loosening : Proto.ChangeDirection.Tightening,
             EffectiveAtUnixNanos = proposal.Executed is { } executed
                 ? ProposalCanonical.UnixNanos(executed.EffectiveAt)
                 : created.EffectiveAt is { } at ? ProposalCanonical.UnixNanos(at) : 0,

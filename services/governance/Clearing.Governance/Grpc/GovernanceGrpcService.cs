@@ -19,7 +19,7 @@ public sealed class GovernanceGrpcService(ProposalDesk desk, ParameterRegistry r
     public override Task<ProposalReply> Propose(ProposeRequest request, ServerCallContext context) =>
         Run(async () =>
         {
-            var draft = ProposalMapping.ToDraft(request);
+            var draft = ProposalContract.ToDraft(request);
             var result = await desk.ProposeAsync(draft, request.Proposer, request.Signature, context.CancellationToken);
             return Reply(result);
         });
@@ -42,7 +42,7 @@ public sealed class GovernanceGrpcService(ProposalDesk desk, ParameterRegistry r
         {
             var proposal = await desk.GetAsync(ProposalId(request.ProposalId), context.CancellationToken)
                 ?? throw new RpcException(new Status(StatusCode.NotFound, $"no proposal '{request.ProposalId}'"));
-            return ProposalMapping.ToReply(proposal, "", time.GetUtcNow());
+            return ProposalContract.ToReply(proposal, "", time.GetUtcNow());
         });
 
     [Callers(Caller.Operator, Caller.Service)]
@@ -51,10 +51,10 @@ public sealed class GovernanceGrpcService(ProposalDesk desk, ParameterRegistry r
         await registry.WhenReady(context.CancellationToken);
         var history = History(request.SetId);
         var at = request.AtUnixNanos == 0 ? time.GetUtcNow() : ProposalCanonical.FromUnixNanos(request.AtUnixNanos);
-        var reply = new GetParametersReply { Latest = ProposalMapping.ToProto(history.Latest) };
+        var reply = new GetParametersReply { Latest = ProposalContract.ToProto(history.Latest) };
         if (history.At(at) is { } inForce)
         {
-            reply.InForce = ProposalMapping.ToProto(inForce);
+            reply.InForce = ProposalContract.ToProto(inForce);
         }
 
         return reply;
@@ -65,7 +65,7 @@ public sealed class GovernanceGrpcService(ProposalDesk desk, ParameterRegistry r
     {
         await registry.WhenReady(context.CancellationToken);
         var reply = new HistoryReply();
-        reply.Versions.AddRange(History(request.SetId).Versions.Select(ProposalMapping.ToProto));
+        reply.Versions.AddRange(History(request.SetId).Versions.Select(ProposalContract.ToProto));
         return reply;
     }
 
@@ -82,7 +82,7 @@ public sealed class GovernanceGrpcService(ProposalDesk desk, ParameterRegistry r
     private static string ProposalId(string id) =>
         ParameterSetsGuard.ProposalIdProblem(id) is { } problem ? throw OperatorInput.Invalid(problem) : id;
 
-    private ProposalReply Reply(DeskResult result) => ProposalMapping.ToReply(result.Proposal, result.Outcome, time.GetUtcNow());
+    private ProposalReply Reply(DeskResult result) => ProposalContract.ToReply(result.Proposal, result.Outcome, time.GetUtcNow());
 
     private static async Task<T> Run<T>(Func<Task<T>> action)
     {
