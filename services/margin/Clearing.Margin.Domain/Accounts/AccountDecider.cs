@@ -500,5 +500,5 @@ public sealed class AccountDecider(RiskCalculator risk)
 
     private static Account WithSub(Account state, SubAccount sub) => state with { SubAccounts = state.SubAccounts.SetItem(sub.Number, sub) };
 
-    internal static string Format(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Format(decimal value) => (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Clearing.Margin.Integration;
 
 /// <summary>Exact decimal text in and out of the public contracts; a malformed field names itself.</summary>
-internal static class ContractText
+public static class ContractText
 {
     public static decimal Required(string text, string field)
     {
@@ -19,7 +19,8 @@ internal static class ContractText
 
     public static decimal? Optional(string text, string field) => string.IsNullOrWhiteSpace(text) ? null : Required(text, field);
 
-    public static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The shortest exact text: trailing zeros of the scale dropped ("176", not "176.000").</summary>
+    public static string Text(decimal value) => (value / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 
     public static string Text(decimal? value) => value is { } v ? Text(v) : "";
 
