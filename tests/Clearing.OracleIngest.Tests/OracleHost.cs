@@ -1,0 +1,66 @@
+using Clearing.ServiceDefaults.Security;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using NSec.Cryptography;
+
+namespace Clearing.OracleIngest.Tests;
+
+/// <summary>The oracle-ingest host in-process on TestServer with its embedded defaults (SQLite store, in-process Kafka).</summary>
+internal sealed class OracleHost : IAsyncDisposable
+{
+    public const string OperatorId = "ops-oracle";
+
+    private readonly WebApplicationFactory<Program> _factory;
+    private readonly string _dataDirectory;
+
+    public OracleHost(IEnumerable<string> publishers, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "clearing-oracle-tests", Guid.NewGuid().ToString("N"));
+        var all = new Dictionary<string, string?>
+        {
+            ["Clearing:DataDirectory"] = _dataDirectory,
+            [$"Clearing:Auth:Operators:{OperatorId}"] = Ed25519Keys.Export(OperatorKey.PublicKey),
+        };
+        foreach (var id in publishers)
+        {
+            all[$"OracleIngest:Publishers:{id}:PublicKey"] = Ed25519Keys.Export(OracleWorld.KeyOf(id).PublicKey);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(all));
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        });
+        Channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler() });
+    }
+
+    public static Key OperatorKey { get; } = Key.Create(SignatureAlgorithm.Ed25519);
+
+    public static RequestSigner Operator => new(OperatorKey, SignerKind.Operator, OperatorId);
+
+    public GrpcChannel Channel { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _factory.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a background thread: the temp directory is cleaned by the OS later.
+        }
+    }
+}
