@@ -1,0 +1,62 @@
+namespace Clearing.Cli.Commands.Simulate;
+
+/// <summary>
+/// A market story the simulator plays: the index path of every asset over time, and how hard the actors push.
+/// Paths are pure functions of elapsed time and the seed, so a scenario replays the same prices every run.
+/// </summary>
+internal sealed record Scenario(
+    string Name,
+    string Description,
+    TimeSpan Duration,
+    IReadOnlyDictionary<string, decimal> StartPrices,
+    Func<string, double, decimal, decimal> Path,
+    bool LeveragedLongs,
+    double TakerOrdersPerSecond)
+{
+    public static readonly IReadOnlyList<string> Names = ["calm", "crash", "squeeze"];
+
+    /// <summary>Index of <paramref name="asset"/> at <paramref name="seconds"/> into the run, before publisher noise.</summary>
+    public decimal PriceAt(string asset, double seconds) => Path(asset, seconds, StartPrices[asset]);
+
+    public static Scenario? Find(string name, TimeSpan? duration) => name switch
+    {
+        "calm" => Calm(duration ?? TimeSpan.FromSeconds(60)),
+        "crash" => Crash(duration ?? TimeSpan.FromSeconds(110)),
+        "squeeze" => Squeeze(duration ?? TimeSpan.FromSeconds(90)),
+        _ => null,
+    };
+
+    private static readonly Dictionary<string, decimal> Starts = new(StringComparer.Ordinal) { ["BTC"] = 100_000m, ["ETH"] = 3_500m, ["USDC"] = 1m };
+
+    /// <summary>Small oscillation around the start: quoting, taking, no liquidation.</summary>
+    private static Scenario Calm(TimeSpan duration) => new("calm", "prices drift ±0.3%; market makers quote, takers trade", duration, Starts,
+        (asset, t, start) => asset == "USDC" ? 1m : start * (1m + 0.003m * (decimal)Math.Sin(t / 20.0)), LeveragedLongs: false, TakerOrdersPerSecond: 8);
+
+    /// <summary>
+    /// 20 s of calm while leveraged longs open, then −30% in a straight line over 60 s, then flat: the liquidation
+    /// engine works through its stages (book, insurance fund, ADL) while the oracle's circuit breaker trips.
+    /// </summary>
+    private static Scenario Crash(TimeSpan duration) => new("crash", "−30% in a minute after leveraged longs open", duration, Starts,
+        (asset, t, start) =>
+        {
+            if (asset == "USDC")
+            {
+                return 1m;
+            }
+            var fraction = Math.Clamp((t - 20.0) / 60.0, 0.0, 1.0);
+            return start * (1m - 0.30m * (decimal)fraction);
+        }, LeveragedLongs: true, TakerOrdersPerSecond: 6);
+
+    /// <summary>Takers chase a +8% move, then it reverses: the book trades above the index, then below, so funding flips sign.</summary>
+    private static Scenario Squeeze(TimeSpan duration) => new("squeeze", "+8% squeeze then reversal; the premium (and funding) flips", duration, Starts,
+        (asset, t, start) =>
+        {
+            if (asset == "USDC")
+            {
+                return 1m;
+            }
+            var half = duration.TotalSeconds / 2;
+            var up = t < half ? t / half : Math.Max(0, 2 - t / half);
+            return start * (1m + 0.08m * (decimal)up);
+        }, LeveragedLongs: false, TakerOrdersPerSecond: 12);
+}

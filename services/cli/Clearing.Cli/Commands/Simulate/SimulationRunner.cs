@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Clearing.Cli.Stack;
+using Clearing.Contracts;
+using Clearing.Contracts.Gateway.V1;
+using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Oracle.V1;
+using Clearing.OrderGateway.Domain.Commands;
+using Clearing.ServiceDefaults.Security;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+
+namespace Clearing.Cli.Commands.Simulate;
+
+internal sealed record SimulationSettings(Scenario Scenario, int Seed, bool Json, bool Interactive, StackEndpoints Stack, DevKeyring Keyring);
+
+/// <summary>
+/// Plays a scenario against a running stack through its public doors only — signed oracle reports, signed orders via
+/// the gateway, operator deposits via margin — and judges the outcome from the public topics. Exit 0 when every
+/// invariant holds, 1 when one fails, 2 when the stack cannot be reached.
+/// </summary>
+internal sealed class SimulationRunner
+{
+    private static readonly string[] Assets = ["BTC", "ETH", "USDC"];
+    private static readonly (string Market, string Asset, decimal Tick, decimal QuoteSize, decimal MinTake, decimal MaxTake)[] Perps =
+    [
+        ("BTC-PERP", "BTC", 0.5m, 0.5m, 0.01m, 0.2m),
+        ("ETH-PERP", "ETH", 0.05m, 5m, 0.1m, 2m),
+    ];
+
+    private readonly SimulationSettings _settings;
+    private readonly SimulationStats _stats = new();
+    private readonly Random _random;
+    private readonly Stopwatch _clock = new();
+    private readonly string _runId = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+    public SimulationRunner(SimulationSettings settings)
+    {
+        _settings = settings;
+        _random = new Random(settings.Seed);
+    }
+
+    private Scenario Scenario => _settings.Scenario;
+
+    public async Task<(int Exit, JsonObject Report)> RunAsync(TextWriter progressOut, CancellationToken cancellationToken)
+    {
+        using var gatewayChannel = GrpcChannel.ForAddress(_settings.Stack.Grpc("order-gateway"));
+        using var oracleChannel = GrpcChannel.ForAddress(_settings.Stack.Grpc("oracle-ingest"));
+        using var marginChannel = GrpcChannel.ForAddress(_settings.Stack.Grpc("margin"));
+        var (operatorId, operatorKey) = _settings.Keyring.Operators.First();
+        using var operatorKeyHandle = operatorKey.Import();
+        var operatorCalls = marginChannel.Intercept(new RequestSigner(operatorKeyHandle, SignerKind.Operator, operatorId).AsInterceptor());
+        var accounts = new Accounts.AccountsClient(operatorCalls);
+        var gateway = new Clearing.Contracts.Gateway.V1.OrderGateway.OrderGatewayClient(gatewayChannel);
+
+        using var observer = new TopicObserver(_settings.Stack.KafkaBootstrap, _stats);
+        observer.Start([Topics.MatchingEvents, Topics.MarginRisk, Topics.LiquidationEvents, Topics.FundingEvents]);
+
+        var keys = new List<NSec.Cryptography.Key>();
+        try
+        {
+            var publishers = _settings.Keyring.Publishers.Select(p =>
+            {
+                var key = p.Value.Import();
+                keys.Add(key);
+                return new PublisherClient(p.Key, key, new PricePublisher.PricePublisherClient(oracleChannel));
+            }).ToList();
+            var traders = _settings.Keyring.Traders.ToDictionary(t => t.Key, t =>
+            {
+                var key = t.Value.Import();
+                keys.Add(key);
+                return new TraderClient(t.Key, key, gateway, _stats);
+            });
+            var ordered = traders.Keys.OrderBy(k => int.Parse(k.AsSpan(k.LastIndexOf('-') + 1), CultureInfo.InvariantCulture)).Select(k => traders[k]).ToList();
+            var makers = ordered.Take(3).ToList();
+            var takers = ordered.Skip(3).Take(5).ToList();
+            var leveraged = Scenario.LeveragedLongs ? ordered.Skip(8).Take(8).ToList() : [];
+
+            _clock.Start();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var prices = Task.Run(() => PublishPricesAsync(publishers, stop.Token), CancellationToken.None);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+
+            await DepositAsync(accounts, makers, 10_000_000m, cancellationToken);
+            await DepositAsync(accounts, takers, 500_000m, cancellationToken);
+            await DepositAsync(accounts, leveraged, 5_000m, cancellationToken);
+            // The gateway's headroom check reads margin's read model, which follows the deposits by a moment.
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+
+            var actors = new List<Task>
+            {
+                Task.Run(() => MakeMarketsAsync(makers, stop.Token), CancellationToken.None),
+                Task.Run(() => TakeAsync(takers, stop.Token), CancellationToken.None),
+                Task.Run(() => OpenLeveragedLongsAsync(leveraged, stop.Token), CancellationToken.None),
+                Task.Run(() => ReportProgressAsync(observer, progressOut, stop.Token), CancellationToken.None),
+            };
+            try
+            {
+                await Task.Delay(Scenario.Duration, cancellationToken);
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await Task.WhenAll(actors.Append(prices).Select(Quietly));
+                foreach (var publisher in publishers)
+                {
+                    await publisher.DisposeAsync();
+                }
+            }
+
+            await SettleAsync(observer, cancellationToken);
+            var report = await BuildReportAsync(observer, accounts, ordered, publishers, cancellationToken);
+            return (report["invariants"]!["ok"]!.GetValue<bool>() ? 0 : 1, report);
+        }
+        finally
+        {
+            foreach (var key in keys)
+            {
+                key.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Cancellation ends the actors; any other failure of an actor is a simulator bug and must surface.</summary>
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
+        {
+        }
+    }
+
+    private double Elapsed => _clock.Elapsed.TotalSeconds;
+
+    private decimal Index(string asset) => Scenario.PriceAt(asset, Elapsed);
+
+    private async Task PublishPricesAsync(IReadOnlyList<PublisherClient> publishers, CancellationToken cancellationToken)
+    {
+        var noise = new Random(_settings.Seed + 1);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var asset in Assets)
+            {
+                var index = Index(asset);
+                foreach (var publisher in publishers)
+                {
+                    // Honest publishers disagree by a few basis points, as real ones do.
+                    var jitter = asset == "USDC" ? 0m : (decimal)((noise.NextDouble() - 0.5) * 0.0004);
+                    await publisher.PublishAsync(asset, index * (1m + jitter), cancellationToken);
+                }
+            }
+            await Task.Delay(500, cancellationToken);
+        }
+    }
+
+    private async Task DepositAsync(Accounts.AccountsClient accounts, IEnumerable<TraderClient> traders, decimal amount, CancellationToken cancellationToken)
+    {
+        foreach (var trader in traders)
+        {
+            var reference = $"sim-{_runId}-{trader.AccountId}";
+            await accounts.DepositAsync(new DepositRequest { AccountId = trader.AccountId, Asset = "USDC", Amount = TraderClient.Text(amount), Reference = reference },
+                cancellationToken: cancellationToken);
+            _stats.Deposit(reference, amount);
+        }
+    }
+
+    /// <summary>Each maker re-quotes three levels a side around the index every second (cancel, then post-only GTC).</summary>
+    private async Task MakeMarketsAsync(IReadOnlyList<TraderClient> makers, CancellationToken cancellationToken)
+    {
+        var resting = makers.ToDictionary(m => m.AccountId, _ => new List<(string Market, string OrderId)>());
+        decimal[] spreads = [0.0005m, 0.0015m, 0.003m];
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var maker in makers)
+            {
+                var previous = resting[maker.AccountId];
+                await Task.WhenAll(previous.Select(o => maker.CancelAsync(o.Market, o.OrderId, cancellationToken)));
+                previous.Clear();
+                var placed = new List<Task<OrderReply?>>();
+                foreach (var (market, asset, tick, size, _, _) in Perps)
+                {
+                    var index = Index(asset);
+                    foreach (var spread in spreads)
+                    {
+                        var bid = Floor(index * (1m - spread), tick);
+                        var ask = Ceiling(index * (1m + spread), tick);
+                        placed.Add(maker.PlaceAsync(market, OrderSide.Buy, OrderType.Limit, bid, size, OrderTimeInForce.Gtc, postOnly: true, cancellationToken: cancellationToken));
+                        placed.Add(maker.PlaceAsync(market, OrderSide.Sell, OrderType.Limit, ask, size, OrderTimeInForce.Gtc, postOnly: true, cancellationToken: cancellationToken));
+                    }
+                }
+                foreach (var reply in await Task.WhenAll(placed))
+                {
+                    if (reply is not null)
+                    {
+                        previous.Add((reply.Market, reply.OrderId));
+                    }
+                }
+            }
+            await Task.Delay(1000, cancellationToken);
+        }
+    }
+
+    /// <summary>Takers cross the spread with IOC orders; in a squeeze they chase the move (buy while it rises, sell after).</summary>
+    private async Task TakeAsync(IReadOnlyList<TraderClient> takers, CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromSeconds(1.0 / Scenario.TakerOrdersPerSecond);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(pause, cancellationToken);
+            var taker = takers[_random.Next(takers.Count)];
+            var (market, asset, tick, _, min, max) = Perps[_random.Next(Perps.Length)];
+            var slope = Index(asset) - Scenario.PriceAt(asset, Math.Max(0, Elapsed - 1));
+            var buyBias = Scenario.Name == "squeeze" ? (slope > 0 ? 0.8 : slope < 0 ? 0.2 : 0.5) : 0.5;
+            var side = _random.NextDouble() < buyBias ? OrderSide.Buy : OrderSide.Sell;
+            var index = Index(asset);
+            var limit = side == OrderSide.Buy ? Ceiling(index * 1.01m, tick) : Floor(index * 0.99m, tick);
+            var quantity = decimal.Round(min + (max - min) * (decimal)_random.NextDouble(), 2);
+            quantity = Math.Max(min, quantity - quantity % min);
+            var orderId = taker.NextOrderId();
+            _stats.TakerSentAt[orderId] = Stopwatch.GetTimestamp();
+            await taker.PlaceAsync(market, side, OrderType.Limit, limit, quantity, OrderTimeInForce.Ioc, orderId: orderId, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>Before the crash, leveraged accounts go long BTC at ~8× their collateral.</summary>
+    private async Task OpenLeveragedLongsAsync(IReadOnlyList<TraderClient> traders, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+        foreach (var trader in traders)
+        {
+            var index = Index("BTC");
+            var quantity = decimal.Round(5_000m * 8m / index, 3);
+            await trader.PlaceAsync("BTC-PERP", OrderSide.Buy, OrderType.Limit, Ceiling(index * 1.01m, 0.5m), quantity, OrderTimeInForce.Ioc,
+                cancellationToken: cancellationToken);
+            await Task.Delay(500, cancellationToken);
+        }
+    }
+
+    private async Task ReportProgressAsync(TopicObserver observer, TextWriter progressOut, CancellationToken cancellationToken)
+    {
+        var last = 0L;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(_settings.Interactive ? 1 : 5), cancellationToken);
+            var sent = _stats.CommandsSent;
+            var line = observer.Read(o => string.Create(CultureInfo.InvariantCulture,
+                $"simulate {Scenario.Name} {Elapsed,5:F0}s  BTC {Index("BTC"),10:F1}  orders/s {(sent - last) / (_settings.Interactive ? 1.0 : 5.0),6:F0}  accepted {_stats.CommandsAccepted}  refused {_stats.CommandsRefused}  fills {o.Fills}  liquidations {o.LiquidatedAccounts.Count}  funding {o.FundingRates.Values.Sum(r => r.Count)}  fund {o.InsuranceFundBalance ?? "-"}"));
+            last = sent;
+            await progressOut.WriteLineAsync(line);
+        }
+    }
+
+    /// <summary>Waits for the system to catch up: every accepted command seen by matching and the ledger quiet, or 30 s.</summary>
+    private async Task SettleAsync(TopicObserver observer, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        var lastSequence = -1L;
+        var quietSince = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(500, cancellationToken);
+            var (sequence, allSeen) = observer.Read(o => (o.Ledger.LastSequence, _stats.AcceptedCommands.Keys.All(o.CommandsSeen.ContainsKey)));
+            if (sequence != lastSequence)
+            {
+                lastSequence = sequence;
+                quietSince.Restart();
+            }
+            if (allSeen && quietSince.Elapsed > TimeSpan.FromSeconds(3))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<JsonObject> BuildReportAsync(TopicObserver observer, Accounts.AccountsClient accounts, IReadOnlyList<TraderClient> traders,
+        IReadOnlyList<PublisherClient> publishers, CancellationToken cancellationToken)
+    {
+        var equities = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var trader in traders)
+        {
+            var reply = await accounts.GetAccountAsync(new GetAccountRequest { AccountId = trader.AccountId }, cancellationToken: cancellationToken);
+            if (reply.Risk is { } risk && Decimal(risk.Equity) is { } equity)
+            {
+                equities[trader.AccountId] = equity;
+            }
+        }
+        return observer.Read(o => SimulationReport.Build(Scenario, _settings.Seed, _clock.Elapsed, _stats, o, equities, publishers));
+    }
+
+    private static decimal? Decimal(string text) =>
+        decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static decimal Floor(decimal price, decimal tick) => Math.Floor(price / tick) * tick;
+
+    private static decimal Ceiling(decimal price, decimal tick) => Math.Ceiling(price / tick) * tick;
+}

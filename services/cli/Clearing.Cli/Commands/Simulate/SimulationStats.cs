@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Clearing.Contracts.Gateway.V1;
+
+namespace Clearing.Cli.Commands.Simulate;
+
+/// <summary>What the actors did, counted as they go (thread-safe): the left half of the report.</summary>
+internal sealed class SimulationStats
+{
+    private long _commandsSent, _ordersPlaced, _commandsAccepted, _commandsRefused, _deposits;
+    private decimal _deposited;
+    private readonly Lock _gate = new();
+
+    public ConcurrentDictionary<string, long> RefusalsByRule { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>command_id → order id of every command the gateway accepted: each must show up in matching's events.</summary>
+    public ConcurrentDictionary<string, string> AcceptedCommands { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>When each taker order was sent (Stopwatch ticks), for order→fill latency.</summary>
+    public ConcurrentDictionary<string, long> TakerSentAt { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Deposit references the simulator made: each must appear in the ledger.</summary>
+    public ConcurrentDictionary<string, decimal> DepositReferences { get; } = new(StringComparer.Ordinal);
+
+    public long CommandsSent => Interlocked.Read(ref _commandsSent);
+    public long OrdersPlaced => Interlocked.Read(ref _ordersPlaced);
+    public long CommandsAccepted => Interlocked.Read(ref _commandsAccepted);
+    public long CommandsRefused => Interlocked.Read(ref _commandsRefused);
+    public long Deposits => Interlocked.Read(ref _deposits);
+
+    public decimal Deposited
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _deposited;
+            }
+        }
+    }
+
+    public void CommandSent(bool placed)
+    {
+        Interlocked.Increment(ref _commandsSent);
+        if (placed)
+        {
+            Interlocked.Increment(ref _ordersPlaced);
+        }
+    }
+
+    public void CommandAccepted(OrderReply reply, bool placed)
+    {
+        Interlocked.Increment(ref _commandsAccepted);
+        if (!reply.Duplicate)
+        {
+            AcceptedCommands[reply.CommandId] = reply.OrderId;
+        }
+    }
+
+    public void CommandRefused(string rule)
+    {
+        Interlocked.Increment(ref _commandsRefused);
+        RefusalsByRule.AddOrUpdate(rule, 1, (_, n) => n + 1);
+    }
+
+    public void Deposit(string reference, decimal amount)
+    {
+        Interlocked.Increment(ref _deposits);
+        DepositReferences[reference] = amount;
+        lock (_gate)
+        {
+            _deposited += amount;
+        }
+    }
+}

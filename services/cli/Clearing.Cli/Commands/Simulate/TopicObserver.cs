@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Clearing.Contracts;
+using Clearing.Contracts.Funding.V1;
+using Clearing.Contracts.Liquidation.V1;
+using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Matching.V1;
+using Clearing.Settlement.Domain.Ledger;
+using Confluent.Kafka;
+
+namespace Clearing.Cli.Commands.Simulate;
+
+/// <summary>
+/// Watches the stack's public topics while the simulation runs, group-less and read-committed: the ledger from its
+/// first entry (the money invariants are about all of it), everything else from the moment the run starts. This is the
+/// right half of the report — what the system did, as any outside consumer of its contracts would see it.
+/// </summary>
+internal sealed class TopicObserver : IDisposable
+{
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private readonly SimulationStats _stats;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _bootstrapServers;
+    private Task? _loop;
+
+    public TopicObserver(string bootstrapServers, SimulationStats stats)
+    {
+        _stats = stats;
+        _bootstrapServers = bootstrapServers;
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "clearing-simulate",
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            ClientId = "clearing-simulate",
+        }).Build();
+    }
+
+    public LedgerBook Ledger { get; } = new();
+    public List<string> LedgerProblems { get; } = [];
+    public long Fills { get; private set; }
+    public decimal FilledNotional { get; private set; }
+    public long MatchingRejected { get; private set; }
+    public ConcurrentDictionary<string, bool> CommandsSeen { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, long> RiskEvents { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, AccountRisk> LastRisk { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, bool> BankruptAccounts { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, long> LiquidationEvents { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, bool> LiquidatedAccounts { get; } = new(StringComparer.Ordinal);
+    public decimal UncoveredLoss { get; private set; }
+    public string? InsuranceFundBalance { get; private set; }
+    public ConcurrentDictionary<string, List<decimal>> FundingRates { get; } = new(StringComparer.Ordinal);
+    public List<double> OrderToFillMillis { get; } = [];
+
+    public void Start(IEnumerable<string> fromNow)
+    {
+        var assignments = new List<TopicPartitionOffset>();
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _bootstrapServers }).Build())
+        {
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+            foreach (var topic in metadata.Topics.Where(t => t.Topic == Topics.MarginLedger || fromNow.Contains(t.Topic)))
+            {
+                foreach (var partition in topic.Partitions)
+                {
+                    var tp = new TopicPartition(topic.Topic, partition.PartitionId);
+                    var start = topic.Topic == Topics.MarginLedger
+                        ? Offset.Beginning
+                        : _consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High;
+                    assignments.Add(new TopicPartitionOffset(tp, start));
+                }
+            }
+        }
+        _consumer.Assign(assignments);
+        _loop = Task.Factory.StartNew(Loop, TaskCreationOptions.LongRunning);
+    }
+
+    private void Loop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result?.Message?.Value is not { } value)
+            {
+                continue;
+            }
+            lock (_gate)
+            {
+                switch (result.Topic)
+                {
+                    case Topics.MarginLedger:
+                        OnLedger(LedgerEntry.Parser.ParseFrom(value));
+                        break;
+                    case Topics.MatchingEvents:
+                        OnMatching(MatchingEvent.Parser.ParseFrom(value));
+                        break;
+                    case Topics.MarginRisk:
+                        OnRisk(RiskEvent.Parser.ParseFrom(value));
+                        break;
+                    case Topics.LiquidationEvents:
+                        OnLiquidation(LiquidationEvent.Parser.ParseFrom(value));
+                        break;
+                    case Topics.FundingEvents:
+                        OnFunding(FundingEvent.Parser.ParseFrom(value));
+                        break;
+                }
+            }
+        }
+    }
+
+    private void OnLedger(LedgerEntry entry)
+    {
+        var postings = new List<LedgerPosting>(entry.Postings.Count);
+        string? malformed = null;
+        foreach (var posting in entry.Postings)
+        {
+            if (decimal.TryParse(posting.Amount, NumberStyles.Number, CultureInfo.InvariantCulture, out var amount))
+            {
+                postings.Add(new LedgerPosting(posting.AccountId, posting.Asset, amount));
+            }
+            else
+            {
+                malformed = $"posting amount '{posting.Amount}' is not a decimal";
+            }
+        }
+        var outcome = Ledger.Apply(new LedgerEntryData(entry.EntryId, entry.Sequence, entry.TimeUnixNanos, (Clearing.Settlement.Domain.Ledger.LedgerEntryKind)(int)entry.Kind,
+            postings, entry.Reference, entry.Market, malformed));
+        foreach (var rejection in outcome.Rejected)
+        {
+            LedgerProblems.Add($"ledger entry {rejection.EntryId} (sequence {rejection.Sequence}): {rejection.Reason}");
+        }
+    }
+
+    private void OnMatching(MatchingEvent e)
+    {
+        if (!string.IsNullOrEmpty(e.CommandId))
+        {
+            CommandsSeen[e.CommandId] = true;
+        }
+        switch (e.EventCase)
+        {
+            case MatchingEvent.EventOneofCase.Fill:
+                Fills++;
+                if (decimal.TryParse(e.Fill.Price, NumberStyles.Number, CultureInfo.InvariantCulture, out var price) &&
+                    decimal.TryParse(e.Fill.Quantity, NumberStyles.Number, CultureInfo.InvariantCulture, out var quantity))
+                {
+                    FilledNotional += price * quantity;
+                }
+                if (_stats.TakerSentAt.TryRemove(e.Fill.TakerOrderId, out var sentAt))
+                {
+                    OrderToFillMillis.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
+                }
+                break;
+            case MatchingEvent.EventOneofCase.Rejected:
+                MatchingRejected++;
+                break;
+        }
+    }
+
+    private void OnRisk(RiskEvent e)
+    {
+        RiskEvents.AddOrUpdate(e.EventCase.ToString(), 1, (_, n) => n + 1);
+        LastRisk[e.AccountId] = e.Risk;
+        if (e.EventCase == RiskEvent.EventOneofCase.Bankrupt)
+        {
+            BankruptAccounts[e.AccountId] = true;
+        }
+    }
+
+    private void OnLiquidation(LiquidationEvent e)
+    {
+        LiquidationEvents.AddOrUpdate(e.EventCase.ToString(), 1, (_, n) => n + 1);
+        switch (e.EventCase)
+        {
+            case LiquidationEvent.EventOneofCase.Started:
+                LiquidatedAccounts[e.AccountId] = true;
+                break;
+            case LiquidationEvent.EventOneofCase.Completed when decimal.TryParse(e.Completed.UncoveredLoss, NumberStyles.Number, CultureInfo.InvariantCulture, out var loss):
+                UncoveredLoss += loss;
+                break;
+            case LiquidationEvent.EventOneofCase.FundChanged:
+                InsuranceFundBalance = e.FundChanged.Balance;
+                break;
+        }
+    }
+
+    private void OnFunding(FundingEvent e)
+    {
+        if (e.EventCase == FundingEvent.EventOneofCase.RateSet &&
+            decimal.TryParse(e.RateSet.Rate, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var rate))
+        {
+            FundingRates.GetOrAdd(e.Market, _ => []).Add(rate);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> under the observer's lock, so a report sees one consistent moment.</summary>
+    public T Read<T>(Func<TopicObserver, T> read)
+    {
+        lock (_gate)
+        {
+            return read(this);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _loop?.Wait(TimeSpan.FromSeconds(5));
+        _consumer.Close();
+        _consumer.Dispose();
+        _stop.Dispose();
+    }
+}
