@@ -10,6 +10,7 @@ var root = new RootCommand("Clearing: event-sourced clearing for crypto derivati
     PriceOptionCommand.Create(),
     ImpliedVolCommand.Create(),
     MatchCommand.Create(),
+    GovCommand.Create(),
     VerifyProofCommand.Create(),
     TailCommand.Create(),
     ReplayCommand.Create(),

@@ -1,6 +1,6 @@
 namespace Clearing.Cli.Stack;
 
-/// <summary>The seven services `clearing up` runs, in start order (producers of prices and orders first).</summary>
+/// <summary>The eight services `clearing up` runs, in start order (producers of prices and orders first).</summary>
 internal static class ServiceCatalog
 {
     public static IReadOnlyList<ServiceSpec> All { get; } =
@@ -12,6 +12,7 @@ internal static class ServiceCatalog
         new("funding", "Clearing.Funding", "funding"),
         new("liquidation", "Clearing.Liquidation", "liquidation"),
         new("settlement", "Clearing.Settlement", "settlement"),
+        new("governance", "Clearing.Governance", "governance"),
     ];
 }
 
