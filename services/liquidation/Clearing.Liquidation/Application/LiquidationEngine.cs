@@ -156,11 +156,17 @@ public sealed class LiquidationEngine
 
     public Task<Loaded<InsuranceFundState>> LoadFundAsync(CancellationToken cancellationToken) => Gated(() => _fund.LoadAsync(FundId, cancellationToken), cancellationToken);
 
-    public Task<Loaded<LiquidationAccount>> LoadAccountAsync(string accountId, CancellationToken cancellationToken) =>
-        Gated(() => _accounts.LoadAsync(accountId, cancellationToken), cancellationToken);
+    public Task<Loaded<LiquidationAccount>> LoadAccountAsync(string accountId, CancellationToken cancellationToken) => Gated(async () =>
+    {
+        var loaded = await _accounts.LoadAsync(accountId, cancellationToken);
+        return loaded with { State = Account(loaded.State, accountId) };
+    }, cancellationToken);
 
-    public Task<Loaded<PositionBookState>> LoadPositionsAsync(string market, CancellationToken cancellationToken) =>
-        Gated(() => _positions.LoadAsync(market, cancellationToken), cancellationToken);
+    public Task<Loaded<PositionBookState>> LoadPositionsAsync(string market, CancellationToken cancellationToken) => Gated(async () =>
+    {
+        var loaded = await _positions.LoadAsync(market, cancellationToken);
+        return loaded with { State = Book(loaded.State, market) };
+    }, cancellationToken);
 
     private async Task<T> Gated<T>(Func<Task<T>> action, CancellationToken cancellationToken)
     {

@@ -34,8 +34,11 @@ namespace Clearing.Liquidation.Application;
 [JsonSerializable(typeof(PositionBookState))]
 public sealed partial class LiquidationJsonContext : JsonSerializerContext
 {
-    public static EventSerializer Serializer { get; } = new(
+    // Lazy: the generated Default is itself a static of this class, not yet set while field initializers run.
+    private static EventSerializer? _serializer;
+
+    public static EventSerializer Serializer => _serializer ??= new(
         LiquidationEventTypes.All.Concat(InsuranceFundEventTypes.All).Concat(PositionBookEventTypes.All)
             .Aggregate(new EventTypeMap(), (map, type) => map.Register(type)),
-        new JsonSerializerOptions(Default!.Options));
+        new JsonSerializerOptions(Default.Options));
 }
