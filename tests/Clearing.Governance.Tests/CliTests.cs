@@ -43,4 +43,29 @@ public sealed class CliTests
         ((InsuranceParameters)exact.Changes[0].Parameters).MaxPayoutPerEvent.ShouldBe(0.10000000000000000001m);
         word.Message.ShouldContain("maxPayoutPerEvent");
     }
+
+    [Fact]
+    public void a_dev_keyring_governs_the_genesis_written_for_it_and_signs_as_its_governors()
+    {
+        var keys = Enumerable.Range(0, 3).Select(_ => NSec.Cryptography.Key.Create(NSec.Cryptography.SignatureAlgorithm.Ed25519,
+            new NSec.Cryptography.KeyCreationParameters { ExportPolicy = NSec.Cryptography.KeyExportPolicies.AllowPlaintextExport })).ToArray();
+        string Pair(NSec.Cryptography.Key k) =>
+            $$"""{ "publicKey": "{{Convert.ToBase64String(k.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey))}}", "privateKey": "{{Convert.ToBase64String(k.Export(NSec.Cryptography.KeyBlobFormat.RawPrivateKey))}}" }""";
+        var keyring = $$"""
+            { "traders": {}, "operators": {},
+              "publishers": { "pub-1": {{Pair(keys[0])}}, "pub-2": {{Pair(keys[1])}}, "pub-3": {{Pair(keys[2])}} },
+              "governors": { "gov-1": {{Pair(keys[0])}}, "gov-2": {{Pair(keys[1])}}, "gov-3": {{Pair(keys[2])}} } }
+            """;
+        var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"keyring-{Guid.NewGuid():N}.json"));
+        File.WriteAllText(file.FullName, keyring);
+
+        var genesis = Domain.Genesis.GenesisDocument.Parse(GovCommand.WithKeyring(GovernanceWorld.GenesisText, keyring));
+        var second = GovernorKeyFile.Read(file, "gov-2");
+        file.Delete();
+
+        genesis.Governance.Governors.Select(g => g.Id).ShouldBe(["gov-1", "gov-2", "gov-3"]);
+        genesis.Parameters.OfType<OracleParameters>().Single().Publishers.Select(p => p.Id).ShouldBe(["pub-1", "pub-2", "pub-3"]);
+        second.Governor.ShouldBe("gov-2");
+        second.PublicKey.ShouldBe(genesis.Governance.Governors[1].PublicKey);
+    }
 }

@@ -10,12 +10,16 @@ using GovernanceClient = Clearing.Contracts.Governance.V1.Governance.GovernanceC
 
 namespace Clearing.Cli.Commands;
 
-/// <summary>A governor's key file, as `clearing gov keygen` writes it: <c>{ "governor": "…", "privateKey": "base64 seed", "publicKey": "base64" }</c>.</summary>
+/// <summary>
+/// A governor's key: a key file as `clearing gov keygen` writes it (<c>{ "governor": "…", "privateKey": "base64 seed",
+/// "publicKey": "base64" }</c>), or a governor of a `clearing up` dev keyring (<c>&lt;data&gt;/dev-keyring.json</c>, its
+/// "governors" section; the first one unless a governor id is given).
+/// </summary>
 internal sealed record GovernorKeyFile(string Governor, Key Key)
 {
     public string PublicKey => Convert.ToBase64String(Key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
 
-    public static GovernorKeyFile Read(FileInfo file)
+    public static GovernorKeyFile Read(FileInfo file, string? governorInKeyring = null)
     {
         if (!file.Exists)
         {
@@ -24,6 +28,14 @@ internal sealed record GovernorKeyFile(string Governor, Key Key)
 
         var json = JsonNode.Parse(File.ReadAllText(file.FullName)) as JsonObject
             ?? throw new GovCliException($"{file.FullName} is not a key file (a JSON object with governor and privateKey).");
+        if (json["governors"] is JsonObject keyring)
+        {
+            var entry = governorInKeyring is null ? keyring.FirstOrDefault() : keyring.FirstOrDefault(p => p.Key == governorInKeyring);
+            json = entry.Value as JsonObject
+                ?? throw new GovCliException($"{file.FullName} has no governor '{governorInKeyring}' (it has: {string.Join(", ", keyring.Select(p => p.Key))}).");
+            json["governor"] = entry.Key;
+        }
+
         var governor = json["governor"]?.GetValue<string>();
         var seed = json["privateKey"]?.GetValue<string>();
         var bytes = new byte[48];

@@ -34,12 +34,15 @@ internal static class GovCommand
         command.Subcommands.Add(Params());
         command.Subcommands.Add(History());
         command.Subcommands.Add(Diff());
+        command.Subcommands.Add(Genesis());
         return command;
     }
 
     private static Option<Uri> Server() => new("--server") { Description = $"Governance service gRPC address (default {DefaultServer}, the `clearing up` address; a host started alone listens on 7108).", DefaultValueFactory = _ => new Uri(DefaultServer) };
 
-    private static Option<FileInfo> KeyOption() => new("--key") { Description = "The governor's key file (from `clearing gov keygen`).", Required = true };
+    private static Option<FileInfo> KeyOption() => new("--key") { Description = "The governor's key file (from `clearing gov keygen`), or a `clearing up` dev keyring (<data>/dev-keyring.json) with --governor.", Required = true };
+
+    private static Option<string?> GovernorOption() => new("--governor") { Description = "Which governor of a dev keyring signs (default: the first)." };
 
     private static Command Keygen()
     {
@@ -70,9 +73,9 @@ internal static class GovCommand
     private static Command Propose()
     {
         var path = new Argument<FileInfo>("file") { Description = "Proposal file, JSON or YAML (.yaml/.yml): id, kind, description, changes[].parameters, optional effectiveAt and baseVersion." };
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("propose", "Submits a proposal signed by your governor key (your signature is its first approval).") { path, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, governor) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("propose", "Submits a proposal signed by your governor key (your signature is its first approval).") { path, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, governor) =>
         {
             var document = ParseProposal(GovDocuments.ReadAsJson(result.GetValue(path)!));
             var versions = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -92,9 +95,9 @@ internal static class GovCommand
     private static Command Approve()
     {
         var id = new Argument<string>("proposal-id");
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("approve", "Shows a proposal's changes, checks its digest locally and approves it with your governor key.") { id, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, governor) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("approve", "Shows a proposal's changes, checks its digest locally and approves it with your governor key.") { id, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, governor) =>
         {
             var proposal = await client.GetProposalAsync(new GetProposalRequest { ProposalId = result.GetValue(id) }, cancellationToken: ct);
             var digest = VerifiedDigest(proposal);
@@ -108,9 +111,9 @@ internal static class GovCommand
     private static Command Execute()
     {
         var id = new Argument<string>("proposal-id");
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("execute", "Executes a queued proposal whose timelock has passed.") { id, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, _) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("execute", "Executes a queued proposal whose timelock has passed.") { id, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, _) =>
             Print(await client.ExecuteAsync(new ExecuteRequest { ProposalId = result.GetValue(id) }, cancellationToken: ct))));
         return command;
     }
@@ -119,9 +122,9 @@ internal static class GovCommand
     {
         var id = new Argument<string>("proposal-id");
         var reason = new Option<string>("--reason") { Description = "Why the proposal is cancelled (recorded).", Required = true };
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("cancel", "Cancels a proposal that has not executed, signed with your governor key.") { id, reason, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, governor) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("cancel", "Cancels a proposal that has not executed, signed with your governor key.") { id, reason, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, governor) =>
         {
             var proposal = await client.GetProposalAsync(new GetProposalRequest { ProposalId = result.GetValue(id) }, cancellationToken: ct);
             var signature = ProposalCanonical.Sign(governor.Key, ProposalCanonical.Cancel, proposal.ProposalId, VerifiedDigest(proposal));
@@ -133,9 +136,9 @@ internal static class GovCommand
     private static Command Status()
     {
         var id = new Argument<string>("proposal-id");
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("status", "Shows a proposal: status, approvals, timelock, field changes and their direction.") { id, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, _) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("status", "Shows a proposal: status, approvals, timelock, field changes and their direction.") { id, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, _) =>
             Print(await client.GetProposalAsync(new GetProposalRequest { ProposalId = result.GetValue(id) }, cancellationToken: ct))));
         return command;
     }
@@ -144,9 +147,9 @@ internal static class GovCommand
     {
         var set = new Argument<string>("set") { Description = "Parameter set: market-BTC-PERP, oracle, fees, insurance, vault." };
         var at = new Option<DateTimeOffset?>("--at") { Description = "The time to ask about (ISO 8601, default now)." };
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("params", "Prints a parameter set as in force at a time (JSON), and the newest version if it takes effect later.") { set, at, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, _) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("params", "Prints a parameter set as in force at a time (JSON), and the newest version if it takes effect later.") { set, at, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, _) =>
         {
             var reply = await client.GetParametersAsync(new GetParametersRequest { SetId = result.GetValue(set), AtUnixNanos = Nanos(result.GetValue(at)) }, cancellationToken: ct);
             if (reply.InForce is null)
@@ -170,9 +173,9 @@ internal static class GovCommand
     private static Command History()
     {
         var set = new Argument<string>("set") { Description = "Parameter set: market-BTC-PERP, oracle, fees, insurance, vault." };
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("history", "Every version of a parameter set: when it took effect, which proposal made it, and what changed.") { set, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, _) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("history", "Every version of a parameter set: when it took effect, which proposal made it, and what changed.") { set, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, _) =>
         {
             foreach (var version in (await client.HistoryAsync(new HistoryRequest { SetId = result.GetValue(set) }, cancellationToken: ct)).Versions)
             {
@@ -187,9 +190,9 @@ internal static class GovCommand
         var set = new Argument<string>("set") { Description = "Parameter set: market-BTC-PERP, oracle, fees, insurance, vault." };
         var from = new Option<DateTimeOffset>("--from") { Description = "Earlier time (ISO 8601).", Required = true };
         var to = new Option<DateTimeOffset?>("--to") { Description = "Later time (ISO 8601, default now)." };
-        var (server, key) = (Server(), KeyOption());
-        var command = new Command("diff", "What changed in a parameter set between two times, field by field, with each change's direction.") { set, from, to, server, key };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, async (client, _) =>
+        var (server, key, keyringGovernor) = (Server(), KeyOption(), GovernorOption());
+        var command = new Command("diff", "What changed in a parameter set between two times, field by field, with each change's direction.") { set, from, to, server, key, keyringGovernor };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(keyringGovernor), async (client, _) =>
         {
             var before = await client.GetParametersAsync(new GetParametersRequest { SetId = result.GetValue(set), AtUnixNanos = Nanos(result.GetValue(from)) }, cancellationToken: ct);
             var after = await client.GetParametersAsync(new GetParametersRequest { SetId = result.GetValue(set), AtUnixNanos = Nanos(result.GetValue(to)) }, cancellationToken: ct);
@@ -206,6 +209,49 @@ internal static class GovCommand
             }
         }));
         return command;
+    }
+
+    private static Command Genesis()
+    {
+        var from = new Option<FileInfo>("--from") { Description = "The genesis to start from (e.g. services/governance/Clearing.Governance/Genesis/genesis.development.json).", Required = true };
+        var keyring = new Option<FileInfo>("--keyring") { Description = "A `clearing up` dev keyring (<data>/dev-keyring.json): its governors and oracle publishers replace the genesis keys.", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Genesis file to write; point Governance:GenesisFile at it.", Required = true };
+        var command = new Command("genesis", "Writes a genesis governed by a dev keyring's governors (and its oracle publishers), validated.") { from, keyring, output };
+        command.SetAction(result =>
+        {
+            try
+            {
+                var text = WithKeyring(File.ReadAllText(result.GetValue(from)!.FullName), File.ReadAllText(result.GetValue(keyring)!.FullName));
+                var file = result.GetValue(output)!;
+                file.Directory?.Create();
+                File.WriteAllText(file.FullName, text);
+                Console.WriteLine($"wrote {file.FullName}");
+                return 0;
+            }
+            catch (Exception ex) when (ex is GovCliException or GenesisException or IOException)
+            {
+                Console.Error.WriteLine(ex.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The genesis <paramref name="genesisJson"/> with the keyring's governors and publishers, validated again.</summary>
+    internal static string WithKeyring(string genesisJson, string keyringJson)
+    {
+        var keyring = System.Text.Json.Nodes.JsonNode.Parse(keyringJson) as System.Text.Json.Nodes.JsonObject
+            ?? throw new GovCliException("the keyring is not a JSON object");
+        IReadOnlyList<(string Id, string PublicKey)> Section(string name) =>
+            (keyring[name] as System.Text.Json.Nodes.JsonObject ?? throw new GovCliException($"the keyring has no \"{name}\" section"))
+                .Select(p => (p.Key, p.Value?["publicKey"]?.GetValue<string>() ?? throw new GovCliException($"keyring {name}.{p.Key} has no publicKey")))
+                .ToList();
+        var genesis = GenesisDocument.Parse(genesisJson).WithKeys(
+            Section("governors").Select(g => new Governor(g.Id, g.PublicKey)).ToList(),
+            Section("publishers").Select(p => new Clearing.Governance.Domain.Parameters.OraclePublisher(p.Id, p.PublicKey)).ToList());
+        var json = genesis.ToJson();
+        GenesisDocument.Parse(json);
+        return json;
     }
 
     internal static ProposalDocument ParseProposal(string json)
@@ -241,11 +287,11 @@ internal static class GovCommand
         }
     }
 
-    private static async Task<int> Run(Uri server, FileInfo keyFile, Func<GovernanceClient, GovernorKeyFile, Task> action)
+    private static async Task<int> Run(Uri server, FileInfo keyFile, string? keyringGovernor, Func<GovernanceClient, GovernorKeyFile, Task> action)
     {
         try
         {
-            var key = GovernorKeyFile.Read(keyFile);
+            var key = GovernorKeyFile.Read(keyFile, keyringGovernor);
             await action(GovConnection.Open(server, key), key);
             return 0;
         }

@@ -50,6 +50,17 @@ public sealed record GenesisDocument(GenesisGovernance Governance, IReadOnlyList
         return reasons.Count == 0 ? document : throw new GenesisException(reasons);
     }
 
+    /// <summary>The same genesis governed by other keys: for a local stack whose keyring made its own governors and publishers.</summary>
+    public GenesisDocument WithKeys(IReadOnlyList<Governor> governors, IReadOnlyList<OraclePublisher>? publishers) => this with
+    {
+        Governance = Governance with { Governors = governors },
+        Parameters = Parameters.Select(p => p is OracleParameters oracle && publishers is { Count: > 0 } ? oracle with { Publishers = publishers } : p).ToList(),
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Indented.GetTypeInfo(typeof(GenesisDocument)));
+
+    private static JsonSerializerOptions Indented { get; } = new(GovernanceJson.Options) { WriteIndented = true };
+
     public GovernanceRules Rules()
     {
         var timelocks = new Dictionary<ParameterKind, Timelock>();
