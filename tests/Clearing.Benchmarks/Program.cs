@@ -6,5 +6,9 @@ if (args is ["matching", ..])
 {
     return Clearing.Benchmarks.Matching.MatchingLatencyRunner.Run(args[1..]);
 }
+if (args is ["matching-e2e", ..])
+{
+    return Clearing.Benchmarks.Matching.MatchingEndToEndRunner.Run(args[1..]);
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

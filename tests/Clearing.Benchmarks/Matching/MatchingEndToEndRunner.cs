@@ -1,0 +1,313 @@
+extern alias matching;
+
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Clearing.Contracts;
+using Clearing.Contracts.Matching.V1;
+using Clearing.Contracts.Orders.V1;
+using Clearing.EventSourcing;
+using Clearing.EventSourcing.Sqlite;
+using Clearing.Messaging.Kafka;
+using Clearing.Messaging.Kafka.Embedded;
+using Clearing.Messaging.Kafka.Hosting;
+using Clearing.Primitives.Markets;
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using matching::Clearing.Matching.Application;
+
+namespace Clearing.Benchmarks.Matching;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/Clearing.Benchmarks -- matching-e2e [--orders N] [--rate R] [--batch B] [--quick]</c>.
+/// OrderCommand produced to clearing.orders.commands.v1 → the matching host's processor (the same
+/// <see cref="MatchingProcessor"/> the service runs: books, SQLite book-{market} appends, Kafka transaction) →
+/// MatchingEvent read back read_committed from clearing.matching.events.v1, all on the embedded broker in this process.
+/// <list type="number">
+/// <item>Saturation: N commands wait on the topic before the processor starts; throughput = N / (first event → last event).</item>
+/// <item>Latency at a constant offered rate R: each command's latency runs from its scheduled send time (so a
+/// stalled producer or host delays everything behind it, coordinated omission corrected) to the arrival of its first
+/// event, and separately to the arrival of each fill it caused.</item>
+/// </list>
+/// The baseline in the same run is the broker alone: the same commands at the same rate, read back straight from
+/// clearing.orders.commands.v1 (read_committed, same reader settings) with no matching host in between.
+/// </summary>
+public static class MatchingEndToEndRunner
+{
+    public static int Run(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var orders = IntArg(args, "--orders", quick ? 20_000 : 100_000);
+        var rate = IntArg(args, "--rate", 5_000);
+        var batch = IntArg(args, "--batch", 2_000);
+        var latencyOrders = Math.Min(orders, rate * (quick ? 4 : 10));
+        Console.WriteLine($"matching end-to-end benchmark: {Environment.ProcessorCount} cores, embedded broker (librdkafka mock cluster), SQLite store, Matching:MaxBatchSize {batch}");
+        var commands = Flow(orders);
+
+        var saturation = Saturation(commands, batch);
+        Console.WriteLine($"saturation: {orders:N0} commands → {saturation.Events:N0} events ({saturation.Fills:N0} fills) in {saturation.Seconds:F2} s = {orders / saturation.Seconds:N0} commands/s, {saturation.Events / saturation.Seconds:N0} events/s");
+
+        var baseline = Latency(commands.Take(latencyOrders).ToList(), rate, batch, brokerOnly: true);
+        Console.WriteLine($"baseline, broker alone at {rate:N0} commands/s offered: command produced → command consumed: {baseline.First}");
+        var latency = Latency(commands.Take(latencyOrders).ToList(), rate, batch, brokerOnly: false);
+        Console.WriteLine($"latency at {rate:N0} commands/s offered ({latencyOrders:N0} commands), command produced → first event consumed: {latency.First}");
+        Console.WriteLine($"  command produced → each fill consumed ({latency.FillCount:N0} fills): {latency.Fill}");
+        Console.WriteLine($"  achieved: {latency.Achieved:N0} commands/s; p50 / broker-alone p50 = {latency.First.P50 / baseline.First.P50:F1}×");
+        return 0;
+    }
+
+    /// <summary>Half the commands rest a limit order, half cross with an IOC: every second command fills something.</summary>
+    private static List<OrderCommand> Flow(int count)
+    {
+        var random = new Random(42);
+        var commands = new List<OrderCommand>(count);
+        var time = 1_800_000_000_000_000_000L;
+        for (var i = 0; i < count; i++)
+        {
+            time += 1_000;
+            var (market, mid, tick, lot) = random.Next(2) == 0 ? ("BTC-PERP", 50_000m, 0.5m, 0.001m) : ("ETH-PERP", 3_000m, 0.05m, 0.01m);
+            var maker = i % 2 == 0;
+            var side = random.Next(2) == 0 ? Side.Buy : Side.Sell;
+            var offset = random.Next(1, 20) * tick;
+            // Makers rest away from mid on their own side; takers cross to the far side of it.
+            var price = maker ? (side == Side.Buy ? mid - offset : mid + offset) : (side == Side.Buy ? mid + 20 * tick : mid - 20 * tick);
+            commands.Add(new OrderCommand
+            {
+                CommandId = $"bench-{i}", Market = market, AccountId = $"acct-{random.Next(1_000)}", TimeUnixNanos = time, Origin = Origin.Trader,
+                Place = new PlaceOrder
+                {
+                    OrderId = $"o{i}", Side = side, Kind = OrderKind.Limit, Price = price.ToString(CultureInfo.InvariantCulture),
+                    Quantity = (lot * random.Next(1, 10)).ToString(CultureInfo.InvariantCulture),
+                    TimeInForce = maker ? TimeInForce.Gtc : TimeInForce.Ioc,
+                },
+            });
+        }
+        return commands;
+    }
+
+    private static (double Seconds, int Events, int Fills) Saturation(List<OrderCommand> commands, int batch)
+    {
+        using var run = new E2eRun(batch);
+        using (var producer = run.Producer())
+        {
+            foreach (var command in commands)
+            {
+                Produce(producer, command);
+            }
+            producer.Flush(TimeSpan.FromMinutes(1));
+        }
+        var expectedCommands = commands.Count;
+        run.Start();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long first = 0, last = 0;
+        var events = 0;
+        var fills = 0;
+        var deadline = Stopwatch.StartNew();
+        while (seen.Count < expectedCommands)
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"saturation: only {seen.Count} of {expectedCommands} commands answered in 5 minutes");
+            }
+            if (!run.Events.TryTake(out var received, 100))
+            {
+                continue;
+            }
+            first = first == 0 ? received.At : first;
+            last = received.At;
+            events++;
+            fills += received.Event.Fill is null ? 0 : 1;
+            seen.Add(received.Event.CommandId);
+        }
+        return (Stopwatch.GetElapsedTime(first, last).TotalSeconds, events, fills);
+    }
+
+    private static (Histogram First, Histogram Fill, int FillCount, double Achieved) Latency(List<OrderCommand> commands, int rate, int batch, bool brokerOnly)
+    {
+        using var run = new E2eRun(batch, brokerOnly);
+        run.Start();
+        var scheduled = new long[commands.Count];
+        var index = commands.Select((c, i) => (c.CommandId, i)).ToDictionary(p => p.CommandId, p => p.i, StringComparer.Ordinal);
+        var firstLatency = new List<double>(commands.Count);
+        var fillLatency = new List<double>(commands.Count);
+        var answered = new bool[commands.Count];
+        var start = Stopwatch.GetTimestamp();
+        var ticksPerCommand = (double)Stopwatch.Frequency / rate;
+        var producing = Task.Run(() =>
+        {
+            using var producer = run.Producer();
+            for (var i = 0; i < commands.Count; i++)
+            {
+                var due = start + (long)(i * ticksPerCommand);
+                scheduled[i] = due;
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    Thread.SpinWait(20);
+                }
+                Produce(producer, commands[i]);
+            }
+            producer.Flush(TimeSpan.FromMinutes(1));
+        });
+        var remaining = commands.Count;
+        var watch = Stopwatch.StartNew();
+        long lastAt = 0;
+        while (remaining > 0)
+        {
+            if (watch.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"latency: {remaining} commands unanswered after 5 minutes");
+            }
+            if (!run.Events.TryTake(out var received, 100) || !index.TryGetValue(received.Event.CommandId, out var i))
+            {
+                continue;
+            }
+            var micros = Stopwatch.GetElapsedTime(scheduled[i], received.At).TotalMicroseconds;
+            lastAt = received.At;
+            if (received.Event.Fill is not null)
+            {
+                fillLatency.Add(micros);
+            }
+            if (!answered[i])
+            {
+                answered[i] = true;
+                firstLatency.Add(micros);
+                remaining--;
+            }
+        }
+        producing.GetAwaiter().GetResult();
+        var achieved = commands.Count / Stopwatch.GetElapsedTime(start, lastAt).TotalSeconds;
+        return (new Histogram(firstLatency), new Histogram(fillLatency), fillLatency.Count, achieved);
+    }
+
+    private static void Produce(IProducer<byte[]?, byte[]?> producer, OrderCommand command) =>
+        producer.Produce(Topics.OrderCommands, CloudEventsEnvelope.ToKafkaMessage(new OutboundMessage
+        {
+            Topic = Topics.OrderCommands, Key = command.Market, Type = "clearing.orders.command.v1", Payload = command.ToByteArray(),
+            SourceStream = "bench-gateway", SourceSequence = 0, Id = command.CommandId,
+        }, "/clearing/bench-gateway", DateTimeOffset.UnixEpoch));
+
+    private static int IntArg(string[] args, string name, int fallback) =>
+        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary>An embedded broker, a SQLite store in a temp directory, the matching processor in a generic host, and a reader of its output.</summary>
+    private sealed class E2eRun : IDisposable
+    {
+        private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-matching-e2e", Guid.NewGuid().ToString("N"));
+        private readonly EmbeddedKafkaBroker _broker;
+        private readonly IHost _host;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Thread _reader;
+
+        private readonly bool _brokerOnly;
+
+        public E2eRun(int batch, bool brokerOnly = false)
+        {
+            _brokerOnly = brokerOnly;
+            Directory.CreateDirectory(_directory);
+            _broker = EmbeddedKafkaBroker.Start(new EmbeddedKafkaBrokerOptions
+            {
+                Partitions = 4, Topics = [Topics.OrderCommands, Topics.OraclePrices, Topics.MatchingEvents, Topics.DeadLetters],
+            });
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Kafka:BootstrapServers"] = _broker.BootstrapServers,
+                ["Kafka:ServiceName"] = "matching",
+                ["Kafka:GroupProtocol"] = "consumer",
+                ["Kafka:MirrorTransactionalOffsets"] = "true",
+                ["Kafka:LingerMs"] = "1",
+                ["Matching:MaxBatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
+                ["Matching:BatchWindow"] = "00:00:00.001",
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddClearingKafka(builder.Configuration);
+            builder.Services.AddSingleton<IEventStore>(new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db"))));
+            builder.Services.AddSingleton(MarketCatalog.EmbeddedDefaults);
+            builder.Services.AddOptions<MatchingOptions>().Bind(builder.Configuration.GetSection(MatchingOptions.Section));
+            builder.Services.AddSingleton<HaltFeed>();
+            builder.Services.AddSingleton<MarketHalts>();
+            builder.Services.AddSingleton<MatchingProcessor>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<MatchingProcessor>());
+            _host = builder.Build();
+            _reader = new Thread(Read) { IsBackground = true, Name = "e2e-reader" };
+        }
+
+        public BlockingCollection<(MatchingEvent Event, long At)> Events { get; } = new();
+
+        public IProducer<byte[]?, byte[]?> Producer() =>
+            new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
+            {
+                BootstrapServers = _broker.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 0,
+                Partitioner = Confluent.Kafka.Partitioner.Murmur2Random,
+            }).Build();
+
+        public void Start()
+        {
+            _reader.Start();
+            if (!_brokerOnly)
+            {
+                _host.StartAsync().GetAwaiter().GetResult();
+                _host.Services.GetRequiredService<MatchingProcessor>().Ready.GetAwaiter().GetResult();
+            }
+        }
+
+        private void Read()
+        {
+            using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+            {
+                BootstrapServers = _broker.BootstrapServers, GroupId = $"e2e-{Guid.NewGuid():N}", EnableAutoCommit = false,
+                IsolationLevel = IsolationLevel.ReadCommitted, FetchWaitMaxMs = 1,
+            }).Build();
+            var topic = _brokerOnly ? Topics.OrderCommands : Topics.MatchingEvents;
+            consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+            while (!_stop.IsCancellationRequested)
+            {
+                var record = consumer.Consume(TimeSpan.FromMilliseconds(20));
+                if (record?.Message?.Value is { } value)
+                {
+                    var e = _brokerOnly
+                        ? new MatchingEvent { CommandId = OrderCommand.Parser.ParseFrom(value).CommandId }
+                        : MatchingEvent.Parser.ParseFrom(value);
+                    Events.Add((e, Stopwatch.GetTimestamp()));
+                }
+            }
+            consumer.Close();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _reader.Join(5_000);
+            if (!_brokerOnly)
+            {
+                _host.StopAsync().GetAwaiter().GetResult();
+            }
+            _host.Dispose();
+            _broker.Dispose();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // SQLite may still hold its file for a moment; the temp directory is cleaned by the OS later.
+            }
+        }
+    }
+
+    private sealed class Histogram(List<double> micros)
+    {
+        private readonly double[] _sorted = [.. micros.Order()];
+
+        public double P50 => At(0.5);
+
+        private double At(double quantile) => _sorted.Length == 0 ? double.NaN : _sorted[Math.Min(_sorted.Length - 1, (int)(quantile * _sorted.Length))];
+
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"p50 {At(0.5) / 1_000:F2} ms, p99 {At(0.99) / 1_000:F2} ms, p99.9 {At(0.999) / 1_000:F2} ms, max {(_sorted.Length == 0 ? double.NaN : _sorted[^1]) / 1_000:F2} ms");
+    }
+}
