@@ -254,3 +254,18 @@ public sealed class ProofTests
         return proof with { Levels = levels };
     }
 }
+
+public sealed class SaltTests
+{
+    [Fact]
+    public void the_allocation_free_salt_is_the_documented_hmac()
+    {
+        var secret = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
+        var expected = System.Security.Cryptography.HMACSHA256.HashData(secret, System.Text.Encoding.UTF8.GetBytes("clearing.settlement.salt.v1\n12\nUSDC\nacct-é"));
+        ProofHashing.Salt(secret, 12, "USDC", "acct-é").ShouldBe(expected);
+
+        var longSecret = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        var expectedLong = System.Security.Cryptography.HMACSHA256.HashData(longSecret, System.Text.Encoding.UTF8.GetBytes("clearing.settlement.salt.v1\n-1\nBTC\nx"));
+        ProofHashing.Salt(longSecret, -1, "BTC", "x").ShouldBe(expectedLong);
+    }
+}

@@ -82,20 +82,20 @@ public sealed class MerkleSumTree
             }
 
             accounts[i] = leaf.AccountId;
-            liabilities[i] = ProofHashing.Canonical(leaf.Liability);
+            liabilities[i] = leaf.Liability;
             ledgerBalances[i] = leaf.LedgerBalance;
         }
 
         // Salts and account hashes: two keyed hashes per account, the bulk of the work, in parallel.
         var salts = new byte[n * ProofHashing.HashSize];
         var accountHashes = new byte[n * ProofHashing.HashSize];
-        var secret = saltSecret.ToArray();
+        var deriver = new SaltDeriver(saltSecret, epoch, asset);
         ForChunks(n, (from, to) =>
         {
             for (var i = from; i < to; i++)
             {
                 var salt = salts.AsSpan(i * ProofHashing.HashSize, ProofHashing.HashSize);
-                ProofHashing.Salt(secret, epoch, asset, accounts[i], salt);
+                deriver.Derive(accounts[i], salt);
                 ProofHashing.AccountHash(salt, accounts[i], accountHashes.AsSpan(i * ProofHashing.HashSize, ProofHashing.HashSize));
             }
         });
@@ -148,7 +148,7 @@ public sealed class MerkleSumTree
                     ReadOnlySpan<byte> rightHash = r < count ? below.AsSpan(r * ProofHashing.HashSize, ProofHashing.HashSize) : padding;
                     var rightSum = r < count ? belowSums[r] : 0m;
                     ProofHashing.Node(leftHash, belowSums[l], rightHash, rightSum, hashes.AsSpan(p * ProofHashing.HashSize, ProofHashing.HashSize));
-                    parentSums[p] = ProofHashing.Canonical(belowSums[l] + rightSum);
+                    parentSums[p] = belowSums[l] + rightSum;
                 }
             });
             levels.Add(hashes);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Clearing.Contracts;
 using Clearing.Contracts.Settlement.V1;
 using Clearing.EventSourcing;
@@ -86,5 +85,6 @@ public sealed class SettlementOutboxTranslator : IOutboxTranslator
     private static OutboundMessage Message(RecordedEvent recorded, string key, string type, SettlementEvent payload) =>
         OutboxMessages.For(recorded, Clearing.Contracts.Topics.SettlementEvents, key: key, type: type, payload: payload.ToByteArray());
 
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Canonical decimal text (no trailing zeros): "60005", not "60005.0" from a 0.5 tick.</summary>
+    private static string Text(decimal value) => Domain.Proofs.ProofHashing.CanonicalText(value);
 }
