@@ -5,6 +5,7 @@ using Clearing.Contracts.Oracle.V1;
 using Clearing.EventSourcing;
 using Clearing.Hosting.Tests.Infrastructure;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Clearing.Hosting.Tests;
@@ -106,6 +107,18 @@ public sealed class AdminEndpointTests(HostsFixture hosts)
         second.AlreadyHalted.ShouldBeTrue();
         second.EventId.ShouldBeEmpty();
         second.StreamVersion.ShouldBe(first.StreamVersion);
+    }
+
+    [Fact]
+    public async Task a_client_signing_through_the_interceptor_is_authenticated_like_one_signing_each_call()
+    {
+        var request = new HaltMarketRequest { Market = $"AVAX{PrivilegedCalls.Next()}-PERP", Reason = "interceptor" };
+        var signed = hosts["matching"].Channel.Intercept(TestCredentials.Operator().AsInterceptor());
+
+        var reply = await new GovernanceEmergency.GovernanceEmergencyClient(signed).HaltMarketAsync(request);
+
+        reply.AlreadyHalted.ShouldBeFalse();
+        reply.EventId.ShouldNotBeEmpty();
     }
 
     [Theory]

@@ -99,6 +99,21 @@ internal sealed class ClearingCli : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits for the command to finish by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"clearing did not finish within {timeout}:\n{string.Join('\n', _lines.TakeLast(40))}");
+        }
+        return _process.ExitCode;
+    }
+
     /// <summary>A base port with <paramref name="count"/> free ports at base+i and base+1000+i.</summary>
     public static int FreeBasePort(int count)
     {

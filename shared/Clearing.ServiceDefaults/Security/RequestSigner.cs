@@ -33,11 +33,15 @@ public sealed class RequestSigner(Key key, SignerKind kind, string signer, TimeP
         ];
     }
 
-    /// <summary>gRPC metadata for one call carrying <paramref name="request"/>.</summary>
+    /// <summary>
+    /// gRPC metadata for one call carrying <paramref name="request"/>. <paramref name="fullMethodName"/> may be given as
+    /// "package.Service/Method" or as Grpc.Core's Method.FullName "/package.Service/Method"; both sign the request path.
+    /// </summary>
     public Metadata SignGrpc(string fullMethodName, IMessage request, DateTimeOffset? timestamp = null, string? nonce = null)
     {
         var metadata = new Metadata();
-        foreach (var (name, value) in Sign("POST", "/" + fullMethodName, request.ToByteArray(), timestamp, nonce))
+        var path = fullMethodName.StartsWith('/') ? fullMethodName : "/" + fullMethodName;
+        foreach (var (name, value) in Sign("POST", path, request.ToByteArray(), timestamp, nonce))
         {
             metadata.Add(name, value);
         }

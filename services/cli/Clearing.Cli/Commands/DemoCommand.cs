@@ -11,6 +11,7 @@ internal static class DemoCommand
     {
         var options = new SimulateArguments();
         var basePort = new Option<int>("--base-port") { Description = "First gRPC port of the demo stack.", DefaultValueFactory = _ => 7300 };
+        var verbose = new Option<bool>("--verbose") { Description = "Stream every service log line (default: warnings and errors only)." };
         var command = new Command("demo", """
             Starts the whole stack on a fresh data directory (default .clearing/demo, emptied first), plays a scenario
             (default: crash), prints the report and stops. Exit 0 when every invariant holds.
@@ -20,7 +21,7 @@ internal static class DemoCommand
               clearing demo --kill matching --kill-at 45
             """)
         {
-            basePort,
+            basePort, verbose,
         };
         options.AddTo(command);
         options.Data.DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(".clearing", "demo"));
@@ -31,7 +32,7 @@ internal static class DemoCommand
             {
                 data.Delete(recursive: true);
             }
-            var log = new StackLog(quiet: true);
+            var log = new StackLog(quiet: !result.GetValue(verbose));
             LocalStack stack;
             try
             {

@@ -18,6 +18,7 @@ internal static class SimulationReport
         var conserved = MoneyConserved(observed, stats);
         var negative = NoUnrecordedNegativeEquity(observed, equities);
         var accounted = EveryAcceptedOrderAccountedFor(observed, stats);
+        var exactlyOnce = FillsExactlyOnce(observed);
         var latencies = observed.OrderToFillMillis.Order().ToList();
 
         return new JsonObject
@@ -72,11 +73,12 @@ internal static class SimulationReport
             },
             ["invariants"] = new JsonObject
             {
-                ["ok"] = ledgerBalanced.Ok && conserved.Ok && negative.Ok && accounted.Ok,
+                ["ok"] = ledgerBalanced.Ok && conserved.Ok && negative.Ok && accounted.Ok && exactlyOnce.Ok,
                 ["ledgerBalanced"] = ledgerBalanced.ToJson(),
                 ["moneyConserved"] = conserved.ToJson(),
                 ["noUnrecordedNegativeEquity"] = negative.ToJson(),
                 ["everyAcceptedOrderAccountedFor"] = accounted.ToJson(),
+                ["fillsExactlyOnce"] = exactlyOnce.ToJson(),
             },
         };
     }
@@ -144,6 +146,19 @@ internal static class SimulationReport
         return missing.Count == 0
             ? new Verdict(true, $"{stats.AcceptedCommands.Count} accepted commands, each answered by matching")
             : new Verdict(false, $"{missing.Count} accepted command(s) never reached matching, e.g. {missing[0]}");
+    }
+
+    /// <summary>No fill id twice and no hole in any market's event sequence: nothing lost or doubled, even across a kill -9.</summary>
+    internal static Verdict FillsExactlyOnce(TopicObserver observed)
+    {
+        var problems = observed.SequenceGaps.Take(5).ToList();
+        if (observed.DuplicateFills > 0)
+        {
+            problems.Add($"{observed.DuplicateFills} fill(s) published twice");
+        }
+        return problems.Count == 0
+            ? new Verdict(true, $"{observed.Fills} fills, no duplicate id, no sequence gap in any market")
+            : new Verdict(false, string.Join("; ", problems));
     }
 
     private static JsonObject Counts(IEnumerable<KeyValuePair<string, long>> counts) =>

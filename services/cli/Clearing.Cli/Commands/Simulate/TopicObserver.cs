@@ -54,6 +54,10 @@ internal sealed class TopicObserver : IDisposable
     public string? InsuranceFundBalance { get; private set; }
     public ConcurrentDictionary<string, List<decimal>> FundingRates { get; } = new(StringComparer.Ordinal);
     public List<double> OrderToFillMillis { get; } = [];
+    public HashSet<string> FillIds { get; } = new(StringComparer.Ordinal);
+    public long DuplicateFills { get; private set; }
+    public List<string> SequenceGaps { get; } = [];
+    private readonly Dictionary<string, long> _lastMatchingSequence = new(StringComparer.Ordinal);
 
     public void Start(IEnumerable<string> fromNow)
     {
@@ -135,6 +139,12 @@ internal sealed class TopicObserver : IDisposable
 
     private void OnMatching(MatchingEvent e)
     {
+        // Matching numbers its events gap-free per market: a jump means events were lost, a repeat that they were doubled.
+        if (_lastMatchingSequence.TryGetValue(e.Market, out var last) && e.Sequence != last + 1)
+        {
+            SequenceGaps.Add($"{e.Market}: sequence {e.Sequence} after {last}");
+        }
+        _lastMatchingSequence[e.Market] = e.Sequence;
         if (!string.IsNullOrEmpty(e.CommandId))
         {
             CommandsSeen[e.CommandId] = true;
@@ -142,6 +152,11 @@ internal sealed class TopicObserver : IDisposable
         switch (e.EventCase)
         {
             case MatchingEvent.EventOneofCase.Fill:
+                if (!FillIds.Add(e.Fill.FillId))
+                {
+                    DuplicateFills++;
+                    break;
+                }
                 Fills++;
                 if (decimal.TryParse(e.Fill.Price, NumberStyles.Number, CultureInfo.InvariantCulture, out var price) &&
                     decimal.TryParse(e.Fill.Quantity, NumberStyles.Number, CultureInfo.InvariantCulture, out var quantity))
