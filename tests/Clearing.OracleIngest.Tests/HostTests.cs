@@ -25,7 +25,7 @@ public sealed class HostTests
         var replayed = good[0];
         var futureDated = world.Signed("pub-2", "64000", now + 60 * Nanos.PerSecond);
 
-        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish();
+        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish(OracleHost.PublisherConnection);
         foreach (var report in good.Append(badSignature).Append(unknown).Append(replayed).Append(futureDated))
         {
             await call.RequestStream.WriteAsync(new PublisherMessage { Price = ToProto(report) });
@@ -115,12 +115,30 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task publisher_stream_without_a_service_credential_is_refused_before_anything_is_stored()
+    {
+        await using var host = new OracleHost(Publishers);
+        var world = new OracleWorld(publishers: 4);
+
+        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish();
+        var refused = await Should.ThrowAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new PublisherMessage { Price = ToProto(world.Signed("pub-1", "64000", Nanos.From(DateTimeOffset.UtcNow))) });
+            await call.RequestStream.CompleteAsync();
+            await call;
+        });
+
+        refused.StatusCode.ShouldBe(StatusCode.Unauthenticated);
+        (await ReadAsync(host, "oracle-BTC")).ShouldNotContain(e => e.Type.StartsWith("oracle.report-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task stream_of_refusals_only_is_closed_after_the_configured_count()
     {
         await using var host = new OracleHost(Publishers, new Dictionary<string, string?> { ["OracleIngest:MaxConsecutiveRefusalsPerStream"] = "3" });
         var now = Nanos.From(DateTimeOffset.UtcNow);
 
-        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish();
+        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish(OracleHost.PublisherConnection);
         var refused = await Should.ThrowAsync<RpcException>(async () =>
         {
             for (var i = 1; i <= 10; i++)
@@ -138,7 +156,7 @@ public sealed class HostTests
 
     private static async Task<PublishSummary> PublishAsync(OracleHost host, IEnumerable<PriceReport> reports)
     {
-        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish();
+        using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish(OracleHost.PublisherConnection);
         foreach (var report in reports)
         {
             await call.RequestStream.WriteAsync(new PublisherMessage { Price = ToProto(report) });

@@ -1,7 +1,12 @@
 using Clearing.ServiceDefaults.Security;
+using System.Net;
+using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using NSec.Cryptography;
@@ -12,6 +17,7 @@ namespace Clearing.OracleIngest.Tests;
 internal sealed class OracleHost : IAsyncDisposable
 {
     public const string OperatorId = "ops-oracle";
+    public const string DaprToken = "oracle-tests-sidecar-token";
 
     private readonly WebApplicationFactory<Program> _factory;
     private readonly string _dataDirectory;
@@ -23,6 +29,7 @@ internal sealed class OracleHost : IAsyncDisposable
         {
             ["Clearing:DataDirectory"] = _dataDirectory,
             [$"Clearing:Auth:Operators:{OperatorId}"] = Ed25519Keys.Export(OperatorKey.PublicKey),
+            ["Clearing:Auth:Dapr:AppApiToken"] = DaprToken,
         };
         foreach (var id in publishers)
         {
@@ -38,6 +45,8 @@ internal sealed class OracleHost : IAsyncDisposable
         {
             builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(all));
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            // TestServer has no socket: requests arrive as if from the local Dapr sidecar, the only place the token is valid.
+            builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, LoopbackStartupFilter>());
         });
         Channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler() });
     }
@@ -45,6 +54,9 @@ internal sealed class OracleHost : IAsyncDisposable
     public static Key OperatorKey { get; } = Key.Create(SignatureAlgorithm.Ed25519);
 
     public static RequestSigner Operator => new(OperatorKey, SignerKind.Operator, OperatorId);
+
+    /// <summary>A publisher connecting through its Dapr sidecar: the Service caller the publisher stream requires.</summary>
+    public static Metadata PublisherConnection => new() { { "dapr-api-token", DaprToken }, { "dapr-caller-app-id", "publisher-gateway" } };
 
     public GrpcChannel Channel { get; }
 
@@ -63,4 +75,17 @@ internal sealed class OracleHost : IAsyncDisposable
             // A file still held by a background thread: the temp directory is cleaned by the OS later.
         }
     }
+}
+
+internal sealed class LoopbackStartupFilter : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            context.Connection.RemoteIpAddress = IPAddress.Loopback;
+            return nextMiddleware();
+        });
+        next(app);
+    };
 }

@@ -8,7 +8,7 @@ builder.AddServiceDefaults();   // validated config, health, OpenTelemetry, Poll
 builder.AddOracleIngestService(); // Extensions/OracleIngestServiceExtensions.cs
 var app = builder.Build();
 app.MapDefaultEndpoints();      // /health/live, /health/ready, /metrics: anonymous, for probes and scrapers
-app.MapGrpcService<PricePublisherGrpcService>(); // anonymous transport: each report is signed (see the service)
+app.MapGrpcService<PricePublisherGrpcService>(); // Service callers; each report is also signed by its publisher
 app.MapGrpcService<OracleAdminGrpcService>();
 app.MapGrpcService<ReplayGrpcService>();
 app.Run();

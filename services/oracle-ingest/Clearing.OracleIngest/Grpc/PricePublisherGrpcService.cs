@@ -4,19 +4,20 @@ using Clearing.OracleIngest.Domain;
 using Clearing.OracleIngest.Domain.Reports;
 using Clearing.OracleIngest.Options;
 using Grpc.Core;
-using Microsoft.AspNetCore.Authorization;
+using Clearing.ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
 
 namespace Clearing.OracleIngest.Grpc;
 
 /// <summary>
-/// clearing.oracle.v1.PricePublisher: the publishers' client stream. Anonymous at the transport on purpose: publishers
-/// are independent parties outside the cluster, and the credential is each report's Ed25519 signature, checked against
-/// the registry (an unsigned or unknown report is refused and stored as evidence, never trusted). To bound what an
-/// anonymous connection can make the service store, a stream is ended after
-/// <see cref="OracleIngestOptions.MaxConsecutiveRefusalsPerStream"/> refusals in a row.
+/// clearing.oracle.v1.PricePublisher: the publishers' client stream. Two locks: the connection must be a Service caller
+/// (a publisher is onboarded with a client certificate from the cluster CA, or comes through its Dapr sidecar), so no
+/// stranger can make the service store anything; and each report must carry its publisher's Ed25519 signature, checked
+/// against the registry, so a connection cannot speak for a publisher whose key it does not hold. A refused report is
+/// stored as evidence, never trusted, and a stream is ended after
+/// <see cref="OracleIngestOptions.MaxConsecutiveRefusalsPerStream"/> refusals in a row (a broken or hostile publisher).
 /// </summary>
-[AllowAnonymous]
+[Callers(Caller.Service)]
 public sealed class PricePublisherGrpcService(OracleIngestion ingestion, IOptions<OracleIngestOptions> options) : PricePublisher.PricePublisherBase
 {
     private const int MaxRefusalsReported = 100;

@@ -26,8 +26,8 @@ public sealed partial class OracleIngestOptions : IValidatableObject
     public TimeSpan AggregationInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Refusals in a row after which the server ends a publisher stream. The transport is anonymous (reports carry the
-    /// credential), so this bounds how much refused evidence one connection can make the service store.
+    /// Refusals in a row after which the server ends a publisher stream: bounds how much refused evidence one broken or
+    /// hostile connection can make the service store.
     /// </summary>
     [Range(1, 100_000, ErrorMessage = "{0} must be 1..100000")]
     public int MaxConsecutiveRefusalsPerStream { get; set; } = 100;
