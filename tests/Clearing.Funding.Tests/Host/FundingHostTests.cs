@@ -74,15 +74,10 @@ public sealed class FundingHostTests : IAsyncLifetime
     {
         var services = _factory.Services;
         var publisher = services.GetRequiredService<IKafkaPublisher>();
-        var now = DateTimeOffset.UtcNow;
-        var nowNanos = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var nowNanos = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
 
-        // Index 100; best bid 101 (the impact bid for 1,000 notional), best ask 102: the perp is 1% rich.
-        await PublishAsync(publisher, Topics.OraclePrices, "BTC", "oracle-BTC", 1, new PriceUpdate
-        {
-            Asset = "BTC", Sequence = 1, TimeUnixNanos = nowNanos, Status = PriceStatus.Ok, IndexPrice = "100",
-            Marks = { new MarkPrice { Market = "BTC-PERP", MarkPrice_ = "100.5" } },
-        });
+        // Best bid 101 (the impact bid for 1,000 notional), best ask 102, then index 100: the perp is 1% rich. The index
+        // goes in only once the book is built, so every sample sees the whole book (no index, no sample).
         await PublishAsync(publisher, Topics.MatchingEvents, "BTC-PERP", "book-BTC-PERP", 1, new MatchingEvent
         {
             Market = "BTC-PERP", Sequence = 1, TimeUnixNanos = nowNanos,
@@ -92,6 +87,13 @@ public sealed class FundingHostTests : IAsyncLifetime
         {
             Market = "BTC-PERP", Sequence = 2, TimeUnixNanos = nowNanos,
             Rested = new OrderRested { OrderId = "ask-1", AccountId = "acct-2", Side = Side.Sell, Price = "102", Remaining = "20" },
+        });
+        var books = services.GetRequiredService<MarketBooks>();
+        await WaitUntilAsync(() => books.Depth("BTC-PERP", 1_000m) is { Bids.Count: 1, Asks.Count: 1 }, "the book to hold both orders");
+        await PublishAsync(publisher, Topics.OraclePrices, "BTC", "oracle-BTC", 1, new PriceUpdate
+        {
+            Asset = "BTC", Sequence = 1, TimeUnixNanos = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100, Status = PriceStatus.Ok, IndexPrice = "100",
+            Marks = { new MarkPrice { Market = "BTC-PERP", MarkPrice_ = "100.5" } },
         });
 
         var (published, headers) = await FirstRateAsync(services.GetRequiredService<KafkaConnection>().BootstrapServers, TimeSpan.FromSeconds(30));
@@ -160,6 +162,20 @@ public sealed class FundingHostTests : IAsyncLifetime
         var unsigned = new GetFundingHistoryRequest { Market = "BTC-PERP" };
         var refused = await Should.ThrowAsync<RpcException>(async () => await client.GetFundingHistoryAsync(unsigned));
         refused.StatusCode.ShouldBe(StatusCode.Unauthenticated);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     private static Task PublishAsync(IKafkaPublisher publisher, string topic, string key, string sourceStream, long sequence, IMessage payload) =>
