@@ -126,4 +126,32 @@ public sealed class EpochTests
         book.Apply(Entry(2, LedgerEntryKind.Deposit, ("a", "USDC", 2m), ("b", "USDC", 1m)));
         EpochCloser.Close(book, 1, 0, 1, Secret).Rejections.Select(r => r.Sequence).ShouldBe([2L]);
     }
+
+    [Fact]
+    public void the_batch_writer_puts_every_account_in_one_shard_as_one_json_line_and_its_csv_rows_the_same_way_every_run()
+    {
+        string[] Run()
+        {
+            var json = new MemoryStream[3];
+            var csv = new MemoryStream[3];
+            var written = StatementBatchWriter.Write(Book(), 3, 10, 20, 3, shard => new StatementShardTargets(json[shard] = new MemoryStream(), csv[shard] = new MemoryStream()));
+            written.ShouldBe(4);
+            return [.. json.Select(m => Encoding.UTF8.GetString(m.ToArray())), .. csv.Select(m => Encoding.UTF8.GetString(m.ToArray()))];
+        }
+
+        var first = Run();
+        first.ShouldBe(Run());
+        var lines = first.Take(3).SelectMany(t => t.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        lines.Count.ShouldBe(4);
+        var ids = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("accountId").GetString()).ToList();
+        ids.ShouldBe(["acct-1", "acct-2", LedgerAccounts.External, LedgerAccounts.FeePool], ignoreOrder: true);
+        foreach (var id in ids)
+        {
+            var shard = StatementBatchWriter.ShardOf(id!, 3);
+            first[shard].ShouldContain($"\"accountId\":\"{id}\"");
+            first[3 + shard].ShouldContain($",{id},USDC,closing,");
+        }
+
+        first.Skip(3).ShouldAllBe(csv => csv.StartsWith(StatementFormats.CsvHeader + "\n"));
+    }
 }

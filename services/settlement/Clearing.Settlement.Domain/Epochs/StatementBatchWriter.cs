@@ -61,6 +61,7 @@ public static class StatementBatchWriter
                         StatementFormats.WriteJson(json, epoch, startUnixNanos, endUnixNanos, account);
                         json.Flush();
                         targets.Json.WriteByte((byte)'\n');
+                        json.Reset(); // one JSON document per line: no list separator before the next account
                     }
                 }
 

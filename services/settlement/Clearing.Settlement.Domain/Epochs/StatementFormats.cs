@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Clearing.Settlement.Domain.Ledger;
 
@@ -31,38 +30,56 @@ public static class StatementFormats
         _ => "unspecified",
     };
 
+    private static readonly JsonEncodedText EpochName = JsonEncodedText.Encode("epoch");
+    private static readonly JsonEncodedText StartName = JsonEncodedText.Encode("startUnixNanos");
+    private static readonly JsonEncodedText EndName = JsonEncodedText.Encode("endUnixNanos");
+    private static readonly JsonEncodedText AccountName = JsonEncodedText.Encode("accountId");
+    private static readonly JsonEncodedText AssetsName = JsonEncodedText.Encode("assets");
+    private static readonly JsonEncodedText AssetName = JsonEncodedText.Encode("asset");
+    private static readonly JsonEncodedText OpeningName = JsonEncodedText.Encode("opening");
+    private static readonly JsonEncodedText MovementsName = JsonEncodedText.Encode("movements");
+    private static readonly JsonEncodedText SequenceName = JsonEncodedText.Encode("sequence");
+    private static readonly JsonEncodedText EntryIdName = JsonEncodedText.Encode("entryId");
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("timeUnixNanos");
+    private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText ReferenceName = JsonEncodedText.Encode("reference");
+    private static readonly JsonEncodedText MarketName = JsonEncodedText.Encode("market");
+    private static readonly JsonEncodedText AmountName = JsonEncodedText.Encode("amount");
+    private static readonly JsonEncodedText BalanceAfterName = JsonEncodedText.Encode("balanceAfter");
+    private static readonly JsonEncodedText ClosingName = JsonEncodedText.Encode("closing");
+
     public static void WriteJson(Utf8JsonWriter writer, long epoch, long startUnixNanos, long endUnixNanos, AccountBook account)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(account);
         writer.WriteStartObject();
-        writer.WriteNumber("epoch", epoch);
-        writer.WriteNumber("startUnixNanos", startUnixNanos);
-        writer.WriteNumber("endUnixNanos", endUnixNanos);
-        writer.WriteString("accountId", account.AccountId);
-        writer.WriteStartArray("assets");
+        writer.WriteNumber(EpochName, epoch);
+        writer.WriteNumber(StartName, startUnixNanos);
+        writer.WriteNumber(EndName, endUnixNanos);
+        writer.WriteString(AccountName, account.AccountId);
+        writer.WriteStartArray(AssetsName);
         foreach (var line in account.Lines)
         {
             writer.WriteStartObject();
-            writer.WriteString("asset", line.Asset);
-            writer.WriteString("opening", Text(line.Opening));
-            writer.WriteStartArray("movements");
+            writer.WriteString(AssetName, line.Asset);
+            WriteAmount(writer, OpeningName, line.Opening);
+            writer.WriteStartArray(MovementsName);
             foreach (var m in line.Movements)
             {
                 writer.WriteStartObject();
-                writer.WriteNumber("sequence", m.Sequence);
-                writer.WriteString("entryId", m.EntryId);
-                writer.WriteNumber("timeUnixNanos", m.TimeUnixNanos);
-                writer.WriteString("kind", KindCode(m.Kind));
-                writer.WriteString("reference", m.Reference);
-                writer.WriteString("market", m.Market);
-                writer.WriteString("amount", Text(m.Amount));
-                writer.WriteString("balanceAfter", Text(m.BalanceAfter));
+                writer.WriteNumber(SequenceName, m.Sequence);
+                writer.WriteString(EntryIdName, m.EntryId);
+                writer.WriteNumber(TimeName, m.TimeUnixNanos);
+                writer.WriteString(KindName, KindCode(m.Kind));
+                writer.WriteString(ReferenceName, m.Reference);
+                writer.WriteString(MarketName, m.Market);
+                WriteAmount(writer, AmountName, m.Amount);
+                WriteAmount(writer, BalanceAfterName, m.BalanceAfter);
                 writer.WriteEndObject();
             }
 
             writer.WriteEndArray();
-            writer.WriteString("closing", Text(line.Balance));
+            WriteAmount(writer, ClosingName, line.Balance);
             writer.WriteEndObject();
         }
 
@@ -74,31 +91,72 @@ public static class StatementFormats
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(account);
-        var epochText = epoch.ToString(CultureInfo.InvariantCulture);
         var id = Escape(account.AccountId);
-        var row = new StringBuilder(160);
         foreach (var line in account.Lines)
         {
             var asset = Escape(line.Asset);
-            row.Clear().Append(epochText).Append(',').Append(id).Append(',').Append(asset).Append(",opening,,,,,,,,").Append(Text(line.Opening));
-            writer.WriteLine(row);
+            Prefix(writer, epoch, id, asset);
+            writer.Write(",opening,,,,,,,,");
+            Write(writer, line.Opening);
+            writer.WriteLine();
             foreach (var m in line.Movements)
             {
-                row.Clear().Append(epochText).Append(',').Append(id).Append(',').Append(asset).Append(",movement,")
-                    .Append(m.Sequence.ToString(CultureInfo.InvariantCulture)).Append(',')
-                    .Append(Escape(m.EntryId)).Append(',')
-                    .Append(m.TimeUnixNanos.ToString(CultureInfo.InvariantCulture)).Append(',')
-                    .Append(KindCode(m.Kind)).Append(',')
-                    .Append(Escape(m.Reference)).Append(',')
-                    .Append(Escape(m.Market)).Append(',')
-                    .Append(Text(m.Amount)).Append(',')
-                    .Append(Text(m.BalanceAfter));
-                writer.WriteLine(row);
+                Prefix(writer, epoch, id, asset);
+                writer.Write(",movement,");
+                Write(writer, m.Sequence);
+                writer.Write(',');
+                writer.Write(Escape(m.EntryId));
+                writer.Write(',');
+                Write(writer, m.TimeUnixNanos);
+                writer.Write(',');
+                writer.Write(KindCode(m.Kind));
+                writer.Write(',');
+                writer.Write(Escape(m.Reference));
+                writer.Write(',');
+                writer.Write(Escape(m.Market));
+                writer.Write(',');
+                Write(writer, m.Amount);
+                writer.Write(',');
+                Write(writer, m.BalanceAfter);
+                writer.WriteLine();
             }
 
-            row.Clear().Append(epochText).Append(',').Append(id).Append(',').Append(asset).Append(",closing,,,,,,,,").Append(Text(line.Balance));
-            writer.WriteLine(row);
+            Prefix(writer, epoch, id, asset);
+            writer.Write(",closing,,,,,,,,");
+            Write(writer, line.Balance);
+            writer.WriteLine();
         }
+    }
+
+    private static void Prefix(TextWriter writer, long epoch, string id, string asset)
+    {
+        Write(writer, epoch);
+        writer.Write(',');
+        writer.Write(id);
+        writer.Write(',');
+        writer.Write(asset);
+    }
+
+    // Numbers are formatted into stack buffers: a statement run formats millions of them.
+    private static void WriteAmount(Utf8JsonWriter writer, JsonEncodedText name, decimal value)
+    {
+        Span<byte> buffer = stackalloc byte[32];
+        value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture);
+        writer.WriteString(name, buffer[..written]);
+    }
+
+    private static void Write(TextWriter writer, decimal value)
+    {
+        Span<char> buffer = stackalloc char[32];
+        value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture);
+        writer.Write(buffer[..written]);
+    }
+
+    private static void Write(TextWriter writer, long value)
+    {
+        Span<char> buffer = stackalloc char[20];
+        value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture);
+        writer.Write(buffer[..written]);
     }
 
     /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.</summary>
@@ -112,5 +170,4 @@ public static class StatementFormats
         return value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 }
