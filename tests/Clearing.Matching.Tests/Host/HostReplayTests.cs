@@ -9,6 +9,7 @@ using Google.Protobuf;
 
 namespace Clearing.Matching.Tests.Host;
 
+[Collection(HostCollection.Name)]
 public sealed class HostReplayTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-matching-host-tests", Guid.NewGuid().ToString("N"));

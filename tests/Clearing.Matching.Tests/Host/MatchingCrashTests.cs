@@ -10,6 +10,7 @@ namespace Clearing.Matching.Tests.Host;
 /// The real matching process against an embedded broker: kill -9 while it consumes, restart it, and compare what a
 /// read_committed reader saw on clearing.matching.events.v1 with a reference run of the same commands in-process.
 /// </summary>
+[Collection(HostCollection.Name)]
 public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
 {
     private const int Partitions = 4;

@@ -126,7 +126,12 @@ public sealed class MatchingProcessor(
         await PublishAsync(producer, consumer: null, stoppingToken);
 
         var groupId = _kafka.EffectiveConsumerGroup;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.Consumer(_kafka, connection, groupId))
+        var consumerConfig = KafkaClientConfigs.Consumer(_kafka, connection, groupId);
+        // The hot path: a fetch returns as soon as anything arrives (librdkafka's default waits up to 500 ms for more),
+        // and a fetch error is retried within milliseconds; batching is this loop's job (Matching:BatchWindow).
+        consumerConfig.FetchWaitMaxMs ??= 5;
+        consumerConfig.FetchErrorBackoffMs ??= 10;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(consumerConfig)
             .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "matching consumer error {Code}: {Reason}", error.Code, error.Reason))
             .SetPartitionsRevokedHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
