@@ -101,10 +101,18 @@ public sealed class MarketRiskIndex
 
     public void SetBand(int slot, HealthBand band) => _band[slot] = (byte)band;
 
+    /// <summary>Whether a size is exact at the index's scale (8 decimals, within range).</summary>
+    public static bool Fits(decimal size)
+    {
+        var scaled = size * PriceScale;
+        return scaled == decimal.Truncate(scaled) && Math.Abs(scaled) < long.MaxValue / 2;
+    }
+
     /// <summary>Revalues every unit at <paramref name="mark"/>; adds the slots whose band moved to <paramref name="moved"/>.</summary>
     public int Revalue(decimal mark, List<int> moved)
     {
-        var mark8 = ToLong(mark * PriceScale, "mark (at most 8 decimals)");
+        // A mark finer than 10^-8 is rounded: the index is a filter, the exact valuation decides.
+        var mark8 = ToLong(Math.Round(mark * PriceScale, MidpointRounding.ToEven), "mark");
         var found = 0;
         var size = _size;
         var cost = _cost;

@@ -20,6 +20,12 @@ public sealed class AccountBook
     private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byMarket = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _byCollateral = new(StringComparer.Ordinal);
+    // The price-tick fast path: sub-accounts holding exactly one cross linear position and only fixed-price
+    // collateral live in their market's fixed-point index; every other holder is revalued exactly on each tick.
+    private readonly Dictionary<string, MarketRiskIndex> _indexes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _indexedSubs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _indexedOwners = new(StringComparer.Ordinal);
+    private readonly List<int> _moved = [];
     private readonly AggregateRepository<Account> _repository;
     private readonly AggregateInbox<Account> _inbox;
     private readonly AccountRiskViews _views;
@@ -144,7 +150,14 @@ public sealed class AccountBook
             {
                 if (_byMarket.TryGetValue(market.Symbol, out var holders))
                 {
-                    candidates.UnionWith(holders);
+                    candidates.UnionWith(holders.Where(owner => !_indexedOwners.Contains(owner)));
+                }
+
+                if (_indexes.TryGetValue(market.Symbol, out var index) && prices.MarkOf(market.Symbol, market.Underlying) is { } mark)
+                {
+                    _moved.Clear();
+                    index.Revalue(mark, _moved);
+                    candidates.UnionWith(_moved.Select(slot => AccountAddress.Parse(index.AccountAt(slot)).Owner));
                 }
             }
 
@@ -204,6 +217,8 @@ public sealed class AccountBook
             IndexOf(_byCollateral, asset).Add(owner);
         }
 
+        IndexForTicks(owner, state);
+
         if (writeViews && !SystemAccounts.IsSystem(owner))
         {
             var prices = Prices.Current;
@@ -213,6 +228,51 @@ public sealed class AccountBook
                     liquidating: sub.Band is HealthBand.Liquidation or HealthBand.Bankrupt)),
                 cancellationToken);
         }
+    }
+
+    private void IndexForTicks(string owner, Account state)
+    {
+        if (_indexedSubs.Remove(owner, out var previous))
+        {
+            foreach (var key in previous)
+            {
+                var split = key.IndexOf('|', StringComparison.Ordinal);
+                _indexes[key[..split]].Remove(key[(split + 1)..]);
+            }
+        }
+
+        _indexedOwners.Remove(owner);
+        var risk = Decider.Risk;
+        var subs = state.SubAccounts.Values.Where(sub => sub.Positions.Values.Any(p => p.Size != 0m)).ToList();
+        var simple = subs.Count > 0 && subs.All(sub =>
+            sub.Positions.Count == 1
+            && sub.Positions.Values.Single() is { Isolated: false } only
+            && Markets.Get(only.Market).Kind != MarketKind.Option
+            && MarketRiskIndex.Fits(only.Size)
+            && sub.Balances.Where(b => b.Value != 0m).All(b => risk.Parameters.Collateral.TryGetValue(b.Key, out var terms) && terms.FixedPrice is not null));
+        if (!simple)
+        {
+            return;
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sub in subs)
+        {
+            var position = sub.Positions.Values.Single();
+            var market = Markets.Get(position.Market);
+            if (!_indexes.TryGetValue(market.Symbol, out var index))
+            {
+                _indexes[market.Symbol] = index = new MarketRiskIndex(market.Symbol, risk.Parameters.ScheduleFor(market.Symbol, market.Underlying), risk.Parameters.WarningHealth);
+            }
+
+            var rest = sub.Balances.Sum(b => risk.CollateralValue(b.Key, b.Value, Prices.Current).Value);
+            var accountId = state.AccountIdOf(sub.Number);
+            index.Upsert(accountId, position.Size, position.Cost, rest, 0m, sub.Band);
+            keys.Add($"{market.Symbol}|{accountId}");
+        }
+
+        _indexedSubs[owner] = keys;
+        _indexedOwners.Add(owner);
     }
 
     private void Unindex(string owner, Account previous)
