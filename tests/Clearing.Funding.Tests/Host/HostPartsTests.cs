@@ -92,6 +92,16 @@ public sealed class HostPartsTests
         published.RateSet.Cap.ShouldBe("0.006");
     }
 
+    [Fact]
+    public void the_funding_state_round_trips_through_its_snapshot_json()
+    {
+        var state = new FundingMarketState("BTC-PERP", 3_600 * Second, 12, 0.0012m, 3_655 * Second, 4, 30_000.5m, 30_001m);
+
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, FundingStoredEvents.Serializer.Options);
+
+        System.Text.Json.JsonSerializer.Deserialize<FundingMarketState>(json, FundingStoredEvents.Serializer.Options).ShouldBe(state);
+    }
+
     private static RecordedEvent Recorded(object stored, long version)
     {
         var data = FundingStoredEvents.Serializer.Serialize(stored);
