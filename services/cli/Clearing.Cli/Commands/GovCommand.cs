@@ -38,7 +38,7 @@ internal static class GovCommand
         return command;
     }
 
-    private static Option<Uri> Server() => new("--server") { Description = $"Governance service gRPC address (default {DefaultServer}, the `clearing up` address; a host started alone listens on 7108).", DefaultValueFactory = _ => new Uri(DefaultServer) };
+    private static Option<string> Server() => new("--server") { Description = $"Governance service gRPC address (default {DefaultServer}, the `clearing up` address; a host started alone listens on 7108).", DefaultValueFactory = _ => DefaultServer };
 
     private static Option<FileInfo> KeyOption() => new("--key") { Description = "The governor's key file (from `clearing gov keygen`), or a `clearing up` dev keyring (<data>/dev-keyring.json) with --governor.", Required = true };
 
@@ -287,12 +287,17 @@ internal static class GovCommand
         }
     }
 
-    private static async Task<int> Run(Uri server, FileInfo keyFile, string? keyringGovernor, Func<GovernanceClient, GovernorKeyFile, Task> action)
+    private static async Task<int> Run(string server, FileInfo keyFile, string? keyringGovernor, Func<GovernanceClient, GovernorKeyFile, Task> action)
     {
         try
         {
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+            {
+                throw new GovCliException($"--server '{server}' must be an http:// or https:// address such as {DefaultServer}");
+            }
+
             var key = GovernorKeyFile.Read(keyFile, keyringGovernor);
-            await action(GovConnection.Open(server, key), key);
+            await action(GovConnection.Open(address, key), key);
             return 0;
         }
         catch (GovCliException ex)
@@ -338,7 +343,9 @@ internal static class GovCommand
 
     private static void PrintVersion(ParamsChanged version, bool withValue)
     {
-        Console.WriteLine($"{version.SetId} v{version.Version}: effective {Time(version.EffectiveAtUnixNanos)} by {version.ProposalId} ({Lower(version.Cause)})");
+        // Genesis values are in force from the start of time (effective at Unix 0), so every instant has a value.
+        var effective = version.EffectiveAtUnixNanos == 0 ? "from the start" : Time(version.EffectiveAtUnixNanos);
+        Console.WriteLine($"{version.SetId} v{version.Version}: effective {effective} by {version.ProposalId} ({Lower(version.Cause)})");
         foreach (var change in version.Changes)
         {
             Console.WriteLine($"  {change.Field}: {change.OldValue} → {change.NewValue} ({Lower(change.Direction)})");
