@@ -117,4 +117,25 @@ public sealed class SliceTests
         rich.OfType<SliceFilled>().Single().LiquidationFee.ShouldBe(46m);   // 1% of 4 600
         thin.OfType<SliceFilled>().Single().LiquidationFee.ShouldBe(10m);   // only 100 × 0.1 above 45 000 is left
     }
+
+    [Fact]
+    public void an_account_that_turns_bankrupt_during_a_partial_liquidation_is_closed_in_full_and_goes_to_the_fund_after_one_miss()
+    {
+        var rules = Rules();
+        var state = Fold(LiquidationAccount.Empty("acct-1"), LiquidationProcess.OnRisk(LiquidationAccount.Empty("acct-1"), Risk(), rules, NoOpenInterest));
+        state.Active!.Markets["BTC-PERP"].Target.ShouldBe(0.622m);
+
+        var refresh = LiquidationProcess.OnRisk(state, Risk(kind: RiskKind.Bankrupt, mark: 44_000m, equity: -1_000m, at: T0.AddSeconds(1)), rules, NoOpenInterest);
+        state = Fold(state, refresh);
+
+        refresh.Single().ShouldBeOfType<LiquidationRiskRefreshed>().Bankrupt.ShouldBeTrue();
+        state.Liquidations.ShouldBe(1);
+        state.Active!.Markets["BTC-PERP"].Target.ShouldBe(1m);
+        var order = state.Active.Markets["BTC-PERP"].Slice!.OrderId;
+        state = Fold(state, LiquidationProcess.OnSliceEnd(state, new SliceEndInput(order, "BTC-PERP", "cancelled:ioc-remainder", T0.AddSeconds(1), Source("book-BTC-PERP"))));
+        var backstop = LiquidationProcess.Advance(state, T0.AddSeconds(2), rules, Fund(10_000m), NoCandidates, NoOpenInterest);
+        var toFund = backstop.OfType<TransferredToFund>().Single();
+        toFund.Size.ShouldBe(1m);
+        toFund.LossCovered.ShouldBe(1_000m);   // taken at 45 000, the mark is 44 000
+    }
 }
