@@ -411,7 +411,9 @@ public sealed class AccountDecider(RiskCalculator risk)
     private List<object> WithRisk(Account state, List<object> events, RiskPrices prices, string triggerAsset, long triggerSequence, DateTimeOffset at, MessageSource? source)
     {
         var after = Fold(state, events);
-        foreach (var sub in after.SubAccounts.Values)
+        // System accounts (the insurance fund holding taken-over positions) are not margined: their cash lives in
+        // the ledger's postings from every stream, and liquidating the fund itself would make no sense.
+        foreach (var sub in SystemAccounts.IsSystem(after.Owner) ? [] : after.SubAccounts.Values)
         {
             var snapshot = Risk.Evaluate(after.AccountIdOf(sub.Number), sub, prices, triggerAsset, triggerSequence);
             if (snapshot.Band == sub.Band)

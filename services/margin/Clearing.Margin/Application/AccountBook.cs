@@ -167,7 +167,7 @@ public sealed class AccountBook
             }
 
             var crossed = 0;
-            foreach (var owner in candidates)
+            foreach (var owner in candidates.Where(o => !SystemAccounts.IsSystem(o)))
             {
                 RevaluedAccounts++;
                 var state = _accounts[owner];
@@ -242,6 +242,11 @@ public sealed class AccountBook
         }
 
         _indexedOwners.Remove(owner);
+        if (SystemAccounts.IsSystem(owner))
+        {
+            return;
+        }
+
         var risk = Decider.Risk;
         var subs = state.SubAccounts.Values.Where(sub => sub.Positions.Values.Any(p => p.Size != 0m)).ToList();
         var simple = subs.Count > 0 && subs.All(sub =>
