@@ -154,6 +154,65 @@ public sealed class HostTests
         (await ReadAsync(host, "oracle-BTC")).Count(e => e.Type == "oracle.report-refused.v1").ShouldBe(3);
     }
 
+    [Fact]
+    public async Task every_grpc_method_declares_its_callers_and_only_probes_are_anonymous()
+    {
+        await using var host = new OracleHost(Publishers);
+        var endpoints = host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().ToList();
+
+        var grpc = endpoints.Where(e => e.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>()?.Method.ServiceName.StartsWith("clearing.", StringComparison.Ordinal) == true).ToList();
+        grpc.Select(e => e.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>()!.Method.FullName).ShouldContain("/clearing.oracle.v1.PricePublisher/Publish");
+        grpc.ShouldAllBe(e => e.Metadata.GetMetadata<Clearing.ServiceDefaults.Security.CallersAttribute>() != null);
+        endpoints.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() != null)
+            .Select(e => e.RoutePattern.RawText).Order(StringComparer.Ordinal).ShouldBe(["/health/live", "/health/ready", "/metrics"]);
+    }
+
+    [Fact]
+    public async Task recorded_feed_file_replays_through_the_host_as_a_pulled_feed()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"oracle-feed-{Guid.NewGuid():N}.csv");
+        var t = 1_700_000_000L * Nanos.PerSecond;
+        var lines = new List<string> { "publish_time_unix_nanos,publisher,asset,price,confidence,sequence" };
+        for (var i = 0; i < 20; i++)
+        {
+            foreach (var (feed, offset) in new[] { ("binance", 0m), ("coinbase", 1m), ("kraken", -1m) })
+            {
+                lines.Add(FormattableString.Invariant($"{t + i * 100 * Nanos.PerMillisecond},{feed},ETH,{3000m + i + offset},0.5,{i + 1}"));
+            }
+        }
+
+        await File.WriteAllLinesAsync(file, lines);
+        try
+        {
+            await using var host = new OracleHost(Publishers, new Dictionary<string, string?>
+            {
+                ["OracleIngest:Publishers:binance:Feed"] = "true",
+                ["OracleIngest:Publishers:coinbase:Feed"] = "true",
+                ["OracleIngest:Publishers:kraken:Feed"] = "true",
+                ["OracleIngest:ReplayFeeds:0:Path"] = file,
+                ["OracleIngest:ReplayFeeds:0:Speed"] = "0",
+            });
+
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            List<object> events;
+            do
+            {
+                await Task.Delay(100);
+                events = (await ReadAsync(host, "oracle-ETH")).Select(OracleEventCodec.Decode).ToList();
+            }
+            while (events.OfType<ReportAccepted>().Count() < 60 && DateTime.UtcNow < deadline);
+
+            events.OfType<ReportAccepted>().Count().ShouldBe(60, "a recording from 2023 is retimed to now, so nothing is stale");
+            events.OfType<ReportAccepted>().ShouldAllBe(r => r.Origin == "feed-adapter" && r.Signature == string.Empty);
+            events.OfType<IndexPublished>().Last(i => i.Status == IndexStatus.Ok).IndexPrice.ShouldBe(3019m);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static async Task<PublishSummary> PublishAsync(OracleHost host, IEnumerable<PriceReport> reports)
     {
         using var call = new PricePublisher.PricePublisherClient(host.Channel).Publish(OracleHost.PublisherConnection);
