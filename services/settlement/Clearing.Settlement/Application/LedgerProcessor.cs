@@ -208,8 +208,18 @@ public sealed class LedgerProcessor(
     private async Task AppendAsync(long epoch, IReadOnlyList<object> events, CancellationToken cancellationToken)
     {
         var data = events.Select(e => SettlementSerialization.Serializer.Serialize(e)).ToList();
-        var result = await store.AppendAsync(StreamOf(epoch), ExpectedVersion.From(_openStreamVersion), data, cancellationToken);
-        _openStreamVersion = events.LastOrDefault() is EpochSealed ? -1 : result.NextExpectedVersion;
+        try
+        {
+            var result = await store.AppendAsync(StreamOf(epoch), ExpectedVersion.From(_openStreamVersion), data, cancellationToken);
+            _openStreamVersion = events.LastOrDefault() is EpochSealed ? -1 : result.NextExpectedVersion;
+        }
+        catch (Exception)
+        {
+            // The append may or may not have landed (a timeout, a concurrent writer): forget the in-memory book so the
+            // next call reloads it from the store, which is the truth, and the inbox decides again.
+            _ledger = null;
+            throw;
+        }
     }
 
     private async Task<SettlementLedger> EnsureLoadedAsync(CancellationToken cancellationToken)
@@ -220,6 +230,7 @@ public sealed class LedgerProcessor(
         }
 
         SettlementLedger? ledger = null;
+        _openStreamVersion = -1;
         await foreach (var recorded in ReadAllAsync(cancellationToken))
         {
             ledger ??= new SettlementLedger(long.Parse(recorded.StreamId[(Category.Length + 1)..], CultureInfo.InvariantCulture));
