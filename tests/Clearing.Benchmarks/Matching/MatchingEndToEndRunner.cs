@@ -109,9 +109,10 @@ public static class MatchingEndToEndRunner
         var deadline = Stopwatch.StartNew();
         while (seen.Count < expectedCommands)
         {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            if (deadline.Elapsed > TimeSpan.FromMinutes(2))
             {
-                throw new TimeoutException($"saturation: only {seen.Count} of {expectedCommands} commands answered in 5 minutes");
+                throw new TimeoutException(
+                    $"saturation: only {seen.Count} of {expectedCommands} commands answered in 2 minutes; host: {run.Processor.ProcessedInputs:N0} inputs in {run.Processor.CommittedTransactions:N0} transactions, {events:N0} events read");
             }
             if (!run.Events.TryTake(out var received, 100))
             {
