@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Clearing.Messaging.Kafka;
+using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Testing.Kafka;
 using Confluent.Kafka;
 using Xunit.Abstractions;
@@ -51,6 +52,38 @@ public sealed class ConsumerTests(KafkaFixture kafka, ITestOutputHelper output)
         TestSupport.Header(raw, "ce_time").ShouldBe("2026-03-01T12:30:15.0000000Z");
         TestSupport.Header(raw, "clearing-source-seq").ShouldBe("17");
         Encoding.UTF8.GetString(raw.Message.Key!).ShouldBe("acct-7");
+    }
+
+    [Fact]
+    public async Task two_consumers_of_one_service_on_different_topics_each_get_their_own_group_and_both_receive()
+    {
+        using var logs = TestSupport.Logs(output);
+        var fills = await kafka.NewTopicAsync("svc-fills");
+        var prices = await kafka.NewTopicAsync("svc-prices");
+        using var publisher = TestSupport.Publisher(kafka, logs, serviceName: "margin");
+        var service = $"svc{Guid.NewGuid():N}"[..12];
+        var received = new ConcurrentDictionary<string, int>();
+        KafkaConsumerService<TestEvent> Consumer(string name, string topic) => new(
+            new KafkaConsumerDefinition<TestEvent> { Name = name, Topics = [topic], Deserializer = TestSupport.Deserializer },
+            (m, _) =>
+            {
+                received.AddOrUpdate(name, 1, (_, n) => n + 1);
+                return Task.CompletedTask;
+            },
+            kafka.Connection(), kafka.Options(service), publisher, TimeProvider.System, logs);
+        var first = Consumer($"{service}-fills", fills);
+        var second = Consumer("prices", prices);
+        await first.StartAsync(CancellationToken.None);
+        await second.StartAsync(CancellationToken.None);
+
+        await publisher.PublishAsync(TestSupport.Event(fills, "acct-1", 1, 1));
+        await publisher.PublishAsync(TestSupport.Event(prices, "BTC", 2, 1));
+        await TestSupport.WaitUntil(() => received.Count == 2, "both consumers handle their message");
+        await first.StopAsync(CancellationToken.None);
+        await second.StopAsync(CancellationToken.None);
+
+        first.GroupId.ShouldBe($"{service}-fills");
+        second.GroupId.ShouldBe($"{service}-prices");
     }
 
     [Fact]

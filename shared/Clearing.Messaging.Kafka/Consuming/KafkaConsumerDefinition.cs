@@ -19,7 +19,10 @@ public sealed record KafkaConsumerDefinition<TMessage>
 
     public required IKafkaPayloadDeserializer<TMessage> Deserializer { get; init; }
 
-    /// <summary>Consumer group; defaults to <c>Kafka:ConsumerGroup</c>, else the service name.</summary>
+    /// <summary>
+    /// Consumer group; defaults to one group per consumer: <see cref="Name"/> prefixed with <c>Kafka:ConsumerGroup</c>
+    /// (else the service name) unless it already starts with it.
+    /// </summary>
     public string? GroupId { get; init; }
 
     /// <summary>Retry settings; default <c>Kafka:Retry</c>.</summary>

@@ -45,12 +45,22 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         _options = options;
         _time = time;
         _logger = loggerFactory.CreateLogger($"Clearing.Messaging.Kafka.Consumer.{definition.Name}");
-        _groupId = definition.GroupId ?? options.EffectiveConsumerGroup;
+        _groupId = definition.GroupId ?? DefaultGroupId(options.EffectiveConsumerGroup, definition.Name);
         _pipeline = KafkaRetryPipeline.Build(definition.Retry ?? options.Retry, time, _logger, definition.Name);
         _deadLetters = new DeadLetterWriter(publisher, time, _logger);
     }
 
     public string GroupId => _groupId;
+
+    /// <summary>
+    /// One group per consumer, prefixed with the service's group ("margin-fills", "margin-prices"): consumers of one
+    /// service that shared a group would rebalance each other's partitions away (a group assigns partitions across
+    /// members, whatever topics each subscribed to), and the prefix keeps them inside the service's Kafka ACLs.
+    /// </summary>
+    public static string DefaultGroupId(string serviceGroup, string consumerName) =>
+        consumerName.StartsWith(serviceGroup + "-", StringComparison.Ordinal) || consumerName == serviceGroup
+            ? consumerName
+            : $"{serviceGroup}-{consumerName}";
 
     /// <summary>Messages handled successfully (dead letters not included).</summary>
     public long HandledCount => Interlocked.Read(ref _handled);

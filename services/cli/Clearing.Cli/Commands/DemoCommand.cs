@@ -48,16 +48,22 @@ internal static class DemoCommand
                 using var supervision = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var supervisor = stack.SuperviseAsync(supervision.Token);
                 log.Info("demo", $"stack ready; Kafka at {stack.BootstrapServers} (kcat -b {stack.BootstrapServers} -L); running the scenario");
-                var exit = await SimulationSession.RunAsync(options.Settings(result, stack.Endpoints, stack.Keyring), options.Kill(result), cancellationToken);
-                await supervision.CancelAsync();
                 try
                 {
-                    await supervisor;
+                    return await SimulationSession.RunAsync(options.Settings(result, stack.Endpoints, stack.Keyring), options.Kill(result), cancellationToken);
                 }
-                catch (OperationCanceledException)
+                finally
                 {
+                    await supervision.CancelAsync();
+                    try
+                    {
+                        await supervisor;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The supervisor ends by cancellation: that is how it is stopped.
+                    }
                 }
-                return exit;
             }
         });
         return command;

@@ -20,6 +20,13 @@ internal sealed record DevKeyring
     public required SortedDictionary<string, KeyPairText> Publishers { get; init; }
     public required SortedDictionary<string, KeyPairText> Governors { get; init; }
 
+    /// <summary>
+    /// Stands in for the mesh identity of in-cluster callers (what mTLS or the Dapr sidecar proves in a cluster): the
+    /// services accept it as Clearing:Auth:Dapr:AppApiToken, and local tools that act as a service (the simulator's
+    /// oracle publishers) present it as dapr-api-token.
+    /// </summary>
+    public string ServiceToken { get; init; } = "";
+
     public static string PathIn(DirectoryInfo data) => Path.Combine(data.FullName, FileName);
 
     /// <summary>Reads the keyring of <paramref name="data"/>, or creates and stores a fresh one.</summary>
@@ -28,8 +35,16 @@ internal sealed record DevKeyring
         var path = PathIn(data);
         if (File.Exists(path))
         {
-            return JsonSerializer.Deserialize<DevKeyring>(File.ReadAllText(path), Json)
+            var stored = JsonSerializer.Deserialize<DevKeyring>(File.ReadAllText(path), Json)
                 ?? throw new InvalidDataException($"{path} is empty; delete it to get a fresh keyring");
+            if (stored.ServiceToken.Length > 0)
+            {
+                return stored;
+            }
+            // A keyring from before service tokens: keep its keys, add the token.
+            stored = stored with { ServiceToken = NewToken() };
+            Save(stored, path);
+            return stored;
         }
         var keyring = new DevKeyring
         {
@@ -37,15 +52,23 @@ internal sealed record DevKeyring
             Operators = Generate("ops-", 1),
             Publishers = Generate("pub-", publishers),
             Governors = Generate("gov-", governors),
+            ServiceToken = NewToken(),
         };
         data.Create();
+        Save(keyring, path);
+        return keyring;
+    }
+
+    private static void Save(DevKeyring keyring, string path)
+    {
         File.WriteAllText(path, JsonSerializer.Serialize(keyring, Json));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        return keyring;
     }
+
+    private static string NewToken() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>Configuration every service gets: who may sign as a trader or an operator (public keys only).</summary>
     public IEnumerable<KeyValuePair<string, string>> ServiceEnvironment()
@@ -57,6 +80,11 @@ internal sealed record DevKeyring
         foreach (var (id, pair) in Operators)
         {
             yield return new($"Clearing__Auth__Operators__{id}", pair.PublicKey);
+        }
+        yield return new("Clearing__Auth__Dapr__AppApiToken", ServiceToken);
+        foreach (var (id, pair) in Publishers)
+        {
+            yield return new($"OracleIngest__Publishers__{id}__PublicKey", pair.PublicKey);
         }
     }
 

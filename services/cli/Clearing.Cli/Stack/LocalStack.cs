@@ -27,6 +27,7 @@ internal sealed class LocalStack : IAsyncDisposable
     private readonly Dictionary<string, (ServiceSpec Spec, string Assembly, Dictionary<string, string> Environment)> _launch = new(StringComparer.Ordinal);
     private readonly List<ServiceProcess> _running = [];
     private readonly Lock _gate = new();
+    private volatile bool _stopping;
 
     private LocalStack(LocalStackOptions options, EmbeddedKafkaBroker broker, DevKeyring keyring, StackLog log)
     {
@@ -146,10 +147,11 @@ internal sealed class LocalStack : IAsyncDisposable
     public async Task<string?> SuperviseAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
-        while (!cancellationToken.IsCancellationRequested)
+        while (!cancellationToken.IsCancellationRequested && !_stopping)
         {
             await Task.Delay(500, cancellationToken);
-            foreach (var dead in Services.Where(s => s.HasExited))
+            // Once the stack is stopping, exits are expected: restarting them would leave orphans holding the ports.
+            foreach (var dead in Services.Where(s => s.HasExited && !_stopping))
             {
                 if (Restarts >= MaxRestarts)
                 {
@@ -159,9 +161,14 @@ internal sealed class LocalStack : IAsyncDisposable
                 Restarts++;
                 _log.Error("up", $"{dead.Spec.Name} (pid {dead.ProcessId}) exited unexpectedly; restarting it (restart {Restarts} of {MaxRestarts})");
                 var (spec, assembly, environment) = _launch[dead.Spec.Name];
-                var restarted = ServiceProcess.Start(spec, assembly, environment, dead.GrpcPort, dead.HttpPort, _log.Line);
+                ServiceProcess restarted;
                 lock (_gate)
                 {
+                    if (_stopping)
+                    {
+                        break;
+                    }
+                    restarted = ServiceProcess.Start(spec, assembly, environment, dead.GrpcPort, dead.HttpPort, _log.Line);
                     _running[_running.IndexOf(dead)] = restarted;
                 }
                 await dead.DisposeAsync();
@@ -177,6 +184,10 @@ internal sealed class LocalStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (_gate)
+        {
+            _stopping = true;
+        }
         File.Delete(StackEndpoints.PathIn(_options.Data));
         _log.Info("up", "stopping services (SIGTERM, then up to 30 s to drain)");
         await Task.WhenAll(Services.AsEnumerable().Reverse().Select(s => s.DisposeAsync().AsTask()));

@@ -43,7 +43,18 @@ public static class MarginServiceExtensions
             sp.GetRequiredService<IOptions<MarginOptions>>().Value.ToParameters(),
             PortfolioMargin.Default)));
         builder.Services.AddSingleton<PriceBook>();
-        builder.Services.AddSingleton<AccountRiskViews>(sp => new AccountRiskViews(sp.GetRequiredService<Clearing.Dapr.State.IStateStore>()));
+        // The read model lives in its own store, "margin-risk" (AccountRiskView.StateStoreName), which the gateway opens
+        // by that name: a Dapr component in a cluster, margin's SQLite file beside its event store locally.
+        builder.Services.AddSingleton<AccountRiskViews>(sp =>
+        {
+            var dapr = sp.GetRequiredService<IOptions<Clearing.Dapr.DaprOptions>>().Value;
+            Clearing.Dapr.State.IStateStore store = dapr.Enabled
+                ? new Clearing.Dapr.State.DaprStateStore(sp.GetRequiredService<global::Dapr.Client.DaprClient>(), Clearing.Contracts.ReadModels.AccountRiskView.StateStoreName)
+                : new Clearing.Dapr.State.SqliteStateStore(Clearing.Contracts.ReadModels.AccountRiskView.StateStoreName,
+                    Clearing.Dapr.State.SqliteStateStore.PathFor(dapr.DataDirectory!, Clearing.Contracts.ReadModels.AccountRiskView.StateStoreName),
+                    sp.GetRequiredService<TimeProvider>());
+            return new AccountRiskViews(store);
+        });
         builder.Services.AddSingleton<AccountBook>();
         builder.Services.AddSingleton<CollateralCrediting>();
         // Before the consumers: the account book must know every account (and its markets) before a price ticks.

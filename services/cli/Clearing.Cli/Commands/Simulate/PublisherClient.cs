@@ -11,7 +11,11 @@ namespace Clearing.Cli.Commands.Simulate;
 /// One oracle publisher pushing signed price reports over its client stream. Sequence numbers are the publish time in
 /// milliseconds, so they stay increasing across runs over the same stack (a resumed stack remembers the last one).
 /// </summary>
-internal sealed class PublisherClient(string publisherId, Key key, PricePublisher.PricePublisherClient oracle) : IAsyncDisposable
+/// <remarks>
+/// The stream itself is a service-to-service connection (publishers are onboarded like in-cluster callers); on the
+/// local stack the dev keyring's service token stands in for that identity, presented as a Dapr sidecar would.
+/// </remarks>
+internal sealed class PublisherClient(string publisherId, Key key, PricePublisher.PricePublisherClient oracle, string serviceToken) : IAsyncDisposable
 {
     private AsyncClientStreamingCall<PublisherMessage, PublishSummary>? _stream;
     private long _lastSequence;
@@ -22,7 +26,8 @@ internal sealed class PublisherClient(string publisherId, Key key, PricePublishe
 
     public async Task PublishAsync(string asset, decimal price, CancellationToken cancellationToken)
     {
-        _stream ??= oracle.Publish(cancellationToken: cancellationToken);
+        // The call outlives the publishing loop's token: stopping the loop must still close the stream and read its summary.
+        _stream ??= oracle.Publish(new Metadata { { "dapr-api-token", serviceToken }, { "dapr-caller-app-id", "clearing-simulate" } }, cancellationToken: CancellationToken.None);
         var now = DateTimeOffset.UtcNow;
         var sequence = Math.Max(now.ToUnixTimeMilliseconds(), _lastSequence + 1);
         _lastSequence = sequence;

@@ -23,7 +23,8 @@ internal sealed record SimulationSettings(Scenario Scenario, int Seed, bool Json
 /// </summary>
 internal sealed class SimulationRunner
 {
-    private static readonly string[] Assets = ["BTC", "ETH", "USDC"];
+    // USDC is margin's fixed-price quote collateral: the oracle publishes the underlyings only.
+    private static readonly string[] Assets = ["BTC", "ETH"];
     private static readonly (string Market, string Asset, decimal Tick, decimal QuoteSize, decimal MinTake, decimal MaxTake)[] Perps =
     [
         ("BTC-PERP", "BTC", 0.5m, 0.5m, 0.01m, 0.2m),
@@ -65,7 +66,7 @@ internal sealed class SimulationRunner
             {
                 var key = p.Value.Import();
                 keys.Add(key);
-                return new PublisherClient(p.Key, key, new PricePublisher.PricePublisherClient(oracleChannel));
+                return new PublisherClient(p.Key, key, new PricePublisher.PricePublisherClient(oracleChannel), _settings.Keyring.ServiceToken);
             }).ToList();
             var traders = _settings.Keyring.Traders.ToDictionary(t => t.Key, t =>
             {
@@ -98,7 +99,14 @@ internal sealed class SimulationRunner
             };
             try
             {
-                await Task.Delay(Scenario.Duration, cancellationToken);
+                // An actor that fails (rather than being stopped) ends the run at once instead of idling to the end.
+                var timer = Task.Delay(Scenario.Duration, cancellationToken);
+                var first = await Task.WhenAny(actors.Append(prices).Append(timer));
+                if (first != timer && first.IsFaulted)
+                {
+                    await first;
+                }
+                await timer;
             }
             finally
             {

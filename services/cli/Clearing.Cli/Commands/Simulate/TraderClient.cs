@@ -22,7 +22,8 @@ internal sealed class TraderClient(string accountId, Key key, Clearing.Contracts
 
     public string AccountId => accountId;
 
-    public string NextOrderId() => $"{accountId}-{Interlocked.Increment(ref _orders).ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}"[..48];
+    /// <summary>Unique across runs over the same stack (client order ids are idempotency keys): account, counter, random suffix.</summary>
+    public string NextOrderId() => $"{accountId}-{Interlocked.Increment(ref _orders).ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..10]}";
 
     public Task<OrderReply?> PlaceAsync(string market, OrderSide side, OrderType type, decimal? price, decimal quantity, OrderTimeInForce tif,
         bool postOnly = false, bool reduceOnly = false, string? orderId = null, CancellationToken cancellationToken = default)
