@@ -148,7 +148,7 @@ public sealed class PrivilegedEndpointTests(HostsFixture hosts)
     }
 
     [Fact]
-    public void every_grpc_method_of_every_host_declares_its_callers_and_only_probes_are_anonymous()
+    public void every_grpc_method_of_every_host_declares_its_callers_or_why_it_is_public_and_only_probes_are_anonymous_otherwise()
     {
         foreach (var (name, _, _) in HostCatalog.All)
         {
@@ -158,11 +158,21 @@ public sealed class PrivilegedEndpointTests(HostsFixture hosts)
                 .Where(e => e.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>()?.Method.ServiceName.StartsWith("clearing.", StringComparison.Ordinal) == true)
                 .ToList();
             grpcMethods.ShouldNotBeEmpty();
-            grpcMethods.ShouldAllBe(e => e.Metadata.GetMetadata<CallersAttribute>() != null);
+            grpcMethods.ShouldAllBe(e => e.Metadata.GetMetadata<CallersAttribute>() != null || e.Metadata.GetMetadata<PublicEndpointAttribute>() != null);
 
-            var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() != null)
+            // Declared public endpoints (with their reason) are the only openings besides the probes.
+            var anonymous = endpoints.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() != null
+                    && e.Metadata.GetMetadata<PublicEndpointAttribute>() == null)
                 .Select(e => e.RoutePattern.RawText).Order(StringComparer.Ordinal).ToList();
             anonymous.ShouldBe(["/health/live", "/health/ready", "/metrics"], $"{name} anonymous endpoints");
+
+            var declaredPublic = grpcMethods.Where(e => e.Metadata.GetMetadata<PublicEndpointAttribute>() != null)
+                .Select(e => e.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>()!.Method.FullName).Distinct().Order(StringComparer.Ordinal).ToList();
+            declaredPublic.ShouldBe(name == "order-gateway"
+                ? ["/clearing.gateway.v1.OrderGateway/AmendOrder", "/clearing.gateway.v1.OrderGateway/CancelAll", "/clearing.gateway.v1.OrderGateway/CancelOrder",
+                   "/clearing.gateway.v1.OrderGateway/GrantSession", "/clearing.gateway.v1.OrderGateway/PlaceOrder", "/clearing.gateway.v1.OrderGateway/RevokeSession",
+                   "/clearing.gateway.v1.OrderGateway/StreamDepth"]
+                : [], $"{name} public gRPC methods");
         }
     }
 

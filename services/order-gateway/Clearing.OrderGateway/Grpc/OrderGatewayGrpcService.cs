@@ -8,7 +8,6 @@ using Clearing.OrderGateway.Domain.Rules;
 using Clearing.OrderGateway.Integration;
 using Clearing.ServiceDefaults.Security;
 using Grpc.Core;
-using Microsoft.AspNetCore.Authorization;
 
 namespace Clearing.OrderGateway.Grpc;
 
@@ -23,23 +22,23 @@ public sealed class OrderGatewayGrpcService(OrderAdmission admission, MarketView
     /// <summary>Trailer holding the failed rule alone, for clients that branch on it.</summary>
     public const string RuleTrailer = "clearing-rule";
 
-    [AllowAnonymous]
+    [PublicEndpoint("the order carries its own proof: an account signature or a session MAC over its canonical bytes")]
     public override Task<OrderReply> PlaceOrder(PlaceOrderRequest request, ServerCallContext context) =>
         SubmitAsync(() => RequestMapping.ToCommand(request), request.Auth, request.Order?.OrderId ?? "", context);
 
-    [AllowAnonymous]
+    [PublicEndpoint("the order carries its own proof: an account signature or a session MAC over its canonical bytes")]
     public override Task<OrderReply> CancelOrder(CancelOrderRequest request, ServerCallContext context) =>
         SubmitAsync(() => RequestMapping.ToCommand(request), request.Auth, request.Cancel?.OrderId ?? "", context);
 
-    [AllowAnonymous]
+    [PublicEndpoint("the order carries its own proof: an account signature or a session MAC over its canonical bytes")]
     public override Task<OrderReply> AmendOrder(AmendOrderRequest request, ServerCallContext context) =>
         SubmitAsync(() => RequestMapping.ToCommand(request), request.Auth, request.Amend?.OrderId ?? "", context);
 
-    [AllowAnonymous]
+    [PublicEndpoint("the order carries its own proof: an account signature or a session MAC over its canonical bytes")]
     public override Task<OrderReply> CancelAll(CancelAllRequest request, ServerCallContext context) =>
         SubmitAsync(() => RequestMapping.ToCommand(request), request.Auth, "", context);
 
-    [AllowAnonymous]
+    [PublicEndpoint("the grant carries the account key's signature over its canonical bytes")]
     public override async Task<SessionReply> GrantSession(GrantSessionRequest request, ServerCallContext context)
     {
         var (grant, proof, auth) = Read(() => (RequestMapping.ToGrant(request), RequestMapping.ToAccountProof(request.Auth), RequestMapping.Auth(request.Auth)), context);
@@ -47,7 +46,7 @@ public sealed class OrderGatewayGrpcService(OrderAdmission admission, MarketView
         return Reply(outcome, context);
     }
 
-    [AllowAnonymous]
+    [PublicEndpoint("the revocation carries the account key's signature over its canonical bytes")]
     public override async Task<SessionReply> RevokeSession(RevokeSessionRequest request, ServerCallContext context)
     {
         var (proof, auth) = Read(() => (RequestMapping.ToAccountProof(request.Auth), RequestMapping.Auth(request.Auth)), context);
@@ -70,7 +69,7 @@ public sealed class OrderGatewayGrpcService(OrderAdmission admission, MarketView
         }
     }
 
-    [AllowAnonymous]
+    [PublicEndpoint("level-2 depth is public market data")]
     public override async Task StreamDepth(StreamDepthRequest request, IServerStreamWriter<DepthUpdate> responseStream, ServerCallContext context)
     {
         if (markets.ContextOf(request.Market) is null)
