@@ -140,9 +140,11 @@ internal sealed class SimulationRunner
         }
         catch (OperationCanceledException)
         {
+            // Stopped at the end of the run: the expected way out.
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
         {
+            // A call cut short by the same stop.
         }
     }
 

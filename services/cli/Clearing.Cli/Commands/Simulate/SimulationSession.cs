@@ -22,8 +22,9 @@ internal static class SimulationSession
         }
         catch (OperationCanceledException)
         {
+            // The run ended before the kill was due: nothing was killed, and the report says so (no "killed" entry).
         }
-        if (kill is { } killed)
+        if (kill is { } killed && killer.IsCompletedSuccessfully)
         {
             report["killed"] = new JsonObject { ["service"] = killed.Service, ["atSeconds"] = killed.At.TotalSeconds };
         }

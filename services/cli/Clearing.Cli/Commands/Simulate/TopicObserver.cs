@@ -92,25 +92,38 @@ internal sealed class TopicObserver : IDisposable
             }
             lock (_gate)
             {
-                switch (result.Topic)
+                try
                 {
-                    case Topics.MarginLedger:
-                        OnLedger(LedgerEntry.Parser.ParseFrom(value));
-                        break;
-                    case Topics.MatchingEvents:
-                        OnMatching(MatchingEvent.Parser.ParseFrom(value));
-                        break;
-                    case Topics.MarginRisk:
-                        OnRisk(RiskEvent.Parser.ParseFrom(value));
-                        break;
-                    case Topics.LiquidationEvents:
-                        OnLiquidation(LiquidationEvent.Parser.ParseFrom(value));
-                        break;
-                    case Topics.FundingEvents:
-                        OnFunding(FundingEvent.Parser.ParseFrom(value));
-                        break;
+                    Dispatch(result.Topic, value);
+                }
+                catch (Google.Protobuf.InvalidProtocolBufferException e)
+                {
+                    // A message that is not its topic's contract is a finding, not noise: it fails the ledger invariant.
+                    LedgerProblems.Add($"{result.Topic} [{result.Partition.Value}@{result.Offset.Value}] does not parse as its contract: {e.Message}");
                 }
             }
+        }
+    }
+
+    private void Dispatch(string topic, byte[] value)
+    {
+        switch (topic)
+        {
+            case Topics.MarginLedger:
+                OnLedger(LedgerEntry.Parser.ParseFrom(value));
+                break;
+            case Topics.MatchingEvents:
+                OnMatching(MatchingEvent.Parser.ParseFrom(value));
+                break;
+            case Topics.MarginRisk:
+                OnRisk(RiskEvent.Parser.ParseFrom(value));
+                break;
+            case Topics.LiquidationEvents:
+                OnLiquidation(LiquidationEvent.Parser.ParseFrom(value));
+                break;
+            case Topics.FundingEvents:
+                OnFunding(FundingEvent.Parser.ParseFrom(value));
+                break;
         }
     }
 
