@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Clearing.Contracts.ReadModels;
 using Clearing.EventSourcing;
-using Clearing.Margin.Domain.Accounts;
 
-namespace Clearing.Margin.Application;
+namespace Clearing.Margin.Domain.Accounts;
 
-/// <summary>Every event margin stores, under its stable type name, serialized with a source-generated JSON context.</summary>
+/// <summary>
+/// Every event margin stores, under its stable type name, serialized with a source-generated JSON context. It lives in the
+/// domain (pure: a type map and JSON options, no I/O) so ops tools such as `clearing replay`, `verify` and `stress` fold
+/// margin's store exactly as the service does, without referencing the host.
+/// </summary>
 public static class MarginEventTypes
 {
     public const string AccountCategory = "account";
@@ -22,7 +24,7 @@ public static class MarginEventTypes
         .Register<MessageApplied>()
         .Register<LedgerEntryRecorded>();
 
-    public static JsonSerializerOptions Options { get; } = new(MarginJsonContext.Default.Options);
+    public static JsonSerializerOptions Options { get; } = new(MarginEventJsonContext.Default.Options);
 
     public static EventSerializer Serializer { get; } = new(Map, Options);
 
@@ -41,5 +43,4 @@ public static class MarginEventTypes
 [JsonSerializable(typeof(MessageApplied))]
 [JsonSerializable(typeof(LedgerEntryRecorded))]
 [JsonSerializable(typeof(Account))]
-[JsonSerializable(typeof(AccountRiskView))]
-internal sealed partial class MarginJsonContext : JsonSerializerContext;
+internal sealed partial class MarginEventJsonContext : JsonSerializerContext;

@@ -1,7 +1,6 @@
 using Clearing.EventSourcing;
-using Clearing.Margin.Domain.Accounts;
 
-namespace Clearing.Margin.Application;
+namespace Clearing.Margin.Domain.Accounts;
 
 /// <summary>
 /// One ledger line numbered in the single ledger stream "ledger-main": <see cref="Sequence"/> = stream version + 1,
