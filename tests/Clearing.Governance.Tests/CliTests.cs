@@ -1,6 +1,6 @@
 using Clearing.Cli.Commands;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Tests;
 

@@ -1,7 +1,6 @@
 using Clearing.Governance.Domain.Genesis;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 using NSec.Cryptography;
 
 namespace Clearing.Governance.Tests;

@@ -6,8 +6,8 @@ using Clearing.Governance.Domain.Proposals;
 using ProposalStatus = Clearing.Contracts.Governance.V1.ProposalStatus;
 using ProposalKind = Clearing.Governance.Domain.Proposals.ProposalKind;
 using ProposedChange = Clearing.Governance.Domain.Proposals.ProposedChange;
-using Clearing.Governance.Domain.Registry;
 using Clearing.Governance.Integration;
+using Clearing.Parameters;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -16,7 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using DomainMarket = Clearing.Governance.Domain.Parameters.MarketParameters;
+using DomainMarket = Clearing.Parameters.MarketParameters;
 
 namespace Clearing.Governance.Tests;
 

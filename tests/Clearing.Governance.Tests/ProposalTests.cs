@@ -1,5 +1,5 @@
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Tests;
 
@@ -163,7 +163,7 @@ public sealed class ProposalTests
         decision.Refusal.ShouldBeNull();
         executed.Executed!.EffectiveAt.ShouldBe(world.Now);
         world.Book.Market("BTC-PERP", world.Now)!.MarginTiers[0].MaintenanceMarginFraction.ShouldBe(0.015m);
-        world.Book.History("market-BTC-PERP")!.Latest.Cause.ShouldBe(Clearing.Governance.Domain.Registry.ChangeCause.Emergency);
+        world.Book.History("market-BTC-PERP")!.Latest.Cause.ShouldBe(Clearing.Parameters.ChangeCause.Emergency);
     }
 
     [Fact]

@@ -1,7 +1,5 @@
-using Clearing.Governance.Domain.Contract;
 using Clearing.Governance.Domain.Json;
-using Clearing.Governance.Domain.Parameters;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Tests;
 

@@ -1,6 +1,6 @@
 using Clearing.Governance.Domain.Genesis;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Tests;
 

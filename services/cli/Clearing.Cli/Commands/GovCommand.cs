@@ -5,6 +5,7 @@ using Clearing.Governance.Domain.Contract;
 using Clearing.Governance.Domain.Genesis;
 using Clearing.Governance.Domain.Json;
 using Clearing.Governance.Domain.Proposals;
+using Clearing.Parameters;
 using Grpc.Core;
 using NSec.Cryptography;
 using DomainKind = Clearing.Governance.Domain.Proposals.ProposalKind;
@@ -248,7 +249,7 @@ internal static class GovCommand
                 .ToList();
         var genesis = GenesisDocument.Parse(genesisJson).WithKeys(
             Section("governors").Select(g => new Governor(g.Id, g.PublicKey)).ToList(),
-            Section("publishers").Select(p => new Clearing.Governance.Domain.Parameters.OraclePublisher(p.Id, p.PublicKey)).ToList());
+            Section("publishers").Select(p => new Clearing.Parameters.OraclePublisher(p.Id, p.PublicKey)).ToList());
         var json = genesis.ToJson();
         GenesisDocument.Parse(json);
         return json;

@@ -1,6 +1,6 @@
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
 using Proto = Clearing.Contracts.Governance.V1;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Domain.Contract;
 

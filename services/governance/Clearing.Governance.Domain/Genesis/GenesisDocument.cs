@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Clearing.Governance.Domain.Json;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Domain.Genesis;
 

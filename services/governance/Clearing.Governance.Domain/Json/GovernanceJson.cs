@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Clearing.Governance.Domain.Genesis;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Domain.Json;
 

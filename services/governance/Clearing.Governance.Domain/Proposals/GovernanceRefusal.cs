@@ -48,4 +48,4 @@ public sealed record GovernanceDecision(
 }
 
 /// <summary>One parameter-set change an execution writes to <c>params-{SetId}</c>, expecting the stream at <see cref="ExpectedVersion"/>.</summary>
-public sealed record RegistryAppend(string SetId, long ExpectedVersion, Registry.ParametersChanged Change);
+public sealed record RegistryAppend(string SetId, long ExpectedVersion, Clearing.Parameters.ParametersChanged Change);

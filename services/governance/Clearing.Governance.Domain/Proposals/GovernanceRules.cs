@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Clearing.Governance.Domain.Parameters;
+using Clearing.Parameters;
 using NSec.Cryptography;
 
 namespace Clearing.Governance.Domain.Proposals;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Clearing.Governance.Domain.Parameters;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Domain.Proposals;
 

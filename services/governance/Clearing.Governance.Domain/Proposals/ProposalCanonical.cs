@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Clearing.Governance.Domain.Json;
+using Clearing.Parameters;
 using NSec.Cryptography;
 
 namespace Clearing.Governance.Domain.Proposals;
@@ -53,7 +54,7 @@ public static class ProposalCanonical
             && SignatureAlgorithm.Ed25519.Verify(key, SigningMessage(action, proposalId, digest), signature.AsSpan(0, length));
     }
 
-    public static long UnixNanos(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks * 100;
+    public static long UnixNanos(DateTimeOffset time) => ParameterTime.UnixNanos(time);
 
-    public static DateTimeOffset FromUnixNanos(long nanos) => DateTimeOffset.UnixEpoch.AddTicks(nanos / 100);
+    public static DateTimeOffset FromUnixNanos(long nanos) => ParameterTime.FromUnixNanos(nanos);
 }

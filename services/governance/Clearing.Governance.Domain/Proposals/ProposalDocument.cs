@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Clearing.Governance.Domain.Json;
-using Clearing.Governance.Domain.Parameters;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Domain.Proposals;
 

@@ -1,5 +1,5 @@
 using Clearing.EventSourcing;
-using Clearing.Governance.Domain.Parameters;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Domain.Proposals;
 

@@ -4,7 +4,7 @@ using Clearing.EventSourcing;
 using Clearing.Governance.Domain.Genesis;
 using Clearing.Governance.Domain.Json;
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Application;
 

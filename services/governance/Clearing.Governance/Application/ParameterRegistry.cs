@@ -3,9 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Clearing.EventSourcing;
 using Clearing.Governance.Domain.Genesis;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 using Microsoft.Extensions.Options;
 
 namespace Clearing.Governance.Application;

@@ -1,7 +1,6 @@
 using Clearing.EventSourcing;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
+using Clearing.Parameters;
 
 namespace Clearing.Governance.Application;
 

@@ -39,7 +39,7 @@ public static class GovernanceServiceExtensions
                 auth.Operators.TryAdd(governor.Id, governor.PublicKey);
             }
         });
-        builder.Services.AddOutboxRelay<GovernanceOutboxTranslator>(new OutboxRelayOptions { Name = "governance", Category = Domain.Parameters.ParameterSets.StreamCategory });
+        builder.Services.AddOutboxRelay<GovernanceOutboxTranslator>(new OutboxRelayOptions { Name = "governance", Category = Clearing.Parameters.ParameterSets.StreamCategory });
         return builder;
     }
 

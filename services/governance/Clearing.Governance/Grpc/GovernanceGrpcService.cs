@@ -1,8 +1,8 @@
 using Clearing.Contracts.Governance.V1;
 using Clearing.Governance.Application;
 using Clearing.Governance.Domain.Contract;
-using Clearing.Governance.Domain.Parameters;
 using Clearing.Governance.Domain.Proposals;
+using Clearing.Parameters;
 using Clearing.ServiceDefaults.Operations;
 using Clearing.ServiceDefaults.Security;
 using Grpc.Core;
@@ -69,7 +69,7 @@ public sealed class GovernanceGrpcService(ProposalDesk desk, ParameterRegistry r
         return reply;
     }
 
-    private Domain.Registry.ParameterHistory History(string setId)
+    private Clearing.Parameters.ParameterHistory History(string setId)
     {
         if (ParameterSets.Problem(setId) is { } problem)
         {

@@ -1,9 +1,8 @@
 using Clearing.EventSourcing;
 using Clearing.Governance.Application;
-using Clearing.Governance.Domain.Contract;
-using Clearing.Governance.Domain.Registry;
 using Clearing.Messaging.Kafka;
 using Clearing.Messaging.Kafka.Outbox;
+using Clearing.Parameters;
 using Google.Protobuf;
 
 namespace Clearing.Governance.Integration;

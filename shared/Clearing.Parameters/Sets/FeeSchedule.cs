@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Clearing.Governance.Domain.Parameters;
+namespace Clearing.Parameters;
 
 /// <summary>Fees for accounts whose 30-day volume is at least <see cref="MinVolume30d"/> (quote currency).</summary>
 public sealed record FeeTier(decimal MinVolume30d, decimal MakerFee, decimal TakerFee);

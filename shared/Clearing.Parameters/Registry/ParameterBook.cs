@@ -1,9 +1,7 @@
 using System.Collections.Immutable;
 using ParamsChanged = Clearing.Contracts.Governance.V1.ParamsChanged;
-using Clearing.Governance.Domain.Contract;
-using Clearing.Governance.Domain.Parameters;
 
-namespace Clearing.Governance.Domain.Registry;
+namespace Clearing.Parameters;
 
 /// <summary>
 /// The parameters of every set, as a pure fold of <c>ParamsChanged</c> messages (topic clearing.governance.params.v1)

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Clearing.Governance.Domain.Parameters;
+namespace Clearing.Parameters;
 
 /// <summary>
 /// Insurance-fund caps (set "insurance"), after Drift's per-tier payout caps and dYdX's capped liquidation fee

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Clearing.Governance.Domain.Parameters;
+namespace Clearing.Parameters;
 
 /// <summary>The classes of parameters; each has its own timelocks (genesis "timelocks").</summary>
 public enum ParameterKind

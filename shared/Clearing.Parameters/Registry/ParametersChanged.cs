@@ -1,7 +1,6 @@
 using Clearing.EventSourcing;
-using Clearing.Governance.Domain.Parameters;
 
-namespace Clearing.Governance.Domain.Registry;
+namespace Clearing.Parameters;
 
 /// <summary>Why a parameter set changed.</summary>
 public enum ChangeCause

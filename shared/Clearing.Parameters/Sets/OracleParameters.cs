@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using NSec.Cryptography;
 
-namespace Clearing.Governance.Domain.Parameters;
+namespace Clearing.Parameters;
 
 /// <summary>A price publisher the oracle accepts signed reports from: its id and base64 Ed25519 public key.</summary>
 public sealed record OraclePublisher(string Id, string PublicKey);

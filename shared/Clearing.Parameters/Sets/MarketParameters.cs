@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Clearing.Governance.Domain.Parameters;
+namespace Clearing.Parameters;
 
 /// <summary>
 /// One margin bracket, the shape the margin service uses: the slice of a position's notional above the previous

@@ -1,10 +1,7 @@
 using System.Globalization;
-using Clearing.Governance.Domain.Parameters;
-using Clearing.Governance.Domain.Proposals;
-using Clearing.Governance.Domain.Registry;
 using Proto = Clearing.Contracts.Governance.V1;
 
-namespace Clearing.Governance.Domain.Contract;
+namespace Clearing.Parameters;
 
 /// <summary>A public message that cannot be mapped to parameters; the message names the field.</summary>
 public sealed class ParamsContractException(string message) : Exception(message);
@@ -21,8 +18,8 @@ public static class ParamsContract
         {
             SetId = change.SetId,
             Version = version,
-            EffectiveAtUnixNanos = ProposalCanonical.UnixNanos(change.EffectiveAt),
-            ExecutedAtUnixNanos = ProposalCanonical.UnixNanos(change.ExecutedAt),
+            EffectiveAtUnixNanos = ParameterTime.UnixNanos(change.EffectiveAt),
+            ExecutedAtUnixNanos = ParameterTime.UnixNanos(change.ExecutedAt),
             ProposalId = change.ProposalId,
             Cause = change.Cause switch
             {
@@ -47,8 +44,8 @@ public static class ParamsContract
         return new ParametersChanged(
             message.SetId,
             parameters,
-            ProposalCanonical.FromUnixNanos(message.EffectiveAtUnixNanos),
-            ProposalCanonical.FromUnixNanos(message.ExecutedAtUnixNanos),
+            ParameterTime.FromUnixNanos(message.EffectiveAtUnixNanos),
+            ParameterTime.FromUnixNanos(message.ExecutedAtUnixNanos),
             message.ProposalId,
             message.Cause switch
             {

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
-using Clearing.Governance.Domain.Parameters;
 
-namespace Clearing.Governance.Domain.Registry;
+namespace Clearing.Parameters;
 
 /// <summary>One version of a parameter set: the value, its sequence number in the set's stream and when it took effect.</summary>
 public sealed record ParameterVersion(long Version, ParameterSet Parameters, DateTimeOffset EffectiveAt, DateTimeOffset ExecutedAt, string ProposalId, ChangeCause Cause, IReadOnlyList<FieldChange> Changes);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Clearing.Governance.Domain.Parameters;
+namespace Clearing.Parameters;
 
 /// <summary>Small helpers shared by the parameter sets: field comparison with a direction, and bound checks with reasons.</summary>
 internal static class Fields
