@@ -1,0 +1,301 @@
+using System.Globalization;
+
+namespace Clearing.Vault.Domain.Accounting;
+
+/// <summary>A command the vault refuses, with the reason (bad input or a rule).</summary>
+public sealed class VaultRefusedException(string message) : Exception(message);
+
+/// <summary>A fill of one of the vault's orders, as the vault books it.</summary>
+public sealed record VaultFillInput(string Market, string FillId, string OrderId, VaultSide Side, decimal Quantity, decimal Price, decimal Fee, DateTimeOffset At, MessageSource Source);
+
+/// <summary>A fee charged somewhere in the venue that the vault takes a share of.</summary>
+public sealed record FeeInput(FeeKind Kind, string Market, string Reference, decimal Fee, DateTimeOffset At, MessageSource Source);
+
+/// <summary>Liquidation handed the vault <see cref="Size"/> on <see cref="Side"/> at the bankruptcy price (TransferredToVault).</summary>
+public sealed record TakeoverInput(string LiquidationId, string LiquidatedAccountId, string Market, VaultSide Side, decimal Size, decimal BankruptcyPrice, decimal MarkPrice, DateTimeOffset At, MessageSource Source);
+
+/// <summary>
+/// The vault's books as pure decisions (DESIGN.md §5). Share price = NAV / shares with NAV = collateral + unrealized PnL
+/// at mark − fees owed. The rounding rule is one-way: shares minted and amounts paid are rounded down, so every rounding
+/// unit stays with the LPs who remain and NAV per share never falls on a deposit or a withdrawal. Marks are an input
+/// (the oracle's latest), and each event records the NAV it used, so Evolve needs none.
+/// </summary>
+public static class VaultBook
+{
+    public static NavPoint Nav(VaultState state, IReadOnlyDictionary<string, decimal> marks, DateTimeOffset at)
+    {
+        var unrealized = 0m;
+        foreach (var (market, position) in state.Positions)
+        {
+            if (position.Size == 0)
+            {
+                continue;
+            }
+
+            if (!marks.TryGetValue(market, out var mark) || mark <= 0)
+            {
+                throw new VaultRefusedException($"No mark price for {market}: the vault holds {Text(position.Size)} of it and cannot value its shares without one.");
+            }
+
+            unrealized += position.UnrealizedAt(mark);
+        }
+
+        return new NavPoint(at, state.Collateral, unrealized, state.FeesOwed, state.Collateral + unrealized - state.FeesOwed, state.TotalShares);
+    }
+
+    public static IReadOnlyList<object> Deposit(VaultState state, VaultRules rules, string lp, decimal amount, string reference, IReadOnlyDictionary<string, decimal> marks, DateTimeOffset at)
+    {
+        Require(!string.IsNullOrWhiteSpace(lp), "A deposit needs the LP's account id.");
+        Require(!string.IsNullOrWhiteSpace(reference), "A deposit needs a reference (its idempotency key).");
+        if (state.DepositReferences.Contains(reference))
+        {
+            return [];
+        }
+
+        Require(amount >= rules.MinimumDeposit, $"Deposit of {Text(amount)} is below the minimum of {Text(rules.MinimumDeposit)} {rules.Asset}.");
+        Require(decimal.Round(amount, VaultRules.MoneyDecimals) == amount, $"Deposit of {Text(amount)} has more than {VaultRules.MoneyDecimals} decimals.");
+        var nav = Nav(state, marks, at);
+        decimal minted;
+        if (state.TotalShares == 0)
+        {
+            // No LP to dilute: the first shares are priced at 1. A negative NAV with no shares would hand the new LP a loss.
+            Require(nav.Nav >= 0, $"The vault has no shares and a negative NAV of {Text(nav.Nav)}; deposits are closed until it is recapitalized.");
+            minted = ExactMath.Floor(amount, VaultRules.ShareDecimals);
+        }
+        else
+        {
+            Require(nav.Nav > 0, $"The vault's NAV is {Text(nav.Nav)}: shares have no positive price, so deposits are refused.");
+            minted = ExactMath.MulDivFloor(amount, state.TotalShares, nav.Nav, VaultRules.ShareDecimals);
+        }
+
+        Require(minted > 0, $"Deposit of {Text(amount)} buys less than one share unit at a share price of {Text(nav.SharePrice)}.");
+        return [new VaultDeposited(state.VaultId, lp, reference, amount, minted, nav.Nav, state.TotalShares, at,
+            [new VaultPosting(lp, rules.Asset, -amount), new VaultPosting(rules.LedgerAccount, rules.Asset, amount)])];
+    }
+
+    public static IReadOnlyList<object> RequestWithdrawal(VaultState state, VaultRules rules, string lp, decimal shares, DateTimeOffset at)
+    {
+        Require(!string.IsNullOrWhiteSpace(lp), "A withdrawal needs the LP's account id.");
+        Require(shares > 0, $"A withdrawal must redeem a positive number of shares, not {Text(shares)}.");
+        Require(decimal.Round(shares, VaultRules.ShareDecimals) == shares, $"{Text(shares)} shares has more than {VaultRules.ShareDecimals} decimals.");
+        var free = state.FreeSharesOf(lp);
+        Require(shares <= free, $"{lp} has {Text(free)} shares not already in a withdrawal request; cannot redeem {Text(shares)}.");
+        var id = string.Create(CultureInfo.InvariantCulture, $"w-{state.WithdrawalRequests + 1}");
+        return [new WithdrawalRequested(state.VaultId, id, lp, shares, at, at + rules.WithdrawalLockup)];
+    }
+
+    public static IReadOnlyList<object> CancelWithdrawal(VaultState state, string withdrawalId, string lp, DateTimeOffset at)
+    {
+        Require(state.Withdrawals.TryGetValue(withdrawalId, out var pending), $"No pending withdrawal '{withdrawalId}' (it was paid, cancelled, or never requested).");
+        Require(pending!.Lp == lp, $"Withdrawal '{withdrawalId}' belongs to {pending.Lp}, not {lp}.");
+        return [new WithdrawalCancelled(state.VaultId, withdrawalId, lp, pending.Shares, "cancelled by the LP", at)];
+    }
+
+    /// <summary>
+    /// The clock: pays every withdrawal whose lock-up has ended at the NAV of <paramref name="now"/>, oldest first, as far
+    /// as free collateral (collateral − fees owed) allows and while NAV is positive; one that cannot be paid is deferred,
+    /// once, and retried on later ticks.
+    /// </summary>
+    public static IReadOnlyList<object> Advance(VaultState state, VaultRules rules, IReadOnlyDictionary<string, decimal> marks, DateTimeOffset now)
+    {
+        var due = state.Withdrawals.Values.Where(w => w.PayableAt <= now).OrderBy(w => w.PayableAt).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
+        var events = new List<object>();
+        var s = state;
+        foreach (var w in due)
+        {
+            var nav = Nav(s, marks, now);
+            // With NAV at or below zero a redeemed share is worth nothing, but burning it would spread the deficit over
+            // fewer shares: the withdrawer would leave its part of the loss to the LPs who stay. Such payouts wait.
+            var amount = nav.Nav <= 0 ? 0m : ExactMath.MulDivFloor(w.Shares, nav.Nav, s.TotalShares, VaultRules.MoneyDecimals);
+            var free = s.Collateral - s.FeesOwed;
+            if (nav.Nav <= 0 || amount > free)
+            {
+                if (!w.Deferred)
+                {
+                    var deferred = new WithdrawalDeferred(s.VaultId, w.Id, w.Lp, amount, free, now);
+                    events.Add(deferred);
+                    s = Evolve(s, deferred);
+                }
+
+                continue;
+            }
+
+            var paid = new WithdrawalPaid(s.VaultId, w.Id, w.Lp, w.Shares, amount, nav.Nav, s.TotalShares, now,
+                [new VaultPosting(rules.LedgerAccount, rules.Asset, -amount), new VaultPosting(w.Lp, rules.Asset, amount)]);
+            events.Add(paid);
+            s = Evolve(s, paid);
+        }
+
+        return events;
+    }
+
+    public static IReadOnlyList<object> OnFill(VaultState state, VaultRules rules, VaultFillInput fill)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        if (!state.Inbox.ShouldApply(fill.Source.Stream, fill.Source.Sequence))
+        {
+            return [];
+        }
+
+        Require(fill.Quantity > 0 && fill.Price > 0, $"Fill {fill.FillId}: quantity and price must be positive.");
+        Require(fill.Fee >= 0, $"Fill {fill.FillId}: a negative fee (maker rebate) is booked by margin, not owed by the vault.");
+        var position = state.Positions.GetValueOrDefault(fill.Market, VaultPosition.Flat);
+        var signed = fill.Side == VaultSide.Buy ? fill.Quantity : -fill.Quantity;
+        var (after, realized) = position.Trade(signed, fill.Price);
+        return [new VaultFilled(state.VaultId, fill.Market, fill.FillId, fill.OrderId, fill.Side, fill.Quantity, fill.Price, fill.Fee, realized,
+            after.Size, after.Cost, fill.At, fill.Source, RealizedPostings(rules, realized))];
+    }
+
+    /// <summary>Pays the fees the vault owes out of its collateral (as much as it holds).</summary>
+    public static IReadOnlyList<object> PayFees(VaultState state, VaultRules rules, DateTimeOffset at)
+    {
+        var amount = Math.Min(state.FeesOwed, Math.Max(0m, state.Collateral));
+        return amount <= 0 ? [] : [new VaultFeesPaid(state.VaultId, amount, at,
+            [new VaultPosting(rules.LedgerAccount, rules.Asset, -amount), new VaultPosting("system:fee-pool", rules.Asset, amount)])];
+    }
+
+    public static IReadOnlyList<object> OnFee(VaultState state, VaultRules rules, FeeInput fee)
+    {
+        ArgumentNullException.ThrowIfNull(fee);
+        if (!state.Inbox.ShouldApply(fee.Source.Stream, fee.Source.Sequence) || fee.Fee <= 0)
+        {
+            return [];
+        }
+
+        var rate = fee.Kind == FeeKind.Trading ? rules.TradingFeeShare : rules.LiquidationFeeShare;
+        var amount = ExactMath.Floor(fee.Fee * rate, VaultRules.MoneyDecimals);
+        if (amount <= 0)
+        {
+            return [];
+        }
+
+        var from = fee.Kind == FeeKind.Trading ? "system:fee-pool" : "system:insurance-fund";
+        var perShare = state.TotalShares == 0
+            ? state.FeeIncomePerShare
+            : state.FeeIncomePerShare + ExactMath.MulDivFloor(amount, 1m, state.TotalShares, VaultState.AccumulatorDecimals);
+        return [new FeeShareAccrued(state.VaultId, fee.Kind, fee.Market, fee.Reference, fee.Fee, rate, amount, perShare, fee.At, fee.Source,
+            [new VaultPosting(from, rules.Asset, -amount), new VaultPosting(rules.LedgerAccount, rules.Asset, amount)])];
+    }
+
+    public static IReadOnlyList<object> OnTakeover(VaultState state, VaultRules rules, TakeoverInput takeover)
+    {
+        ArgumentNullException.ThrowIfNull(takeover);
+        if (!state.Inbox.ShouldApply(takeover.Source.Stream, takeover.Source.Sequence))
+        {
+            return [];
+        }
+
+        Require(takeover.Size > 0 && takeover.BankruptcyPrice > 0 && takeover.MarkPrice > 0,
+            $"Takeover from {takeover.LiquidationId}: size and prices must be positive.");
+        var position = state.Positions.GetValueOrDefault(takeover.Market, VaultPosition.Flat);
+        var signed = takeover.Side == VaultSide.Buy ? takeover.Size : -takeover.Size;
+        var (after, realized) = position.Trade(signed, takeover.BankruptcyPrice);
+        // Buying at B what is worth M costs size × (B − M); selling at B what is worth M costs size × (M − B).
+        var loss = signed * (takeover.BankruptcyPrice - takeover.MarkPrice);
+        return [new BackstopTakenOver(state.VaultId, takeover.LiquidationId, takeover.LiquidatedAccountId, takeover.Market, takeover.Side, takeover.Size,
+            takeover.BankruptcyPrice, takeover.MarkPrice, loss, realized, after.Size, after.Cost, takeover.At, takeover.Source, RealizedPostings(rules, realized))];
+    }
+
+    /// <summary>Records the NAV now (the share price history).</summary>
+    public static IReadOnlyList<object> StrikeNav(VaultState state, IReadOnlyDictionary<string, decimal> marks, DateTimeOffset at)
+    {
+        var nav = Nav(state, marks, at);
+        return [new NavStruck(state.VaultId, at, nav.Collateral, nav.UnrealizedPnl, nav.FeesOwed, nav.Nav, nav.Shares, nav.SharePrice)];
+    }
+
+    public static LpStatement Statement(VaultState state, string lp, NavPoint nav)
+    {
+        var h = state.Holdings.GetValueOrDefault(lp) ?? LpHolding.Empty(state.FeeIncomePerShare);
+        var value = h.Shares == 0 || nav.Shares == 0 || nav.Nav <= 0 ? 0m : ExactMath.MulDivFloor(h.Shares, nav.Nav, nav.Shares, VaultRules.MoneyDecimals);
+        return new LpStatement(lp, h.Shares, h.Locked, value, h.Deposited, h.Withdrawn, h.FeeIncomeAt(state.FeeIncomePerShare),
+            value + h.Withdrawn - h.Deposited, [.. state.Withdrawals.Values.Where(w => w.Lp == lp)]);
+    }
+
+    public static VaultState Evolve(VaultState state, object @event) => @event switch
+    {
+        VaultDeposited e => state with
+        {
+            Collateral = state.Collateral + e.Amount,
+            TotalShares = state.TotalShares + e.SharesMinted,
+            DepositReferences = state.DepositReferences.Add(e.Reference),
+            Holdings = state.Holdings.SetItem(e.Lp, Holding(state, e.Lp) switch
+            {
+                var h => h with { Shares = h.Shares + e.SharesMinted, Deposited = h.Deposited + e.Amount },
+            }),
+        },
+        WithdrawalRequested e => state with
+        {
+            WithdrawalRequests = state.WithdrawalRequests + 1,
+            Withdrawals = state.Withdrawals.Add(e.WithdrawalId, new PendingWithdrawal(e.WithdrawalId, e.Lp, e.Shares, e.RequestedAt, e.PayableAt, false)),
+            Holdings = state.Holdings.SetItem(e.Lp, Holding(state, e.Lp) switch { var h => h with { Locked = h.Locked + e.Shares } }),
+        },
+        WithdrawalCancelled e => state with
+        {
+            Withdrawals = state.Withdrawals.Remove(e.WithdrawalId),
+            Holdings = state.Holdings.SetItem(e.Lp, Holding(state, e.Lp) switch { var h => h with { Locked = h.Locked - e.Shares } }),
+        },
+        WithdrawalDeferred e => state with
+        {
+            Withdrawals = state.Withdrawals.SetItem(e.WithdrawalId, state.Withdrawals[e.WithdrawalId] with { Deferred = true }),
+        },
+        WithdrawalPaid e => state with
+        {
+            Collateral = state.Collateral - e.Amount,
+            TotalShares = state.TotalShares - e.Shares,
+            Withdrawals = state.Withdrawals.Remove(e.WithdrawalId),
+            Holdings = state.Holdings.SetItem(e.Lp, Holding(state, e.Lp) switch
+            {
+                var h => h with { Shares = h.Shares - e.Shares, Locked = h.Locked - e.Shares, Withdrawn = h.Withdrawn + e.Amount },
+            }),
+        },
+        VaultFilled e => state with
+        {
+            Collateral = state.Collateral + e.RealizedPnl,
+            FeesOwed = state.FeesOwed + e.Fee,
+            Positions = state.Positions.SetItem(e.Market, Position(state, e.Market) with { Size = e.SizeAfter, Cost = e.CostAfter, RealizedPnl = Position(state, e.Market).RealizedPnl + e.RealizedPnl }),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        VaultFeesPaid e => state with { Collateral = state.Collateral - e.Amount, FeesOwed = state.FeesOwed - e.Amount },
+        FeeShareAccrued e => state with
+        {
+            Collateral = state.Collateral + e.Amount,
+            FeeIncomePerShare = e.FeeIncomePerShareAfter,
+            TradingFeeIncome = state.TradingFeeIncome + (e.Kind == FeeKind.Trading ? e.Amount : 0m),
+            LiquidationFeeIncome = state.LiquidationFeeIncome + (e.Kind == FeeKind.Liquidation ? e.Amount : 0m),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        BackstopTakenOver e => state with
+        {
+            Collateral = state.Collateral + e.RealizedPnl,
+            Positions = state.Positions.SetItem(e.Market, Position(state, e.Market) with { Size = e.SizeAfter, Cost = e.CostAfter, RealizedPnl = Position(state, e.Market).RealizedPnl + e.RealizedPnl }),
+            BackstopLosses = state.BackstopLosses.SetItem(e.Market, state.BackstopLosses.GetValueOrDefault(e.Market) + e.LossAtMark),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        NavStruck e => state with { LastNav = new NavPoint(e.At, e.Collateral, e.UnrealizedPnl, e.FeesOwed, e.Nav, e.Shares) },
+        _ => throw new ArgumentException($"{@event.GetType().Name} is not a vault event.", nameof(@event)),
+    };
+
+    /// <summary>The LP's holding with its fee income brought up to date, so a share change never re-attributes past income.</summary>
+    private static LpHolding Holding(VaultState state, string lp) =>
+        (state.Holdings.GetValueOrDefault(lp) ?? LpHolding.Empty(state.FeeIncomePerShare)).Settle(state.FeeIncomePerShare);
+
+    private static VaultPosition Position(VaultState state, string market) => state.Positions.GetValueOrDefault(market, VaultPosition.Flat);
+
+    private static IReadOnlyList<VaultPosting> RealizedPostings(VaultRules rules, decimal realized) =>
+        realized == 0 ? [] : [new VaultPosting(rules.LedgerAccount, rules.Asset, realized), new VaultPosting("system:settlement", rules.Asset, -realized)];
+
+    private static void Require(bool ok, string problem)
+    {
+        if (!ok)
+        {
+            throw new VaultRefusedException(problem);
+        }
+    }
+
+    internal static string Text(decimal value) => value.ToString("0.########", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,132 @@
+using Clearing.EventSourcing;
+
+namespace Clearing.Vault.Domain.Accounting;
+
+// Stored in "vault-{id}". Every event that moves money carries its balanced ledger postings (per asset they sum to zero;
+// the vault's own posting is its collateral change), so the vault's books and the clearing ledger can be reconciled
+// entry by entry. Events priced at the NAV record the NAV and share count they used, so a replay needs no marks.
+
+/// <summary>One leg of a double entry: a positive amount credits the account (ledger.proto's sign rule).</summary>
+public sealed record VaultPosting(string AccountId, string Asset, decimal Amount);
+
+public enum FeeKind
+{
+    Trading,
+    Liquidation,
+}
+
+/// <summary>Which way the vault trades.</summary>
+public enum VaultSide
+{
+    Buy,
+    Sell,
+}
+
+/// <summary>An LP paid <see cref="Amount"/> in and received <see cref="SharesMinted"/> = floor(amount × shares / NAV).</summary>
+[EventType("vault.deposited.v1")]
+public sealed record VaultDeposited(
+    string VaultId,
+    string Lp,
+    string Reference,
+    decimal Amount,
+    decimal SharesMinted,
+    decimal NavBefore,
+    decimal SharesBefore,
+    DateTimeOffset At,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>An LP asked to redeem shares; they stay at the vault's risk until <see cref="PayableAt"/> and are paid at that time's NAV.</summary>
+[EventType("vault.withdrawal-requested.v1")]
+public sealed record WithdrawalRequested(string VaultId, string WithdrawalId, string Lp, decimal Shares, DateTimeOffset RequestedAt, DateTimeOffset PayableAt);
+
+[EventType("vault.withdrawal-cancelled.v1")]
+public sealed record WithdrawalCancelled(string VaultId, string WithdrawalId, string Lp, decimal Shares, string Reason, DateTimeOffset At);
+
+/// <summary>A withdrawal came due but the vault's free collateral cannot pay it yet (money is in positions).</summary>
+[EventType("vault.withdrawal-deferred.v1")]
+public sealed record WithdrawalDeferred(string VaultId, string WithdrawalId, string Lp, decimal Amount, decimal FreeCollateral, DateTimeOffset At);
+
+/// <summary>Shares redeemed at the NAV of the payout time: <see cref="Amount"/> = floor(shares × NAV / total shares).</summary>
+[EventType("vault.withdrawal-paid.v1")]
+public sealed record WithdrawalPaid(
+    string VaultId,
+    string WithdrawalId,
+    string Lp,
+    decimal Shares,
+    decimal Amount,
+    decimal NavBefore,
+    decimal SharesBefore,
+    DateTimeOffset At,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>One of the vault's quotes was filled. Realized PnL moves money against system:settlement; the fee is owed until paid.</summary>
+[EventType("vault.filled.v1")]
+public sealed record VaultFilled(
+    string VaultId,
+    string Market,
+    string FillId,
+    string OrderId,
+    VaultSide Side,
+    decimal Quantity,
+    decimal Price,
+    decimal Fee,
+    decimal RealizedPnl,
+    decimal SizeAfter,
+    decimal CostAfter,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>The vault paid fees it owed into the fee pool.</summary>
+[EventType("vault.fees-paid.v1")]
+public sealed record VaultFeesPaid(string VaultId, decimal Amount, DateTimeOffset At, IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>The vault's share of a trading or liquidation fee, credited out of the fee pool or the insurance fund.</summary>
+[EventType("vault.fee-share-accrued.v1")]
+public sealed record FeeShareAccrued(
+    string VaultId,
+    FeeKind Kind,
+    string Market,
+    string Reference,
+    decimal Fee,
+    decimal ShareRate,
+    decimal Amount,
+    decimal FeeIncomePerShareAfter,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>
+/// The liquidation engine handed the vault a position at the bankruptcy price (backstop). <see cref="LossAtMark"/> is
+/// what the takeover cost marked at <see cref="MarkPrice"/> (negative: the vault gained).
+/// </summary>
+[EventType("vault.backstop-taken-over.v1")]
+public sealed record BackstopTakenOver(
+    string VaultId,
+    string LiquidationId,
+    string LiquidatedAccountId,
+    string Market,
+    VaultSide Side,
+    decimal Size,
+    decimal BankruptcyPrice,
+    decimal MarkPrice,
+    decimal LossAtMark,
+    decimal RealizedPnl,
+    decimal SizeAfter,
+    decimal CostAfter,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>The vault's NAV at a time (the share price history).</summary>
+[EventType("vault.nav-struck.v1")]
+public sealed record NavStruck(string VaultId, DateTimeOffset At, decimal Collateral, decimal UnrealizedPnl, decimal FeesOwed, decimal Nav, decimal Shares, decimal SharePrice);
+
+public static class VaultEventTypes
+{
+    public static IReadOnlyList<Type> All { get; } =
+    [
+        typeof(VaultDeposited), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
+        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(BackstopTakenOver), typeof(NavStruck),
+    ];
+}

@@ -1,0 +1,56 @@
+namespace Clearing.Vault.Domain.Accounting;
+
+/// <summary>
+/// The vault's accounting rules. Defaults and why:
+/// <list type="bullet">
+/// <item>Lock-up 4 days between a withdrawal request and its payout: Hyperliquid's HLP vault locks deposits for 4 days,
+/// long enough that an LP cannot step out of the vault just before a loss it can see coming (a liquidation it backstops).</item>
+/// <item>Shares and money at 8 decimals, always rounded toward the vault: minted shares and paid amounts round down, so
+/// the LPs who stay never pay for a depositor's or a withdrawer's rounding.</item>
+/// <item>Fee shares: 10% of trading fees and 50% of liquidation fees accrue to the vault (a venue choice: the vault is
+/// paid for standing on the other side and for backstopping; the insurance fund keeps the rest of the liquidation fee).</item>
+/// </list>
+/// </summary>
+public sealed record VaultRules
+{
+    public const int ShareDecimals = 8;
+    public const int MoneyDecimals = 8;
+
+    /// <summary>One unit in the last decimal place of shares and money.</summary>
+    public const decimal Unit = 0.00000001m;
+
+    public required string VaultId { get; init; }
+
+    public string Asset { get; init; } = "USDC";
+
+    public TimeSpan WithdrawalLockup { get; init; } = TimeSpan.FromDays(4);
+
+    public decimal MinimumDeposit { get; init; } = 10m;
+
+    public decimal TradingFeeShare { get; init; } = 0.1m;
+
+    public decimal LiquidationFeeShare { get; init; } = 0.5m;
+
+    /// <summary>The ledger account the vault's money sits in (margin/v1/ledger.proto names "vault:{id}").</summary>
+    public string LedgerAccount => "vault:" + VaultId;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        void Require(bool ok, string problem)
+        {
+            if (!ok)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        Require(!string.IsNullOrWhiteSpace(VaultId), "VaultId is required");
+        Require(!string.IsNullOrWhiteSpace(Asset), "Asset is required");
+        Require(WithdrawalLockup >= TimeSpan.Zero, "WithdrawalLockup must not be negative");
+        Require(MinimumDeposit > 0, "MinimumDeposit must be > 0");
+        Require(TradingFeeShare is >= 0 and <= 1, "TradingFeeShare must be in [0, 1]");
+        Require(LiquidationFeeShare is >= 0 and <= 1, "LiquidationFeeShare must be in [0, 1]");
+        return problems;
+    }
+}

@@ -1,0 +1,41 @@
+using Clearing.Vault.Domain;
+using Clearing.Vault.Domain.Accounting;
+
+namespace Clearing.Vault.Tests.Support;
+
+internal static class VaultGiven
+{
+    public static readonly DateTimeOffset T0 = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    public static readonly IReadOnlyDictionary<string, decimal> NoMarks = new Dictionary<string, decimal>();
+
+    public static VaultRules Rules(Func<VaultRules, VaultRules>? change = null)
+    {
+        var rules = new VaultRules { VaultId = "hlp", MinimumDeposit = 1m };
+        return change is null ? rules : change(rules);
+    }
+
+    private static long _sequence;
+
+    public static MessageSource Source(string stream = "book-BTC-PERP") => new(stream, Interlocked.Increment(ref _sequence));
+
+    public static IReadOnlyDictionary<string, decimal> Marks(params (string Market, decimal Mark)[] marks) => marks.ToDictionary(m => m.Market, m => m.Mark);
+
+    /// <summary>Applies a decision to the state, returning both.</summary>
+    public static VaultState Apply(VaultState state, IReadOnlyList<object> events, List<object>? log = null)
+    {
+        log?.AddRange(events);
+        return events.Aggregate(state, VaultBook.Evolve);
+    }
+
+    public static IReadOnlyList<VaultPosting> PostingsOf(object e) => e switch
+    {
+        VaultDeposited d => d.Postings,
+        WithdrawalPaid w => w.Postings,
+        VaultFilled f => f.Postings,
+        VaultFeesPaid p => p.Postings,
+        FeeShareAccrued a => a.Postings,
+        BackstopTakenOver b => b.Postings,
+        _ => [],
+    };
+}
