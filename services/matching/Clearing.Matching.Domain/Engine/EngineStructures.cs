@@ -265,6 +265,12 @@ internal sealed class ProtectionState
             Head = (Head + 1) % Times.Length;
             Size--;
         }
+        Append(now, quantity, delta);
+    }
+
+    /// <summary>Adds a fill at the tail of the window without pruning (restoring an exported window).</summary>
+    public void Append(long now, long quantity, Int128 delta)
+    {
         if (Size == Times.Length)
         {
             GrowRing();

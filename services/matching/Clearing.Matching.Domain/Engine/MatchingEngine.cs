@@ -9,7 +9,7 @@ namespace Clearing.Matching.Domain;
 /// indexed expiry heap; price levels per side sit in arrays sorted worst → best so the best price is O(1).
 /// Semantics are documented on <see cref="IMatchingEngine"/> and checked against <see cref="Reference.ReferenceEngine"/>.
 /// </summary>
-public sealed class MatchingEngine : IMatchingEngine
+public sealed partial class MatchingEngine : IMatchingEngine
 {
     private const int None = -1;
     private const long FuturesDelta = 10_000;

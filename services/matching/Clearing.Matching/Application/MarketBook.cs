@@ -15,7 +15,7 @@ namespace Clearing.Matching.Application;
 /// gap-free public sequence. Deterministic and single-threaded: the same inputs give the same events, byte for byte,
 /// and the same <see cref="StateHash"/>; every table here is rebuilt by replaying the stored inputs.
 /// </summary>
-public sealed class MarketBook
+public sealed partial class MarketBook
 {
     /// <summary>The engine market index: one engine per market (see <see cref="InstrumentMapping.EngineConfigFor"/>).</summary>
     private const int EngineMarket = 0;

@@ -31,6 +31,17 @@ public sealed class MatchingOptions
     [Range(1_000, 100_000_000)]
     public int RememberedCommandIds { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// A book is snapshotted once this many inputs were stored since its last snapshot (0 = never by count). A restart
+    /// then replays at most about this many inputs per book on top of the snapshot.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public int SnapshotEveryInputs { get; set; } = 50_000;
+
+    /// <summary>A book that took any input is also snapshotted when its last snapshot is older than this (00:00:00 = never by time).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long start-up may take to find the last published sequence of each market on the output topic.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RecoveryReadTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -20,6 +20,7 @@ public sealed class MatchingPipeline
     public MatchingPipeline(MarketCatalog catalog, MatchingOptions options)
     {
         Catalog = catalog;
+        Options = options;
         foreach (var market in catalog.All)
         {
             _books.Add(market.Symbol, new MarketBook(market, catalog.IndexOf(market.Symbol), options));
@@ -31,6 +32,8 @@ public sealed class MatchingPipeline
     }
 
     public MarketCatalog Catalog { get; }
+
+    public MatchingOptions Options { get; }
 
     public IReadOnlyDictionary<string, MarketBook> Books => _books;
 
@@ -87,6 +90,20 @@ public sealed class MatchingPipeline
             _pending.Add(book.Market, batch);
         }
         batch.Inputs.Add(input);
+    }
+
+    /// <summary>Puts a book restored from a snapshot in place of this market's book (start-up, before any input).</summary>
+    public void Restore(MarketBook book)
+    {
+        if (!_books.ContainsKey(book.Market))
+        {
+            throw new KeyNotFoundException($"unknown market '{book.Market}'");
+        }
+        if (_pending.ContainsKey(book.Market))
+        {
+            throw new InvalidOperationException($"book-{book.Market} has unstored inputs; a snapshot can only replace a book before it takes input");
+        }
+        _books[book.Market] = book;
     }
 
     /// <summary>The inputs applied since the last call, one batch per market in catalog order; clears them.</summary>

@@ -27,8 +27,9 @@ namespace Clearing.Matching.Application;
 /// a failed transaction is repaired the same way: abort, re-read what is visible, publish the rest.
 /// </para>
 /// <para>
-/// Not yet done: engine snapshots. A restart replays each book stream from its start (the engine has no state
-/// export), which is exact but grows with the stream.
+/// Books are snapshotted after a committed transaction every <see cref="MatchingOptions.SnapshotEveryInputs"/> stored
+/// inputs or <see cref="MatchingOptions.SnapshotInterval"/>; start-up restores the latest usable snapshot and replays
+/// only the stream's tail (<see cref="BookStore.RestoreAsync"/>).
 /// </para>
 /// </summary>
 public sealed class MatchingProcessor(
@@ -50,6 +51,7 @@ public sealed class MatchingProcessor(
     private readonly KafkaOptions _kafka = kafkaOptions.Value;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, long> _streamVersions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SnapshotClock> _snapshots = new(StringComparer.Ordinal);
     private readonly List<MatchingEvent> _events = [];
     private readonly List<Message<byte[]?, byte[]?>> _deadLetters = [];
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
@@ -58,6 +60,7 @@ public sealed class MatchingProcessor(
     private long _processed;
     private long _transactions;
     private long _republished;
+    private long _snapshotsTaken;
 
     public string TransactionalId => $"matching-{_kafka.InstanceOrdinal}";
 
@@ -70,6 +73,9 @@ public sealed class MatchingProcessor(
 
     /// <summary>Stored events published again at start-up or after a failed transaction.</summary>
     public long RepublishedEvents => Interlocked.Read(ref _republished);
+
+    /// <summary>Book snapshots written since start-up.</summary>
+    public long SnapshotsTaken => Interlocked.Read(ref _snapshotsTaken);
 
     /// <summary>The books (for inspection by tests; only the processor's thread changes them).</summary>
     public MatchingPipeline? Pipeline => _pipeline;
@@ -156,6 +162,7 @@ public sealed class MatchingProcessor(
                 await PersistAsync(pipeline, stoppingToken);
                 await PublishAsync(producer, consumer, stoppingToken);
                 Interlocked.Add(ref _processed, inputs);
+                await SnapshotDueBooksAsync(pipeline, stoppingToken);
             }
         }
         finally
@@ -188,15 +195,22 @@ public sealed class MatchingProcessor(
     {
         var unpublished = new List<MatchingEvent>();
         long inputs = 0;
-        foreach (var book in pipeline.Books.Values.OrderBy(b => b.CatalogIndex))
+        foreach (var market in pipeline.Books.Values.OrderBy(b => b.CatalogIndex).Select(b => b.Market).ToList())
         {
-            var last = published[book.Market];
-            var version = await BookStore.ReplayAsync(store, pipeline, book.Market, (batch, events) =>
+            var last = published[market];
+            var (version, snapshotVersion) = await BookStore.RestoreAsync(store, pipeline, market, last, logger, (batch, events) =>
             {
                 inputs += batch.Inputs.Count;
                 unpublished.AddRange(events.Where(e => e.Sequence > last));
             }, stoppingToken);
-            _streamVersions[book.Market] = version;
+            var book = pipeline.Book(market);
+            _streamVersions[market] = version;
+            _snapshots[market] = new SnapshotClock(snapshotVersion, time.GetTimestamp());
+            if (snapshotVersion >= 0)
+            {
+                logger.LogInformation("matching: {Market} restored from the snapshot at book-{Market} version {SnapshotVersion}, then {Tail} stored batch(es)",
+                    book.Market, book.Market, snapshotVersion, version - snapshotVersion);
+            }
             if (published[book.Market] > book.Sequence)
             {
                 throw new InvalidOperationException(
@@ -287,7 +301,47 @@ public sealed class MatchingProcessor(
         {
             // The books already hold these inputs; failing to store them ends the process (see RunAsync) rather than run ahead of the store.
             _streamVersions[batch.Market] = await BookStore.AppendAsync(store, batch, _streamVersions[batch.Market], stoppingToken);
+            _snapshots[batch.Market].InputsSince += batch.Inputs.Count;
         }
+    }
+
+    /// <summary>
+    /// Snapshots the books that are due (<see cref="MatchingOptions.SnapshotEveryInputs"/>, <see cref="MatchingOptions.SnapshotInterval"/>).
+    /// Called only after a committed transaction, so a snapshot never covers an event that is not on the topic: a restart
+    /// from it has nothing before it to republish. A failed snapshot write is only logged: snapshots are a cache.
+    /// </summary>
+    private async Task SnapshotDueBooksAsync(MatchingPipeline pipeline, CancellationToken stoppingToken)
+    {
+        foreach (var (market, clock) in _snapshots)
+        {
+            var byCount = _options.SnapshotEveryInputs > 0 && clock.InputsSince >= _options.SnapshotEveryInputs;
+            var byTime = _options.SnapshotInterval > TimeSpan.Zero && clock.InputsSince > 0 && time.GetElapsedTime(clock.TakenAt) >= _options.SnapshotInterval;
+            if (!byCount && !byTime)
+            {
+                continue;
+            }
+            var version = _streamVersions[market];
+            try
+            {
+                await BookStore.SaveSnapshotAsync(store, pipeline.Book(market), version, stoppingToken);
+                Interlocked.Increment(ref _snapshotsTaken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "matching: snapshot of book-{Market} at version {Version} failed ({Reason}); the next one is tried after another {Inputs} inputs",
+                    market, version, e.Message, _options.SnapshotEveryInputs);
+            }
+            clock.Version = version;
+            clock.InputsSince = 0;
+            clock.TakenAt = time.GetTimestamp();
+        }
+    }
+
+    private sealed class SnapshotClock(long version, long takenAt)
+    {
+        public long Version { get; set; } = version;
+        public long TakenAt { get; set; } = takenAt;
+        public long InputsSince { get; set; }
     }
 
     /// <summary>
