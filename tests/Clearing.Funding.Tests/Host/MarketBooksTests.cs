@@ -78,7 +78,7 @@ public sealed class MarketBooksTests
     {
         var rested = Next(e => e.Rested = new OrderRested { OrderId = "b1", Side = Side.Buy, Price = "100", Remaining = "1" });
         _books.Apply(rested);
-        _books.Apply(Next(e => e.Fill = new Fill { MakerOrderId = "b1", MakerRemaining = "0", TakerOrderId = "t", TakerRemaining = "0" }));
+        _books.Apply(Next(e => e.Fill = new Fill { MakerOrderId = "b1", MakerRemaining = "0", TakerOrderId = "t", TakerRemaining = "0", Price = "100", Quantity = "1" }));
         _books.Apply(rested);
 
         Depth().Bids.ShouldBeEmpty();
