@@ -14,6 +14,7 @@ var root = new RootCommand("Clearing: event-sourced clearing for crypto derivati
     VerifyProofCommand.Create(),
     TailCommand.Create(),
     ReplayCommand.Create(),
+    StressCommand.Create(),
     SimulateCommand.Create(),
     DemoCommand.Create(),
 };

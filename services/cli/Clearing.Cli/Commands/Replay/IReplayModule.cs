@@ -37,5 +37,6 @@ internal interface IReplayProjection
     Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken);
 }
 
-/// <summary>Where the live state of the service can be read (its data directory in embedded mode).</summary>
-internal sealed record ReplaySources(DirectoryInfo? ServiceDataDirectory);
+/// <summary>Where the live state of the service can be read: its data directory in embedded mode, and the store itself
+/// (for projections the service keeps as streams, such as margin's ledger-main).</summary>
+internal sealed record ReplaySources(DirectoryInfo? ServiceDataDirectory, IEventStore? Store = null);

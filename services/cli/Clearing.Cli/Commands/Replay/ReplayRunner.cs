@@ -107,7 +107,7 @@ internal static class ReplayRunner
         var results = new JsonArray();
         foreach (var projection in projections)
         {
-            var live = await projection.ReadLiveAsync(new ReplaySources(options.ServiceDataDirectory), cancellationToken);
+            var live = await projection.ReadLiveAsync(new ReplaySources(options.ServiceDataDirectory, store), cancellationToken);
             var diff = live is null ? null : Diff(projection.Rows, live);
             differs |= diff is { Count: > 0 };
             results.Add(new JsonObject
@@ -257,12 +257,16 @@ internal static class ReplayRunner
             {
                 continue;
             }
-            differences.Add(new JsonObject
+            var difference = new JsonObject { ["key"] = key };
+            if (mine is JsonObject a && theirs is JsonObject b)
             {
-                ["key"] = key,
-                ["rebuilt"] = mine?.DeepClone(),
-                ["live"] = theirs?.DeepClone(),
-            });
+                // Name the fields that differ, so a tampered value is found without reading both rows side by side.
+                difference["fields"] = new JsonArray(a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal)
+                    .Where(field => !JsonNode.DeepEquals(a[field], b[field])).Select(field => (JsonNode)field).ToArray());
+            }
+            difference["rebuilt"] = mine?.DeepClone();
+            difference["live"] = theirs?.DeepClone();
+            differences.Add(difference);
         }
         return differences;
     }

@@ -1,0 +1,196 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Clearing.EventSourcing;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Messaging.Kafka.Outbox;
+using Microsoft.Data.Sqlite;
+
+namespace Clearing.Cli.Commands.Replay.Margin;
+
+/// <summary>
+/// `clearing replay --service margin`: folds account streams with the domain (time travel), rebuilds the account
+/// risk read model's store-decided fields and the numbered ledger (ledger-main) from the account events, and reads the
+/// live ones (margin's state store file beside its event store; the ledger-main stream) to diff against.
+/// </summary>
+internal sealed class MarginReplayModule : IReplayModule
+{
+    public string Service => "margin";
+
+    // Margin's translator lives in its host (it maps to the public protobuf contracts); republishing margin goes --raw.
+    public IOutboxTranslator? Translator => null;
+
+    public IReadOnlyList<IReplayProjection> CreateProjections() => [new MarginAccountsProjection(), new MarginLedgerProjection()];
+
+    public JsonNode? Fold(string streamId, IReadOnlyList<RecordedEvent> events)
+    {
+        if (MarginStoreFold.IsAccountStream(streamId))
+        {
+            var account = MarginStoreFold.FoldStream(streamId, events);
+            return JsonSerializer.SerializeToNode(account, MarginEventTypes.Options);
+        }
+        if (streamId == MarginLedgerProjection.LedgerStream)
+        {
+            return MarginLedgerProjection.Balances(events.Select(e => (LedgerEntryRecorded)MarginStoreFold.Deserialize(e)));
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// The account risk read model (key account-risk:{accountId}, one row per sub-account of a non-system owner, as
+/// margin's AccountBook writes it), limited to what the store decides (<see cref="MarginRows.RiskRow(long, SubAccount)"/>).
+/// </summary>
+internal sealed class MarginAccountsProjection : IReplayProjection
+{
+    private readonly MarginStoreFold _fold = new();
+
+    public string Name => "account-risk";
+
+    public MarginStoreFold Fold => _fold;
+
+    public void Apply(RecordedEvent recorded) => _fold.Apply(recorded);
+
+    public IReadOnlyDictionary<string, JsonNode> Rows
+    {
+        get
+        {
+            var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
+            foreach (var (owner, (state, version)) in _fold.Accounts)
+            {
+                if (SystemAccounts.IsSystem(owner))
+                {
+                    continue;
+                }
+                foreach (var sub in state.SubAccounts.Values)
+                {
+                    rows[MarginRows.RiskKeyPrefix + state.AccountIdOf(sub.Number)] = MarginRows.RiskRow(version, sub);
+                }
+            }
+            return rows;
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken)
+    {
+        if (sources.ServiceDataDirectory is not { } directory)
+        {
+            return null;
+        }
+        // The embedded state store's file (Clearing.Dapr SqliteStateStore.PathFor): read-only, so a running margin is not disturbed.
+        var path = Path.Combine(directory.FullName, "state-margin-risk.db");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await using (connection)
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT key, value FROM state WHERE key LIKE 'account-risk:%' ORDER BY key";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var key = reader.GetString(0);
+                var view = JsonNode.Parse(reader.GetString(1))
+                    ?? throw new InvalidDataException($"{path}: row '{key}' holds no JSON");
+                rows[key] = MarginRows.RiskRow(view);
+            }
+        }
+        return rows;
+    }
+}
+
+/// <summary>
+/// The numbered ledger: every ledger line of every money-moving account event, in global store order, numbered from 1
+/// (what margin's LedgerProjector appends to ledger-main). Live rows are ledger-main itself.
+/// </summary>
+internal sealed class MarginLedgerProjection : IReplayProjection
+{
+    public const string LedgerStream = "ledger-main";
+
+    private readonly List<LedgerEntryRecorded> _entries = [];
+
+    public string Name => "ledger";
+
+    public IReadOnlyList<LedgerEntryRecorded> Entries => _entries;
+
+    public void Apply(RecordedEvent recorded)
+    {
+        if (!MarginStoreFold.IsAccountStream(recorded.StreamId) || !IsMoneyType(recorded.Type))
+        {
+            return;
+        }
+        if (MarginStoreFold.Deserialize(recorded) is not IMovesMoney money)
+        {
+            return;
+        }
+        for (var i = 0; i < money.LedgerLines.Count; i++)
+        {
+            var line = money.LedgerLines[i];
+            var sequence = _entries.Count + 1L;
+            _entries.Add(new LedgerEntryRecorded(sequence, $"{recorded.StreamId}:{recorded.StreamVersion}:{i}", line.Kind, line.Reference, line.Market,
+                money.AccountId, line.Postings, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition, i));
+        }
+    }
+
+    // Risk events and inbox records never move money: skipping them by type saves their deserialization on long replays.
+    private static bool IsMoneyType(string type) =>
+        type is not ("margin.risk-event-recorded.v1" or "margin.message-applied.v1");
+
+    public IReadOnlyDictionary<string, JsonNode> Rows
+    {
+        get
+        {
+            var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
+            foreach (var entry in _entries)
+            {
+                rows[MarginRows.LedgerKey(entry.Sequence)] = MarginRows.LedgerRow(entry);
+            }
+            return rows;
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken)
+    {
+        if (sources.Store is not { } store)
+        {
+            return null;
+        }
+        var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
+        await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Forward, 0, cancellationToken: cancellationToken))
+        {
+            var entry = (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
+            rows[MarginRows.LedgerKey(entry.Sequence)] = MarginRows.LedgerRow(entry);
+        }
+        return rows;
+    }
+
+    /// <summary>Balances per ledger account and asset after <paramref name="entries"/> (time travel over ledger-main).</summary>
+    public static JsonObject Balances(IEnumerable<LedgerEntryRecorded> entries)
+    {
+        var balances = new SortedDictionary<string, SortedDictionary<string, decimal>>(StringComparer.Ordinal);
+        long count = 0, last = 0;
+        foreach (var entry in entries)
+        {
+            count++;
+            last = entry.Sequence;
+            foreach (var posting in entry.Postings)
+            {
+                if (!balances.TryGetValue(posting.AccountId, out var assets))
+                {
+                    balances[posting.AccountId] = assets = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
+                }
+                assets[posting.Asset] = assets.GetValueOrDefault(posting.Asset) + posting.Amount;
+            }
+        }
+        return new JsonObject
+        {
+            ["entries"] = count,
+            ["lastSequence"] = last,
+            ["balances"] = new JsonObject(balances.Select(a => KeyValuePair.Create(a.Key,
+                (JsonNode?)new JsonObject(a.Value.Select(b => KeyValuePair.Create(b.Key, (JsonNode?)MarginRows.Text(b.Value))))))),
+        };
+    }
+}
