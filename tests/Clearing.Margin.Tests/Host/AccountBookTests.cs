@@ -181,7 +181,7 @@ public class AccountBookTests
         await host.DepositAsync("alice", 3_000m);
         await host.DepositAsync("bob", 100_000m);
         await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
-        var liquidation = new LiquidationGateway(host.Book);
+        var liquidation = new LiquidationGateway(host.Book, host.Pauses);
         var fee = new LiquidationEvent { AccountId = "alice", LiquidationId = "liq-9", Sequence = 2, SliceFilled = new SliceFilled { Market = "BTC-PERP", LiquidationFee = "25" } };
         var toFund = new LiquidationEvent { AccountId = "alice", LiquidationId = "liq-9", Sequence = 3, TransferredToFund = new TransferredToFund { Market = "BTC-PERP", Size = "1", BankruptcyPrice = "97000" } };
 

@@ -33,6 +33,8 @@ internal sealed class MarginHostHarness : IAsyncDisposable
         Fills = new MatchingFillGateway(Book);
         PricesIn = new OraclePriceGateway(Book, NullLogger<OraclePriceGateway>.Instance);
         Ledger = new LedgerProjector(Store, TimeProvider.System, NullLogger<LedgerProjector>.Instance);
+        Pauses = new WithdrawalPauseBook(Store, NullLogger<WithdrawalPauseBook>.Instance);
+        Liquidation = new LiquidationGateway(Book, Pauses);
     }
 
     public SqliteEventStore Store { get; }
@@ -46,6 +48,10 @@ internal sealed class MarginHostHarness : IAsyncDisposable
     public OraclePriceGateway PricesIn { get; }
 
     public LedgerProjector Ledger { get; }
+
+    public WithdrawalPauseBook Pauses { get; }
+
+    public LiquidationGateway Liquidation { get; }
 
     public AccountBook NewBook() => new(
         Store,

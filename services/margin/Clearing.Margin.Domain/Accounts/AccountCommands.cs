@@ -58,8 +58,14 @@ public sealed record SettleExpiry(string Market, decimal SettlementPrice, string
 /// <summary>A share of the fee pool paid out at an epoch end (settlement's FeesDistributed).</summary>
 public sealed record CreditFeeShare(string AccountId, string Asset, decimal Amount, string Reference, MessageSource Source, DateTimeOffset At);
 
+/// <summary>
+/// Liquidation's LiquidationCompleted with last = true: the case <see cref="LiquidationId"/> of <see cref="AccountId"/> is
+/// over. <see cref="LeftUncovered"/>: it ended with quantity neither the book, the fund nor ADL took.
+/// </summary>
+public sealed record LiquidationFinished(string AccountId, string LiquidationId, bool LeftUncovered, MessageSource Source, DateTimeOffset At);
+
 /// <summary>Revalue at new prices; emits risk events only when a band is crossed.</summary>
 public sealed record Revalue(string TriggerAsset, long TriggerSequence, DateTimeOffset At);
 
 /// <summary>A domain refusal with the reason (and its numbers) for the caller.</summary>
-public sealed class AccountRuleException(string message) : InvalidOperationException(message);
+public class AccountRuleException(string message) : InvalidOperationException(message);

@@ -91,13 +91,22 @@ public sealed class AccountDecider(RiskCalculator risk)
         return WithRisk(state, [new Deposited(command.AccountId, command.Asset, command.Amount, command.Reference, command.At)], prices, "", 0, command.At, null);
     }
 
-    public IReadOnlyList<object> Decide(Account state, Withdraw command, RiskPrices prices)
+    public IReadOnlyList<object> Decide(Account state, Withdraw command, RiskPrices prices) => Decide(state, command, prices, WithdrawalPauses.None);
+
+    /// <summary>A withdrawal, refused while the insurance fund pauses withdrawals of its asset (<paramref name="pauses"/>).</summary>
+    public IReadOnlyList<object> Decide(Account state, Withdraw command, RiskPrices prices, WithdrawalPauses pauses)
     {
+        ArgumentNullException.ThrowIfNull(pauses);
         RequirePositive(command.Amount, "amount");
         var address = RequireOwner(state, command.AccountId);
         if (state.References.Contains($"withdraw:{command.Reference}"))
         {
             return [];
+        }
+
+        if (pauses.Of(command.Asset) is { Paused: true } pause)
+        {
+            throw new WithdrawalsPausedException(pause, command.AccountId, command.Amount);
         }
 
         var sub = state.Sub(address);
@@ -319,6 +328,38 @@ public sealed class AccountDecider(RiskCalculator risk)
             prices, "", 0, command.At, command.Source);
     }
 
+    /// <summary>
+    /// Liquidation finished a case (its last market completed). A band crossing since is reported as usual; an account
+    /// still below maintenance with positions open is asked for again — LiquidationRequired (AccountBankrupt when equity is
+    /// negative) alone, from its band to the same band — because no crossing would ever report it: the band did not
+    /// change while liquidation worked. One request per finished case, so this re-arms without repeating on every tick.
+    /// Not when the case ended with quantity nobody took (<see cref="LiquidationFinished.LeftUncovered"/>): the loss is
+    /// recorded and withdrawals paused, and asking again at once would only rerun the same empty backstop; the next
+    /// crossing (into bankruptcy) asks again.
+    /// </summary>
+    public IReadOnlyList<object> Decide(Account state, LiquidationFinished command, RiskPrices prices)
+    {
+        var address = RequireOwner(state, command.AccountId);
+        var events = WithRisk(state, [], prices, "", 0, command.At, null);
+        var asked = events.OfType<RiskEventRecorded>().Any(r => r.AccountId == command.AccountId && r.Kind is RiskEventKind.LiquidationRequired or RiskEventKind.Bankrupt);
+        if (!command.LeftUncovered && !asked && !SystemAccounts.IsSystem(state.Owner))
+        {
+            var sub = Fold(state, events).Sub(address);
+            var snapshot = Risk.Evaluate(command.AccountId, sub, prices);
+            if (snapshot.Band is HealthBand.Liquidation or HealthBand.Bankrupt && sub.Positions.Values.Any(p => p.Size != 0m))
+            {
+                events.Add(Alert(snapshot, sub, sub.RiskSequence + 1, snapshot.Band == HealthBand.Bankrupt ? RiskEventKind.Bankrupt : RiskEventKind.LiquidationRequired, command.At));
+            }
+        }
+
+        if (events.Count > 0)
+        {
+            events.Add(new MessageApplied(command.Source.Stream, command.Source.Sequence));
+        }
+
+        return events;
+    }
+
     public IReadOnlyList<object> Decide(Account state, Revalue command, RiskPrices prices) =>
         WithRisk(state, [], prices, command.TriggerAsset, command.TriggerSequence, command.At, null);
 
@@ -422,9 +463,7 @@ public sealed class AccountDecider(RiskCalculator risk)
             }
 
             var sequence = sub.RiskSequence;
-            var deficit = snapshot.Equity < 0m ? -snapshot.Equity : 0m;
-            RiskEventRecorded Recorded(RiskEventKind kind) => new(snapshot.AccountId, ++sequence, kind, sub.Band, snapshot.Band, snapshot,
-                Parameters.WarningHealth, snapshot.Shortfall, snapshot.ToRestoreInitial, deficit, at);
+            RiskEventRecorded Recorded(RiskEventKind kind) => Alert(snapshot, sub, ++sequence, kind, at);
             events.Add(Recorded(RiskEventKind.HealthChanged));
             var alert = snapshot.Band switch
             {
@@ -446,6 +485,11 @@ public sealed class AccountDecider(RiskCalculator risk)
 
         return events;
     }
+
+    /// <summary>A risk event of <paramref name="kind"/> for <paramref name="sub"/>, from its stored band to the one now valued.</summary>
+    private RiskEventRecorded Alert(AccountRiskSnapshot snapshot, SubAccount sub, long sequence, RiskEventKind kind, DateTimeOffset at) =>
+        new(snapshot.AccountId, sequence, kind, sub.Band, snapshot.Band, snapshot, Parameters.WarningHealth, snapshot.Shortfall, snapshot.ToRestoreInitial,
+            snapshot.Equity < 0m ? -snapshot.Equity : 0m, at);
 
     private void RequireInitialMarginKept(AccountRiskSnapshot after, string what, Account state, AccountAddress address, string asset, RiskPrices prices)
     {

@@ -56,6 +56,7 @@ public static class MarginServiceExtensions
             return new AccountRiskViews(store);
         });
         builder.Services.AddSingleton<AccountBook>();
+        builder.Services.AddSingleton<WithdrawalPauseBook>();
         builder.Services.AddSingleton<CollateralCrediting>();
         // Before the consumers: the account book must know every account (and its markets) before a price ticks.
         builder.Services.AddHostedService<AccountBookLoader>();
@@ -88,9 +89,13 @@ public static class MarginServiceExtensions
 }
 
 /// <summary>Loads every account into the account book at start; consumers registered after it start after it.</summary>
-internal sealed class AccountBookLoader(AccountBook book) : IHostedService
+internal sealed class AccountBookLoader(AccountBook book, WithdrawalPauseBook pauses) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => book.LoadAllAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await book.LoadAllAsync(cancellationToken);
+        await pauses.LoadAllAsync(cancellationToken);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -11,8 +11,11 @@ using Grpc.Core;
 namespace Clearing.Margin.Grpc;
 
 /// <summary>clearing.margin.v1.Accounts: collateral in and out, and the account's current risk.</summary>
-public sealed class AccountsGrpcService(AccountBook book, TimeProvider time) : Accounts.AccountsBase
+public sealed class AccountsGrpcService(AccountBook book, WithdrawalPauseBook pauses, TimeProvider time) : Accounts.AccountsBase
 {
+    /// <summary>Trailer naming why a call was refused when the status alone does not ("withdrawals-paused").</summary>
+    public const string RefusalTrailer = "clearing-refusal";
+
     private const int MaxDecimals = 18;
 
     [Callers(Caller.Operator, Caller.Service)]
@@ -28,7 +31,7 @@ public sealed class AccountsGrpcService(AccountBook book, TimeProvider time) : A
     {
         var accountId = OwnAccount(InputRules.AccountId(request.AccountId), context);
         var command = new Withdraw(accountId, InputRules.Asset(request.Asset), PositiveAmount(request.Amount), InputRules.Reference(request.Reference), time.GetUtcNow());
-        return await RunAsync(accountId, command.Asset, (state, prices) => book.Decider.Decide(state, command, prices), context);
+        return await RunAsync(accountId, command.Asset, (state, prices) => book.Decider.Decide(state, command, prices, pauses.Current), context);
     }
 
     [Callers(Caller.Trader, Caller.Operator)]
@@ -81,6 +84,11 @@ public sealed class AccountsGrpcService(AccountBook book, TimeProvider time) : A
                 StreamVersion = version,
                 AlreadyApplied = events.Count == 0,
             };
+        }
+        catch (WithdrawalsPausedException ex)
+        {
+            // The account is fine; the system is not ready to let this asset out. A client tells the two apart by the trailer.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message), new Metadata { { RefusalTrailer, "withdrawals-paused" } });
         }
         catch (AccountRuleException ex)
         {

@@ -11,15 +11,32 @@ namespace Clearing.Margin.Integration;
 /// SliceFilled → the liquidation fee into system:insurance-fund; TransferredToFund → the position closes at the
 /// bankruptcy price, the insurance fund (account "system:insurance-fund") takes it over at that price and pays any
 /// deficit left; AdlExecuted → the liquidated position and the counterparty's opposite one close at the ADL price.
-/// Sizes are read as absolute quantities: the held position says the direction.
+/// Sizes are read as absolute quantities: the held position says the direction. Completed (last market of a case) →
+/// an account still below maintenance is asked for again (AccountDecider, LiquidationFinished). WithdrawalsPaused (key
+/// "insurance-fund") → the pause margin enforces on withdrawals of that asset.
 /// </summary>
-public sealed class LiquidationGateway(AccountBook book)
+public sealed class LiquidationGateway(AccountBook book, WithdrawalPauseBook pauses)
 {
     public async Task HandleAsync(KafkaInboundMessage<LiquidationEvent> message, CancellationToken cancellationToken)
     {
         var e = message.Payload;
         var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
         var at = ContractText.FromUnixNanos(e.TimeUnixNanos);
+        if (e.EventCase == LiquidationEvent.EventOneofCase.WithdrawalsPaused)
+        {
+            var paused = e.WithdrawalsPaused;
+            var uncovered = ContractText.Optional(paused.UncoveredLoss, "withdrawals_paused.uncovered_loss") ?? 0m;
+            await pauses.ApplyAsync(new RecordWithdrawalPause(paused.Asset, paused.Paused, [.. paused.BankruptAccounts], uncovered, paused.Reason, source, at), cancellationToken);
+            return;
+        }
+
+        if (e.EventCase is LiquidationEvent.EventOneofCase.FundChanged or LiquidationEvent.EventOneofCase.OpenInterestCapChanged)
+        {
+            // Keyed by the fund or a market, not an account: nothing for an account here (the fund's money is booked
+            // from the transfers and fees themselves).
+            return;
+        }
+
         var owner = AccountAddress.Parse(e.AccountId).Owner;
         // The liquidation id names the case; the sequence tells apart several transfers or ADL steps of one case.
         var reference = $"{e.LiquidationId}#{e.Sequence}";
@@ -49,6 +66,14 @@ public sealed class LiquidationGateway(AccountBook book)
                     await book.ApplyAsync(SystemAccounts.InsuranceFund, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
                 }
 
+                break;
+            }
+
+            case LiquidationEvent.EventOneofCase.Completed when e.Completed.Last:
+            {
+                var uncoveredSize = ContractText.Optional(e.Completed.UncoveredSize, "completed.uncovered_size") ?? 0m;
+                var finished = new LiquidationFinished(e.AccountId, e.LiquidationId, LeftUncovered: uncoveredSize != 0m, source, at);
+                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, finished, prices), cancellationToken);
                 break;
             }
 
