@@ -229,7 +229,7 @@ public sealed class BookSnapshotTests : IAsyncLifetime
         var bytes = pipeline.Book("BTC-PERP").SaveSnapshot();
         var market = pipeline.Catalog.Get("BTC-PERP") with { TakerFee = 0.0009m };
 
-        Should.Throw<InvalidDataException>(() => MarketBook.RestoreSnapshot(market, 0, new MatchingOptions(), bytes))
+        Should.Throw<InvalidDataException>(() => MarketBook.RestoreSnapshot(market, 0, BookSettings.For(new Clearing.Primitives.Markets.MarketCatalog([market]), new MatchingOptions()), bytes))
             .Message.ShouldContain("taken under other settings");
     }
 

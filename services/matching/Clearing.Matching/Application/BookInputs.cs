@@ -33,6 +33,15 @@ public sealed record OrderInput
     public MarginMode MarginMode { get; init; }
     public string? IsolatedCollateral { get; init; }
     public string? CollateralAsset { get; init; }
+    /// <summary>A market-maker quote (PlaceOrder.mmp), under the account's market-maker protection.</summary>
+    public bool Mmp { get; init; }
+    /// <summary>The account's fee tier when the command arrived (Matching:AccountTiers); null = "default". Stored so a replay
+    /// charges what was charged even after the account→tier map changed.</summary>
+    public string? FeeTier { get; init; }
+
+    /// <summary>Quotes are what protection counts and cancels: orders flagged mmp, and every order of the vault.</summary>
+    [JsonIgnore]
+    public bool IsQuote => Mmp || Origin == Origin.Vault;
 
     public static OrderInput From(OrderCommand command)
     {
@@ -69,6 +78,7 @@ public sealed record OrderInput
                 MarginMode = command.Place.MarginMode,
                 IsolatedCollateral = Text(command.Place.IsolatedCollateral),
                 CollateralAsset = Text(command.Place.CollateralAsset),
+                Mmp = command.Place.Mmp,
             },
             OrderCommand.CommandOneofCase.Cancel => input with { OrderId = command.Cancel.OrderId },
             OrderCommand.CommandOneofCase.Amend => input with
@@ -102,10 +112,17 @@ public sealed record PriceInput(string Asset, long Sequence, long Time, PriceSta
 /// <summary>An emergency halt (stream "halt-{market}", version <see cref="HaltVersion"/>) reaching the book.</summary>
 public sealed record HaltInput(long HaltVersion, long Time, string HaltedBy, string Reason);
 
-/// <summary>Exactly one of the three is set.</summary>
-public sealed record BookInput(OrderInput? Order = null, PriceInput? Price = null, HaltInput? Halt = null)
+/// <summary>
+/// Market-maker protection tripped for (account, underlying): the pipeline feeds the same trip, numbered per underlying,
+/// to every book of the underlying right after the input whose fill crossed the limit, so each book's stream holds it
+/// at the place it took effect and a replay of any one stream is exact.
+/// </summary>
+public sealed record ProtectionInput(string Account, string Underlying, long Number, long Time, long FrozenUntil, string TriggerMarket, string Reason);
+
+/// <summary>Exactly one of the four is set.</summary>
+public sealed record BookInput(OrderInput? Order = null, PriceInput? Price = null, HaltInput? Halt = null, ProtectionInput? Protection = null)
 {
-    public long Time => Order?.Time ?? Price?.Time ?? Halt!.Time;
+    public long Time => Order?.Time ?? Price?.Time ?? Halt?.Time ?? Protection!.Time;
 }
 
 /// <summary>

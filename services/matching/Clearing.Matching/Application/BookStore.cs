@@ -105,7 +105,7 @@ public static class BookStore
         {
             var bytes = Convert.FromBase64String(Encoding.ASCII.GetString(snapshot.Data.Span));
             var current = pipeline.Book(market);
-            return MarketBook.RestoreSnapshot(current.Definition, current.CatalogIndex, pipeline.Options, bytes);
+            return MarketBook.RestoreSnapshot(current.Definition, current.CatalogIndex, pipeline.Settings, bytes);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or InvalidOperationException)
         {

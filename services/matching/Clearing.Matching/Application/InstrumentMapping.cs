@@ -17,7 +17,10 @@ public static class InstrumentMapping
     /// <summary>Unix nanoseconds, the engine's clock unit (order commands and price updates carry it).</summary>
     public static long UnixNanos(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
-    public static InstrumentSpec ToSpec(MarketDefinition market, MatchingOptions options)
+    public static InstrumentSpec ToSpec(MarketDefinition market, MatchingOptions options) => ToSpec(market, options, null);
+
+    /// <summary>The market's spec with one fee rate per tier of <paramref name="fees"/> (tier 0 = the catalog's own rates).</summary>
+    public static InstrumentSpec ToSpec(MarketDefinition market, MatchingOptions options, FeeSchedule? fees)
     {
         void Fail(string message) => throw new ArgumentException($"market '{market.Symbol}': {message}");
 
@@ -73,10 +76,10 @@ public static class InstrumentMapping
                 _ => DomainRight.Put,
             },
             Strike = market.Strike,
-            FeeTiers = [new FeeRate(decimal.ToInt32(maker), decimal.ToInt32(taker))],
+            FeeTiers = fees is null ? [new FeeRate(decimal.ToInt32(maker), decimal.ToInt32(taker))] : fees.RatesFor(market),
             FeeDecimals = options.FeeDecimals,
         };
-        spec.Validate(feeTierCount: 1);
+        spec.Validate(feeTierCount: spec.FeeTiers.Count);
         return spec;
     }
 
@@ -87,6 +90,7 @@ public static class InstrumentMapping
     public static EngineConfig EngineConfigFor(InstrumentSpec spec, MatchingOptions options) => new()
     {
         Instruments = [spec],
+        FeeTierCount = spec.FeeTiers.Count,
         InitialOrderCapacity = options.InitialOrdersPerMarket,
         InitialAccountCapacity = 256,
         PriceLadderSpan = 1 << 20,

@@ -23,7 +23,8 @@ public sealed partial class MarketBook
     public string SnapshotFingerprint => string.Create(CultureInfo.InvariantCulture,
         $"{Market}|{Spec.Kind}|{Spec.TickSize}|{Spec.LotSize}|{Spec.MinOrderLots}|{Spec.MaxOrderLots}|{Spec.MaxPriceTicks}|{Spec.PriceBandBps}|" +
         $"{Spec.ExpiresAt}|{string.Join(';', Spec.FeeTiers.Select(f => $"{f.MakerMillionths}/{f.TakerMillionths}"))}|{_engine.Config.FeeTierCount}|" +
-        $"{Spec.FeeDecimals}|{_rememberedCommandIds}");
+        $"{Spec.FeeDecimals}|{_rememberedCommandIds}|{string.Join(';', _fees.Tiers.Select(t => t.Name))}|" +
+        $"{string.Join(';', _rules.Values.OrderBy(r => r.Account, StringComparer.Ordinal))}");
 
     /// <summary>Serializes the whole book. Call between inputs only (the processor's thread).</summary>
     public byte[] SaveSnapshot()
@@ -68,6 +69,7 @@ public sealed partial class MarketBook
                 w.Write((int)meta.MarginMode);
                 w.Write((int)meta.Origin);
                 w.Write(meta.IsolatedCollateral);
+                w.Write(meta.IsQuote);
                 w.Write(meta.Price);
                 w.Write(meta.Remaining);
             }
@@ -75,6 +77,38 @@ public sealed partial class MarketBook
             foreach (var commandId in _commandIdOrder)
             {
                 w.Write(commandId);
+            }
+            w.Write(_accountTiers.Count);
+            foreach (var (account, tier) in _accountTiers)
+            {
+                w.Write(account);
+                w.Write(tier);
+            }
+            w.Write(_lastTrip);
+            w.Write(_recentTrips.Count);
+            foreach (var t in _recentTrips)
+            {
+                w.Write(t.Account);
+                w.Write(t.Underlying);
+                w.Write(t.Number);
+                w.Write(t.Time);
+                w.Write(t.FrozenUntil);
+                w.Write(t.TriggerMarket);
+                w.Write(t.Reason);
+            }
+            w.Write(_protection.Count);
+            foreach (var (account, p) in _protection)
+            {
+                w.Write(account);
+                w.Write(p.FrozenUntil);
+                w.Write(p.Fills.Count);
+                foreach (var f in p.Fills)
+                {
+                    w.Write(f.Time);
+                    w.Write(f.Quantity);
+                    w.Write(f.DeltaLow);
+                    w.Write(f.DeltaHigh);
+                }
             }
             WriteEngine(w, _engine.ExportState());
         }
@@ -86,7 +120,7 @@ public sealed partial class MarketBook
     /// A book rebuilt from <paramref name="snapshot"/>. Throws <see cref="InvalidDataException"/> naming the problem when the
     /// bytes are damaged, of another format version, or taken under other settings; the caller then replays in full.
     /// </summary>
-    public static MarketBook RestoreSnapshot(Clearing.Primitives.Markets.MarketDefinition market, int catalogIndex, MatchingOptions options, ReadOnlySpan<byte> snapshot)
+    public static MarketBook RestoreSnapshot(Clearing.Primitives.Markets.MarketDefinition market, int catalogIndex, BookSettings settings, ReadOnlySpan<byte> snapshot)
     {
         if (snapshot.Length < SHA256.HashSizeInBytes)
         {
@@ -97,7 +131,7 @@ public sealed partial class MarketBook
         {
             throw new InvalidDataException($"book-{market.Symbol} snapshot: checksum mismatch (damaged bytes)");
         }
-        var book = new MarketBook(market, catalogIndex, options);
+        var book = new MarketBook(market, catalogIndex, settings);
         using var r = new BinaryReader(new MemoryStream(body.ToArray()), Encoding.UTF8);
         try
         {
@@ -163,7 +197,7 @@ public sealed partial class MarketBook
                 MarginMode = (Proto.MarginMode)r.ReadInt32(), Origin = (Proto.Origin)r.ReadInt32(),
             };
             var isolated = r.ReadString();
-            input = input with { IsolatedCollateral = input.MarginMode == Proto.MarginMode.Isolated ? isolated : null };
+            input = input with { IsolatedCollateral = input.MarginMode == Proto.MarginMode.Isolated ? isolated : null, Mmp = r.ReadBoolean() };
             var price = r.ReadInt64();
             var remaining = r.ReadInt64();
             _orders.Add(id, new OrderMeta(input, accountId, price, remaining));
@@ -174,6 +208,25 @@ public sealed partial class MarketBook
             var commandId = r.ReadString();
             _commandIds.Add(commandId);
             _commandIdOrder.Enqueue(commandId);
+        }
+        for (var i = Count(r); i > 0; i--)
+        {
+            _accountTiers.Add(r.ReadString(), r.ReadInt32());
+        }
+        _lastTrip = r.ReadInt64();
+        for (var i = Count(r); i > 0; i--)
+        {
+            _recentTrips.Add(new ProtectionInput(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadString(), r.ReadString()));
+        }
+        for (var i = Count(r); i > 0; i--)
+        {
+            var p = new AccountProtection();
+            _protection.Add(r.ReadString(), p);
+            p.FrozenUntil = r.ReadInt64();
+            for (var f = Count(r); f > 0; f--)
+            {
+                p.Fills.Add(new ProtectionFill(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()));
+            }
         }
         _engine.RestoreState(ReadEngine(r));
     }

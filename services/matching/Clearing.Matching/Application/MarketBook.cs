@@ -38,16 +38,35 @@ public sealed partial class MarketBook
     private bool _circuitBreaker;
     private long _mark;
     private long _now = long.MinValue;
+    private readonly FeeSchedule _fees;
+    private readonly Dictionary<string, int> _accountTiers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProtectionRule> _rules;
+    private readonly Dictionary<string, AccountProtection> _protection = new(StringComparer.Ordinal);
+    private readonly List<ProtectionInput> _recentTrips = [];
+    private readonly List<string> _protectionTouched = [];
+    private long _lastTrip;
+    private string? _cancelReasonOverride;
 
     public MarketBook(MarketDefinition market, int catalogIndex, MatchingOptions options)
+        : this(market, catalogIndex, BookSettings.For(new MarketCatalog([market]), options))
     {
+    }
+
+    public MarketBook(MarketDefinition market, int catalogIndex, BookSettings settings)
+    {
+        var options = settings.Options;
         Definition = market;
         CatalogIndex = catalogIndex;
-        Spec = InstrumentMapping.ToSpec(market, options);
+        Settings = settings;
+        _fees = settings.Fees;
+        Spec = InstrumentMapping.ToSpec(market, options, _fees);
         _engine = new MatchingEngine(InstrumentMapping.EngineConfigFor(Spec, options));
         _feeUnit = 1m / Pow10(options.FeeDecimals);
         _rememberedCommandIds = options.RememberedCommandIds;
+        _rules = settings.Protection.Where(r => r.Key.Underlying == market.Underlying).ToDictionary(r => r.Key.Account, r => r.Value, StringComparer.Ordinal);
     }
+
+    public BookSettings Settings { get; }
 
     public string Market => Definition.Symbol;
 
@@ -84,6 +103,25 @@ public sealed partial class MarketBook
             h.Add(id);
             h.Add(_orders[id].Remaining);
         }
+        h.Add(_lastTrip);
+        foreach (var account in _protection.Keys.Order(StringComparer.Ordinal))
+        {
+            var p = _protection[account];
+            h.Add(_accountIds.GetValueOrDefault(account, -1));
+            h.Add(p.FrozenUntil);
+            foreach (var f in p.Fills)
+            {
+                h.Add(f.Time);
+                h.Add(f.Quantity);
+                h.Add(f.DeltaLow);
+                h.Add(f.DeltaHigh);
+            }
+        }
+        foreach (var account in _accountTiers.Keys.Order(StringComparer.Ordinal))
+        {
+            h.Add(_accountIds.GetValueOrDefault(account, -1));
+            h.Add(_accountTiers[account]);
+        }
         return h.Value;
     }
 
@@ -94,6 +132,11 @@ public sealed partial class MarketBook
     /// </summary>
     public bool Apply(BookInput input, List<MatchingEvent> output)
     {
+        _protectionTouched.Clear();
+        if (input.Protection is { } protection)
+        {
+            return ApplyProtection(protection, output);
+        }
         if (input.Order is { } order)
         {
             return ApplyOrder(order, output);
@@ -106,7 +149,7 @@ public sealed partial class MarketBook
         {
             return ApplyHalt(halt, output);
         }
-        throw new ArgumentException("a book input needs an order, a price or a halt", nameof(input));
+        throw new ArgumentException("a book input needs an order, a price, a halt or a protection trip", nameof(input));
     }
 
     // ───────────────────────────── order commands ─────────────────────────────
@@ -128,6 +171,7 @@ public sealed partial class MarketBook
             Reject(o, "missing-account", output);
             return true;
         }
+        SyncFeeTier(o, output);
         switch (o.Action)
         {
             case "place":
@@ -163,6 +207,10 @@ public sealed partial class MarketBook
         if (reason is null && _circuitBreaker && !o.ReduceOnly)
         {
             reason = "circuit-breaker";
+        }
+        if (reason is null && o.IsQuote && _protection.TryGetValue(o.Account, out var frozen) && _now < frozen.FrozenUntil)
+        {
+            reason = RejectReason.ProtectionFrozen.Code();
         }
         if (reason is not null)
         {
@@ -290,7 +338,7 @@ public sealed partial class MarketBook
         }
 
         var flags = (o.PostOnly ? OrderFlags.PostOnly : OrderFlags.None) | (o.ReduceOnly ? OrderFlags.ReduceOnly : OrderFlags.None)
-            | (o.Origin == Proto.Origin.Vault ? OrderFlags.Quote : OrderFlags.None);
+            | (o.IsQuote ? OrderFlags.Quote : OrderFlags.None);
         command = new EngineCommand
         {
             Kind = CommandKind.Place, Timestamp = o.Time, Market = EngineMarket, Side = side, Type = type, Price = price,
@@ -499,7 +547,17 @@ public sealed partial class MarketBook
                     TakerMarginMode = meta.MarginMode, MakerMarginMode = maker.MarginMode,
                     TakerOrigin = meta.Origin, MakerOrigin = maker.Origin,
                     TakerIsolatedCollateral = meta.IsolatedCollateral, MakerIsolatedCollateral = maker.IsolatedCollateral,
+                    TakerFeeTier = _fees.NameOf(_accountTiers.GetValueOrDefault(meta.Account)),
+                    MakerFeeTier = _fees.NameOf(_accountTiers.GetValueOrDefault(maker.Account)),
                 };
+                if (meta.IsQuote)
+                {
+                    RecordProtection(meta.Account, meta.Side, e.Quantity);
+                }
+                if (maker.IsQuote)
+                {
+                    RecordProtection(maker.Account, maker.Side, e.Quantity);
+                }
                 break;
             case EventKind.Cancelled:
                 _finished.Add(e.OrderId);
@@ -510,7 +568,7 @@ public sealed partial class MarketBook
                 evt.Cancelled = new OrderCancelled
                 {
                     OrderId = meta!.ClientOrderId, AccountId = meta.Account, Quantity = Lots(e.Remaining),
-                    Reason = CancelCode(e.CancelReason, isIncoming: e.OrderId == incoming),
+                    Reason = _cancelReasonOverride ?? CancelCode(e.CancelReason, isIncoming: e.OrderId == incoming),
                 };
                 break;
             case EventKind.Amended:
@@ -649,6 +707,7 @@ public sealed partial class MarketBook
         public Proto.MarginMode MarginMode { get; } = input.MarginMode == Proto.MarginMode.Unspecified ? Proto.MarginMode.Cross : input.MarginMode;
         public Proto.Origin Origin { get; } = input.Origin;
         public string IsolatedCollateral { get; } = input.MarginMode == Proto.MarginMode.Isolated ? input.IsolatedCollateral ?? "" : "";
+        public bool IsQuote { get; } = input.IsQuote;
         public long Price { get; set; } = price;
         public long Remaining { get; set; } = quantity;
         public bool Rejected { get; set; }

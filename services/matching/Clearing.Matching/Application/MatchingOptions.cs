@@ -42,6 +42,15 @@ public sealed class MatchingOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Named fee tiers beyond "default" (the catalog's rates); see <see cref="FeeSchedule"/>.</summary>
+    public List<FeeTierOptions> FeeTiers { get; set; } = [];
+
+    /// <summary>Account id → fee tier name; accounts not listed trade at "default".</summary>
+    public Dictionary<string, string> AccountTiers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Market-maker protection rules, one per (account, underlying); none by default.</summary>
+    public List<ProtectionRuleOptions> Protection { get; set; } = [];
+
     /// <summary>How long start-up may take to find the last published sequence of each market on the output topic.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RecoveryReadTimeout { get; set; } = TimeSpan.FromSeconds(30);

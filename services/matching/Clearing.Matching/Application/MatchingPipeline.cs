@@ -16,20 +16,25 @@ public sealed class MatchingPipeline
     private readonly Dictionary<string, MarketBook> _books = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string[]> _marketsByAsset = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingBatch> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _trips = new(StringComparer.Ordinal);
 
     public MatchingPipeline(MarketCatalog catalog, MatchingOptions options)
     {
         Catalog = catalog;
         Options = options;
+        Settings = BookSettings.For(catalog, options);
         foreach (var market in catalog.All)
         {
-            _books.Add(market.Symbol, new MarketBook(market, catalog.IndexOf(market.Symbol), options));
+            _books.Add(market.Symbol, new MarketBook(market, catalog.IndexOf(market.Symbol), Settings));
         }
         foreach (var group in catalog.All.GroupBy(m => m.Underlying, StringComparer.Ordinal))
         {
             _marketsByAsset.Add(group.Key, group.Select(m => m.Symbol).ToArray());
+            _trips.Add(group.Key, 0);
         }
     }
+
+    public BookSettings Settings { get; }
 
     public MarketCatalog Catalog { get; }
 
@@ -46,7 +51,7 @@ public sealed class MatchingPipeline
     /// </summary>
     public void Apply(OrderCommand command, List<MatchingEvent> output)
     {
-        var input = new BookInput(Order: OrderInput.From(command));
+        var input = new BookInput(Order: OrderInput.From(command) with { FeeTier = Settings.Fees.TierOf(command.AccountId) });
         if (!_books.TryGetValue(command.Market, out var book))
         {
             output.Add(new MatchingEvent
@@ -60,6 +65,69 @@ public sealed class MatchingPipeline
             return;
         }
         Apply(book, input, output);
+    }
+
+    /// <summary>
+    /// Market-maker protection across the markets of an underlying. After an input filled a protected account's quotes,
+    /// its exposure is added up over every book of the underlying (each keeps the account's quote fills since its last
+    /// trip); past a limit, one numbered trip goes to every book of the underlying in catalog order, each storing it as an
+    /// input. Decisions are taken here, in the order the host applies inputs, and only their results are stored: a
+    /// replay feeds the stored trips back and never decides again, so each book stream replays alone and exactly.
+    /// </summary>
+    private void CheckProtection(MarketBook book, string account, List<MatchingEvent> output)
+    {
+        var underlying = book.Definition.Underlying;
+        var rule = Settings.Protection[(underlying, account)];
+        var now = book.Now;
+        if (now < book.FrozenUntil(account))
+        {
+            return;
+        }
+        long quantity = 0, low = 0, high = 0;
+        foreach (var market in _marketsByAsset[underlying])
+        {
+            var (q, l, h) = _books[market].Exposure(account, now - rule.WindowNanos);
+            quantity += q;
+            low += l;
+            high += h;
+        }
+        if (rule.Breach(quantity, low, high) is not { } reason)
+        {
+            return;
+        }
+        var trip = new ProtectionInput(account, underlying, ++_trips[underlying], now, now + rule.CooldownNanos, book.Market, reason);
+        foreach (var market in _marketsByAsset[underlying])
+        {
+            Apply(_books[market], new BookInput(Protection: trip), output);
+        }
+    }
+
+    /// <summary>
+    /// Start-up, after every book is restored: a crash between the appends of one batch can leave some books of an
+    /// underlying without a trip another book stored. Each book is handed the trips it lacks (from the books that keep
+    /// them), in number order, as new stored inputs — the same trips at the same point of its own history.
+    /// </summary>
+    public void ReconcileProtection(List<MatchingEvent> output)
+    {
+        foreach (var (underlying, markets) in _marketsByAsset)
+        {
+            var books = markets.Select(m => _books[m]).ToList();
+            var trips = books.SelectMany(b => b.RecentTrips).GroupBy(t => t.Number).Select(g => g.First()).OrderBy(t => t.Number).ToList();
+            _trips[underlying] = Math.Max(_trips[underlying], books.Max(b => b.LastTrip));
+            foreach (var book in books)
+            {
+                var missing = trips.Where(t => t.Number > book.LastTrip).ToList();
+                if (missing.Count > 0 && missing[0].Number != book.LastTrip + 1)
+                {
+                    throw new InvalidOperationException(
+                        $"book-{book.Market} stopped at protection trip {book.LastTrip} of {underlying}; trip {book.LastTrip + 1} is no longer remembered by any book");
+                }
+                foreach (var trip in missing)
+                {
+                    Apply(book, new BookInput(Protection: trip), output);
+                }
+            }
+        }
     }
 
     /// <summary>An oracle update: one input for each market of its asset (none when no market trades that asset).</summary>
@@ -90,6 +158,14 @@ public sealed class MatchingPipeline
             _pending.Add(book.Market, batch);
         }
         batch.Inputs.Add(input);
+        // Quote fills (from an order, or from a stop an oracle update fired) may cross a protection limit.
+        if (book.ProtectionTouched.Count > 0)
+        {
+            foreach (var account in book.ProtectionTouched.ToList())
+            {
+                CheckProtection(book, account, output);
+            }
+        }
     }
 
     /// <summary>Puts a book restored from a snapshot in place of this market's book (start-up, before any input).</summary>
@@ -104,6 +180,8 @@ public sealed class MatchingPipeline
             throw new InvalidOperationException($"book-{book.Market} has unstored inputs; a snapshot can only replace a book before it takes input");
         }
         _books[book.Market] = book;
+        var underlying = book.Definition.Underlying;
+        _trips[underlying] = Math.Max(_trips[underlying], book.LastTrip);
     }
 
     /// <summary>The inputs applied since the last call, one batch per market in catalog order; clears them.</summary>
@@ -137,6 +215,7 @@ public sealed class MatchingPipeline
                 throw new InvalidOperationException($"book-{batch.Market}: a stored input was refused as a repeat on replay (sequence {book.Sequence})");
             }
         }
+        _trips[book.Definition.Underlying] = Math.Max(_trips[book.Definition.Underlying], book.LastTrip);
         if (book.Sequence != batch.LastSequence)
         {
             throw new InvalidOperationException(

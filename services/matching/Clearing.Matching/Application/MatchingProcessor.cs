@@ -127,6 +127,7 @@ public sealed class MatchingProcessor(
         }
         _events.AddRange(replayed.Unpublished);
         Interlocked.Add(ref _republished, replayed.Unpublished.Count);
+        pipeline.ReconcileProtection(_events);
         DrainHalts(pipeline);
         await PersistAsync(pipeline, stoppingToken);
         await PublishAsync(producer, consumer: null, stoppingToken);
