@@ -46,7 +46,7 @@ public sealed class AccountBook
 
     public IEventStore Store { get; }
 
-    public AccountDecider Decider { get; }
+    public AccountDecider Decider { get; private set; }
 
     public PriceBook Prices { get; }
 
@@ -183,6 +183,30 @@ public sealed class AccountBook
             }
 
             return crossed;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Switches to <paramref name="decider"/> (new margin parameters from governance, MarginParametersGateway) between
+    /// two writes, and rebuilds the price-tick indexes, which hold each market's schedule.
+    /// </summary>
+    public async Task UseDeciderAsync(AccountDecider decider, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            Decider = decider;
+            _indexes.Clear();
+            _indexedSubs.Clear();
+            _indexedOwners.Clear();
+            foreach (var (owner, state) in _accounts)
+            {
+                IndexForTicks(owner, state);
+            }
         }
         finally
         {

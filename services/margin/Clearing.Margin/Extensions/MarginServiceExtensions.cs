@@ -14,6 +14,7 @@ using Clearing.Margin.Options;
 using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Messaging.Kafka.Hosting;
 using Clearing.Messaging.Kafka.Outbox;
+using Clearing.Parameters.Consuming;
 using Clearing.Primitives.Markets;
 using Clearing.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,9 @@ public static class MarginServiceExtensions
         builder.Services.AddHostedService<AccountBookLoader>();
         builder.Services.AddSingleton<LedgerProjector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerProjector>());
+        // Governance parameters (margin tiers per market) before the consumers, switched at price-update times.
+        builder.Services.AddGovernanceParameters();
+        builder.Services.AddSingleton<MarginParametersGateway>();
 
         builder.Services.AddSingleton<MatchingFillGateway>();
         builder.Services.AddSingleton<OraclePriceGateway>();
@@ -73,7 +77,7 @@ public static class MarginServiceExtensions
             sp => sp.GetRequiredService<MatchingFillGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<PriceUpdate> { Name = "margin-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
-            sp => sp.GetRequiredService<OraclePriceGateway>().HandleAsync);
+            sp => sp.GetRequiredService<MarginParametersGateway>().Before(sp.GetRequiredService<OraclePriceGateway>().HandleAsync));
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<FundingEvent> { Name = "margin-funding", Topics = [Topics.FundingEvents], Deserializer = new ProtobufPayloadDeserializer<FundingEvent>() },
             sp => sp.GetRequiredService<FundingGateway>().HandleAsync);
