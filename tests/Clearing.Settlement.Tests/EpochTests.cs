@@ -73,13 +73,7 @@ public sealed class EpochTests
     public void the_json_statement_lists_opening_every_movement_and_closing_per_asset()
     {
         var account = Book().Account("acct-1")!;
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            StatementFormats.WriteJson(writer, 3, 10, 20, account);
-        }
-
-        using var json = JsonDocument.Parse(buffer.ToArray());
+        using var json = JsonDocument.Parse(StatementFormats.Json(3, 10, 20, account));
         var root = json.RootElement;
         root.GetProperty("accountId").GetString().ShouldBe("acct-1");
         root.GetProperty("epoch").GetInt64().ShouldBe(3);
@@ -100,9 +94,7 @@ public sealed class EpochTests
     public void the_csv_statement_has_opening_movement_and_closing_rows_with_quoted_fields()
     {
         var account = Book().Account("acct-1")!;
-        var text = new StringWriter();
-        StatementFormats.WriteCsv(text, 3, account);
-        var rows = text.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        var rows = StatementFormats.Csv(3, account).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         rows.ShouldBe(
         [

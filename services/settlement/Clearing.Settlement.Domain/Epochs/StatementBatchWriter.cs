@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Clearing.Settlement.Domain.Ledger;
 
 namespace Clearing.Settlement.Domain.Epochs;
@@ -28,12 +26,20 @@ public static class StatementBatchWriter
         return (int)(hash % (uint)shards);
     }
 
-    /// <summary>Writes all statements; <paramref name="open"/> is called once per shard and the streams are disposed after.</summary>
-    public static long Write(LedgerBook book, long epoch, long startUnixNanos, long endUnixNanos, int shards, Func<int, StatementShardTargets> open)
+    /// <summary>Bytes each shard's JSON and CSV buffer holds before it goes to its stream.</summary>
+    public const int DefaultBufferBytes = 1 << 20;
+
+    /// <summary>
+    /// Writes all statements; <paramref name="open"/> is called once per shard and the streams are disposed after.
+    /// Each account is rendered once into both formats (<see cref="StatementRenderer"/>) and the bytes stream out
+    /// through <paramref name="bufferBytes"/>-sized buffers, however many movements an account has.
+    /// </summary>
+    public static long Write(LedgerBook book, long epoch, long startUnixNanos, long endUnixNanos, int shards, Func<int, StatementShardTargets> open, int bufferBytes = DefaultBufferBytes)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(open);
         ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, 1);
         var byShard = new List<AccountBook>[shards];
         for (var s = 0; s < shards; s++)
         {
@@ -54,22 +60,13 @@ public static class StatementBatchWriter
             using (targets.Json)
             using (targets.Csv)
             {
-                using (var json = new Utf8JsonWriter(targets.Json, new JsonWriterOptions { SkipValidation = true }))
-                {
-                    foreach (var account in accounts)
-                    {
-                        StatementFormats.WriteJson(json, epoch, startUnixNanos, endUnixNanos, account);
-                        json.Flush();
-                        targets.Json.WriteByte((byte)'\n');
-                        json.Reset(); // one JSON document per line: no list separator before the next account
-                    }
-                }
-
-                using var csv = new StreamWriter(targets.Csv, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16) { NewLine = "\n" };
-                csv.WriteLine(StatementFormats.CsvHeader);
+                using var json = new ByteSink(targets.Json, bufferBytes);
+                using var csv = new ByteSink(targets.Csv, bufferBytes);
+                var renderer = new StatementRenderer(json, csv, epoch, startUnixNanos, endUnixNanos);
+                renderer.CsvHeader();
                 foreach (var account in accounts)
                 {
-                    StatementFormats.WriteCsv(csv, epoch, account);
+                    renderer.Account(account);
                 }
             }
 
