@@ -64,6 +64,8 @@ public static class PositionBook
         {
             TransferredToFund e when e.Market == state.Market => WithCapCheck(state,
                 new PositionTransferApplied(state.Market, e.AccountId, e.FundAccountId, e.Side == CloseSide.Sell, e.Size, e.BankruptcyPrice, "insurance fund takeover " + e.LiquidationId, source), rules, e.At),
+            TransferredToVault e when e.Market == state.Market => WithCapCheck(state,
+                new PositionTransferApplied(state.Market, e.AccountId, e.VaultAccountId, e.Side == CloseSide.Sell, e.Size, e.BankruptcyPrice, "vault backstop takeover " + e.LiquidationId, source), rules, e.At),
             AdlExecuted e when e.Market == state.Market => WithCapCheck(state,
                 new PositionTransferApplied(state.Market, e.AccountId, e.CounterpartyAccountId, e.Side == CloseSide.Sell, e.Size, e.Price, "auto-deleverage " + e.LiquidationId, source), rules, e.At),
             _ => [],

@@ -62,6 +62,8 @@ public sealed record MarketLiquidation
 
     public decimal TakenByFund { get; init; }
 
+    public decimal TakenByVault { get; init; }
+
     public decimal Deleveraged { get; init; }
 
     public decimal UncoveredSize { get; init; }
@@ -82,5 +84,5 @@ public sealed record MarketLiquidation
 
     public CloseSide Side { get; init; }
 
-    public decimal Remaining => Target - ClosedInBook - TakenByFund - Deleveraged - UncoveredSize;
+    public decimal Remaining => Target - ClosedInBook - TakenByVault - TakenByFund - Deleveraged - UncoveredSize;
 }

@@ -112,6 +112,29 @@ public sealed record TransferredToFund(
     string Reason,
     DateTimeOffset At);
 
+/// <summary>
+/// Stage 2a (issue 10): the LP vault takes over <see cref="Size"/> at the bankruptcy price before the insurance fund,
+/// within its loss caps. <see cref="LossTaken"/> = size × |bankruptcy − mark| when the account is bankrupt (0 when the
+/// takeover is worth something at the mark); <see cref="MarketLossLeft"/> and <see cref="DailyLossLeft"/> are what the
+/// vault's caps still allowed after it.
+/// </summary>
+[EventType("liquidation.transferred-to-vault.v1")]
+public sealed record TransferredToVault(
+    string AccountId,
+    string LiquidationId,
+    string Market,
+    string VaultId,
+    string VaultAccountId,
+    CloseSide Side,
+    decimal Size,
+    decimal BankruptcyPrice,
+    decimal MarkPrice,
+    decimal LossTaken,
+    decimal MarketLossLeft,
+    decimal DailyLossLeft,
+    string Reason,
+    DateTimeOffset At);
+
 /// <summary>Stage 3: an opposing position closed against the bankrupt one at the bankruptcy price; who, how much and why.</summary>
 [EventType("liquidation.adl-executed.v1")]
 public sealed record AdlExecuted(
@@ -148,7 +171,8 @@ public sealed record LiquidationCompleted(
     decimal UncoveredLoss,
     decimal LiquidationFees,
     bool Last,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    decimal TakenByVault = 0m);
 
 public static class LiquidationEventTypes
 {
@@ -156,5 +180,6 @@ public static class LiquidationEventTypes
     [
         typeof(LiquidationStarted), typeof(LiquidationRiskRefreshed), typeof(OpenOrdersCancelled), typeof(SlicePlaced),
         typeof(SliceFilled), typeof(SliceEnded), typeof(TransferredToFund), typeof(AdlExecuted), typeof(LiquidationCompleted),
+        typeof(TransferredToVault),
     ];
 }

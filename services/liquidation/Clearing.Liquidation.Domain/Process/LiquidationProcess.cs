@@ -1,4 +1,5 @@
 using System.Globalization;
+using Clearing.Liquidation.Domain.Vault;
 
 namespace Clearing.Liquidation.Domain.Process;
 
@@ -81,6 +82,20 @@ public static class LiquidationProcess
         LiquidationRules rules,
         FundCapacity fund,
         Func<string, IReadOnlyList<AdlCandidate>> candidatesFor,
+        Func<string, decimal> openInterestOf) =>
+        Advance(state, now, rules, VaultCapacity.None, fund, candidatesFor, openInterestOf);
+
+    /// <summary>
+    /// The clock step with the LP vault's backstop (issue 10): what the book did not absorb goes to the vault at the
+    /// bankruptcy price within <paramref name="vault"/>'s loss caps, then to the fund, then to ADL. Null: no vault stage.
+    /// </summary>
+    public static IReadOnlyList<object> Advance(
+        LiquidationAccount state,
+        DateTimeOffset now,
+        LiquidationRules rules,
+        VaultCapacity? vault,
+        FundCapacity fund,
+        Func<string, IReadOnlyList<AdlCandidate>> candidatesFor,
         Func<string, decimal> openInterestOf)
     {
         if (state.Active is null)
@@ -91,6 +106,7 @@ public static class LiquidationProcess
         var decision = new Decision(state);
         var balance = fund.Balance;
         var capUsed = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var vaultUsed = 0m;
         foreach (var market in state.Active.Markets.Keys)
         {
             var m = decision.State.Active!.Markets[market];
@@ -115,6 +131,12 @@ public static class LiquidationProcess
             var attempts = decision.State.Active!.Bankrupt ? 1 : rule.BookAttemptsBeforeFund;
             if (m.BookMisses >= attempts)
             {
+                if (vault is not null)
+                {
+                    vaultUsed += ToVault(decision, m, rule, now, vault, vaultUsed);
+                    m = decision.State.Active!.Markets[market];
+                }
+
                 var capLeft = fund.RemainingCapFor(market) - capUsed.GetValueOrDefault(market);
                 var paid = Backstop(decision, m, rule, now, ref balance, capLeft, candidatesFor(market));
                 capUsed[market] = capUsed.GetValueOrDefault(market) + paid;
@@ -199,6 +221,11 @@ public static class LiquidationProcess
         {
             Size = Shrink(m.Size, e.Size),
             TakenByFund = m.TakenByFund + e.Size,
+        }),
+        TransferredToVault e => WithMarket(state, e.Market, m => m with
+        {
+            Size = Shrink(m.Size, e.Size),
+            TakenByVault = m.TakenByVault + e.Size,
         }),
         AdlExecuted e => WithMarket(state, e.Market, m => m with
         {
@@ -331,6 +358,41 @@ public static class LiquidationProcess
         return Math.Max(rule.TickSize, rule.Ticks(buyBound, up: false));
     }
 
+    /// <summary>
+    /// Stage 2a: the vault takes what the book did not absorb at the bankruptcy price, as far as the loss at the mark fits
+    /// in what its market cap and its all-market cap still allow (less what this step already gave it) and the takeover's
+    /// notional stays within its limit. Returns the loss it took.
+    /// </summary>
+    private static decimal ToVault(Decision decision, MarketLiquidation m, MarketRules rule, DateTimeOffset now, VaultCapacity vault, decimal usedThisStep)
+    {
+        var quantity = m.Remaining;
+        if (quantity <= 0 || m.MarkPrice <= 0)
+        {
+            return 0m;
+        }
+
+        var lossPerUnit = Math.Max(0m, m.Side == CloseSide.Sell ? m.BankruptcyPrice - m.MarkPrice : m.MarkPrice - m.BankruptcyPrice);
+        var marketLeft = Math.Max(0m, vault.MarketLossLeftFor(m.Market) - usedThisStep);
+        var dailyLeft = Math.Max(0m, vault.DailyLossLeft - usedThisStep);
+        var lossLeft = Math.Min(marketLeft, dailyLeft);
+        var bySize = rule.Lots(vault.MaxTakeoverNotional / m.MarkPrice, up: false);
+        var byLoss = lossPerUnit == 0 ? quantity : rule.Lots(lossLeft / lossPerUnit, up: false);
+        var take = Math.Min(quantity, Math.Min(bySize, byLoss));
+        if (take <= 0)
+        {
+            return 0m;
+        }
+
+        var loss = take * lossPerUnit;
+        var why = lossPerUnit == 0
+            ? $"the book did not absorb it; the account still had equity at the mark, so the vault takes it at no loss (takeover notional limit {Text(vault.MaxTakeoverNotional)})"
+            : $"the book did not absorb it; the vault takes {Text(take)} of {Text(quantity)} with a loss of {Text(loss)} at the mark " +
+              $"(vault loss left for {m.Market}: {Text(marketLeft)}, for all markets today: {Text(dailyLeft)}); the rest goes to the insurance fund";
+        decision.Add(new TransferredToVault(decision.State.AccountId, decision.State.Active!.Id, m.Market, vault.VaultId, vault.AccountId, m.Side, take,
+            m.BankruptcyPrice, m.MarkPrice, loss, marketLeft - loss, dailyLeft - loss, why, now));
+        return loss;
+    }
+
     /// <summary>Stages 2 and 3 for what the book did not absorb; returns what the fund paid out (counted against the market's cap).</summary>
     private static decimal Backstop(Decision decision, MarketLiquidation m, MarketRules rule, DateTimeOffset now, ref decimal balance, decimal capLeft, IReadOnlyList<AdlCandidate> candidates)
     {
@@ -423,7 +485,7 @@ public static class LiquidationProcess
         var lossPerUnit = Math.Max(0m, m.Side == CloseSide.Sell ? m.BankruptcyPrice - m.MarkPrice : m.MarkPrice - m.BankruptcyPrice);
         var last = active.Markets.Values.All(x => x.Market == market || x.Completed);
         decision.Add(new LiquidationCompleted(decision.State.AccountId, active.Id, market, m.ClosedInBook, m.TakenByFund, m.Deleveraged,
-            uncoveredSize, uncoveredSize * lossPerUnit, m.Fees, last, now));
+            uncoveredSize, uncoveredSize * lossPerUnit, m.Fees, last, now, m.TakenByVault));
     }
 
     private static LiquidationAccount WithMarket(LiquidationAccount state, string market, Func<MarketLiquidation, MarketLiquidation> change) =>

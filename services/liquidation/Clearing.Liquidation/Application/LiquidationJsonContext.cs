@@ -16,6 +16,9 @@ namespace Clearing.Liquidation.Application;
 [JsonSerializable(typeof(SliceFilled))]
 [JsonSerializable(typeof(SliceEnded))]
 [JsonSerializable(typeof(TransferredToFund))]
+[JsonSerializable(typeof(TransferredToVault))]
+[JsonSerializable(typeof(Clearing.Liquidation.Domain.Vault.VaultBackstopLossBooked))]
+[JsonSerializable(typeof(Clearing.Liquidation.Domain.Vault.VaultBackstopState))]
 [JsonSerializable(typeof(AdlExecuted))]
 [JsonSerializable(typeof(LiquidationCompleted))]
 [JsonSerializable(typeof(FundFeeCollected))]
@@ -38,7 +41,7 @@ public sealed partial class LiquidationJsonContext : JsonSerializerContext
     private static EventSerializer? _serializer;
 
     public static EventSerializer Serializer => _serializer ??= new(
-        LiquidationEventTypes.All.Concat(InsuranceFundEventTypes.All).Concat(PositionBookEventTypes.All)
+        LiquidationEventTypes.All.Concat(InsuranceFundEventTypes.All).Concat(PositionBookEventTypes.All).Concat(Clearing.Liquidation.Domain.Vault.VaultBackstopEventTypes.All)
             .Aggregate(new EventTypeMap(), (map, type) => map.Register(type)),
         new JsonSerializerOptions(Default.Options));
 }
