@@ -33,18 +33,21 @@ internal sealed record Scenario(
         (asset, t, start) => asset == "USDC" ? 1m : start * (1m + 0.003m * (decimal)Math.Sin(t / 20.0)), LeveragedLongs: false, TakerOrdersPerSecond: 8);
 
     /// <summary>
-    /// 20 s of calm while leveraged longs open, then −30% in a straight line over 60 s, then flat: the liquidation
-    /// engine works through its stages (book, insurance fund, ADL) while the oracle's circuit breaker trips.
+    /// 20 s of calm while leveraged longs open, then −30% over 60 s: an 18% slide with a 12% gap at 62 s, then flat. The
+    /// slide liquidates the 9.5× longs (about 9.4% down) while the book and the insurance fund can still take them; the gap
+    /// jumps the 5× longs from 12.6% down, above their liquidation price, to 24.6%, past their bankruptcy price at 20%, in
+    /// one tick: a loss larger than the fund holds, so the fund pays what it has and ADL closes the rest against the
+    /// profitable shorts. The oracle's circuit breaker trips on the slide.
     /// </summary>
-    private static Scenario Crash(TimeSpan duration) => new("crash", "−30% in a minute after leveraged longs open", duration, Starts,
+    private static Scenario Crash(TimeSpan duration) => new("crash", "−30% in a minute (12% of it one gap) after leveraged longs open", duration, Starts,
         (asset, t, start) =>
         {
             if (asset == "USDC")
             {
                 return 1m;
             }
-            var fraction = Math.Clamp((t - 20.0) / 60.0, 0.0, 1.0);
-            return start * (1m - 0.30m * (decimal)fraction);
+            var slide = 0.18m * (decimal)Math.Clamp((t - 20.0) / 60.0, 0.0, 1.0);
+            return start * (1m - slide - (t >= 62.0 ? 0.12m : 0m));
         }, LeveragedLongs: true, TakerOrdersPerSecond: 6);
 
     /// <summary>Takers chase a +8% move, then it reverses: the book trades above the index, then below, so funding flips sign.</summary>

@@ -240,14 +240,19 @@ internal sealed class SimulationRunner
         }
     }
 
-    /// <summary>Before the crash, leveraged accounts go long BTC at ~8× their collateral.</summary>
+    /// <summary>
+    /// Before the crash, leveraged accounts go long BTC: the first half at ~9.5× their collateral (the most the gateway's
+    /// 10% initial margin allows at a limit 1% through the index; liquidated on the slide about 9.4% down), the rest at
+    /// ~5× (liquidated 19% down, bankrupt at 20%: the crash's gap takes them past both at once).
+    /// </summary>
     private async Task OpenLeveragedLongsAsync(IReadOnlyList<TraderClient> traders, CancellationToken cancellationToken)
     {
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-        foreach (var trader in traders)
+        foreach (var (trader, i) in traders.Select((trader, i) => (trader, i)))
         {
             var index = Index("BTC");
-            var quantity = decimal.Round(5_000m * 8m / index, 3);
+            var leverage = i < traders.Count / 2 ? 9.5m : 5m;
+            var quantity = decimal.Round(5_000m * leverage / index, 3);
             await trader.PlaceAsync("BTC-PERP", OrderSide.Buy, OrderType.Limit, Ceiling(index * 1.01m, 0.5m), quantity, OrderTimeInForce.Ioc,
                 cancellationToken: cancellationToken);
             await Task.Delay(500, cancellationToken);
