@@ -67,7 +67,7 @@ internal static class StressCommand
         {
             try
             {
-                Options(r.GetValue(shock)!, r.GetValue(move), r.GetValue(vol), r.GetValue(price), 1, json: false, failUncovered: false);
+                Options(r.GetValue(shock) ?? "none", r.GetValue(move), r.GetValue(vol), r.GetValue(price), 1, json: false, failUncovered: false);
             }
             catch (FormatException ex)
             {
@@ -76,7 +76,7 @@ internal static class StressCommand
         });
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var options = Options(result.GetValue(shock)!, result.GetValue(move), result.GetValue(vol), result.GetValue(price),
+            var options = Options(result.GetValue(shock) ?? "none", result.GetValue(move), result.GetValue(vol), result.GetValue(price),
                 result.GetValue(top), result.GetValue(json), result.GetValue(failUncovered));
             var margin = new DirectoryInfo(Path.Combine(result.GetValue(data)!.FullName, "margin"));
             var opened = await store.OpenAsync(result, cancellationToken, new FileInfo(Path.Combine(margin.FullName, "events.db")));
