@@ -6,7 +6,7 @@ namespace Clearing.Deploy.Tests;
 /// <summary>helm lint and helm template over the chart with each value file it ships.</summary>
 public sealed class HelmChartTests
 {
-    private static readonly string[] Services = ["funding", "liquidation", "margin", "matching", "oracle-ingest", "order-gateway", "settlement"];
+    private static readonly string[] Services = ["funding", "governance", "liquidation", "margin", "matching", "oracle-ingest", "order-gateway", "settlement"];
 
     [Theory]
     [MemberData(nameof(ValueFiles))]
@@ -35,7 +35,6 @@ public sealed class HelmChartTests
             "--set", "metrics.serviceMonitor.enabled=true",
             "--set", "metrics.prometheusRule.enabled=true",
             "--set", "replay.enabled=true",
-            "--set", "services.governance.enabled=true",
             "--set", "clearing.grpcTlsSecret=clearing-grpc-tls",
             "--set", "clearing.auth.clientCaSecret.name=clearing-client-ca",
             "--set", "networkPolicy.egress.enabled=true",
@@ -50,7 +49,7 @@ public sealed class HelmChartTests
 
     [Theory]
     [MemberData(nameof(ValueFiles))]
-    public void the_seven_services_each_get_a_workload_service_account_service_and_network_policy(string valueFile)
+    public void the_eight_services_each_get_a_workload_service_account_service_and_network_policy(string valueFile)
     {
         var manifests = Helm.LoadWith(valueFile);
 

@@ -57,7 +57,8 @@ public sealed class KustomizeTests
 
         manifests.ServiceWorkloads.ShouldAllBe(w => w.App.Image == $"registry.example.com/clearing/clearing-{w.Service}:0.1.0");
         manifests.Objects.Where(o => o.Kind != "Namespace").ShouldAllBe(o => o.Metadata.NamespaceProperty == "clearing");
-        manifests.ServiceWorkloads.Single(w => w.Service == "matching").Replicas.ShouldBe(3);
+        manifests.ServiceWorkloads.Single(w => w.Service == "matching").Replicas.ShouldBe(1);
+        manifests.ServiceWorkloads.Single(w => w.Service == "governance").Replicas.ShouldBe(1);
         manifests.Single<V2HorizontalPodAutoscaler>("clearing-order-gateway").Spec.MinReplicas.ShouldBe(3);
     }
 
@@ -71,7 +72,7 @@ public sealed class KustomizeTests
         manifests.Single<V1Job>("clearing-kafka-topics").Metadata.Annotations.ShouldBeNull();
         manifests.OfType<V2HorizontalPodAutoscaler>().ShouldBeEmpty();
         manifests.OfType<V1PodDisruptionBudget>().ShouldBeEmpty();
-        manifests.ServiceWorkloads.Count.ShouldBe(7);
+        manifests.ServiceWorkloads.Count.ShouldBe(8);
         foreach (var workload in manifests.ServiceWorkloads)
         {
             workload.Replicas.ShouldBe(1);

@@ -103,3 +103,17 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- define "clearing.daprBrokers" -}}
 {{- .Values.dapr.components.pubsub.brokers | default .Values.kafka.bootstrapServers -}}
 {{- end -}}
+
+{{/*
+The ConfigMap a service's configMapFiles entry mounts: the existing one it names, or the one the chart makes from a
+chart file ({service fullname}-{entry name}). Call with (dict "root" $ "name" <service> "file" <entry>).
+*/}}
+{{- define "clearing.configMapFileName" -}}
+{{- if .file.configMap -}}
+{{- .file.configMap -}}
+{{- else if .file.chartFile -}}
+{{- printf "%s-%s" (include "clearing.serviceFullname" (dict "root" .root "name" .name)) .file.name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- fail (printf "services.%s.configMapFiles[%s] needs configMap (an existing ConfigMap) or chartFile (a file of the chart)" .name .file.name) -}}
+{{- end -}}
+{{- end -}}
