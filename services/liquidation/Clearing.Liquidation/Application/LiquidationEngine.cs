@@ -3,6 +3,7 @@ using Clearing.Liquidation.Domain;
 using Clearing.Liquidation.Domain.Fund;
 using Clearing.Liquidation.Domain.Positions;
 using Clearing.Liquidation.Domain.Process;
+using Clearing.Liquidation.Domain.Vault;
 using Clearing.Messaging.Kafka.Inbox;
 
 namespace Clearing.Liquidation.Application;
@@ -20,6 +21,7 @@ public sealed class LiquidationEngine
     public const string FundCategory = "insurance";
     public const string FundId = "fund";
     public const string PositionsCategory = "positions";
+    public const string VaultBackstopCategory = "vaultbackstop";
 
     private static readonly AggregateDefinition<LiquidationAccount> AccountDefinition =
         new(AccountCategory, LiquidationAccount.Empty(string.Empty), LiquidationProcess.Evolve) { SnapshotEvery = 0 };
@@ -37,6 +39,8 @@ public sealed class LiquidationEngine
     private readonly AggregateRepository<LiquidationAccount> _accounts;
     private readonly AggregateRepository<InsuranceFundState> _fund;
     private readonly AggregateRepository<PositionBookState> _positions;
+    private readonly AggregateRepository<VaultBackstopState> _vaultBackstop;
+    private readonly VaultBackstopRules _vaultRules;
     private readonly AggregateInbox<LiquidationAccount> _accountInbox;
     private readonly AggregateInbox<PositionBookState> _positionsInbox;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -44,8 +48,9 @@ public sealed class LiquidationEngine
     private readonly SortedSet<string> _active = new(StringComparer.Ordinal);
     private bool _caughtUp;
 
-    public LiquidationEngine(IEventStore store, LiquidationRules rules, TimeProvider time, ILogger<LiquidationEngine> logger)
+    public LiquidationEngine(IEventStore store, LiquidationRules rules, TimeProvider time, ILogger<LiquidationEngine> logger, VaultBackstopRules? vault = null)
     {
+        _vaultRules = vault ?? VaultBackstopRules.Off;
         _store = store;
         _rules = rules;
         _time = time;
@@ -54,6 +59,8 @@ public sealed class LiquidationEngine
         _accounts = new AggregateRepository<LiquidationAccount>(store, serializer, AccountDefinition);
         _fund = new AggregateRepository<InsuranceFundState>(store, serializer, FundDefinition);
         _positions = new AggregateRepository<PositionBookState>(store, serializer, PositionsDefinition);
+        _vaultBackstop = new AggregateRepository<VaultBackstopState>(store, serializer,
+            new AggregateDefinition<VaultBackstopState>(VaultBackstopCategory, new VaultBackstopState(), VaultBackstop.Evolve) { SnapshotEvery = 500 });
         _accountInbox = new AggregateInbox<LiquidationAccount>(_accounts, AccountDefinition, s => s.Inbox, "liquidation-accounts");
         _positionsInbox = new AggregateInbox<PositionBookState>(_positions, PositionsDefinition, s => s.Inbox, "liquidation-positions");
     }
@@ -140,8 +147,9 @@ public sealed class LiquidationEngine
             }
 
             var fund = (await _fund.LoadAsync(FundId, cancellationToken)).State;
+            var vault = _vaultRules.Enabled ? (await _vaultBackstop.LoadAsync(_vaultRules.VaultId, cancellationToken)).State.Capacity(_vaultRules, now) : VaultCapacity.None;
             var events = await _accounts.ExecuteAsync(account,
-                s => LiquidationProcess.Advance(Account(s, account), now, _rules, fund.Capacity(_rules, now), m => books[m].Candidates(), m => books[m].OpenInterest),
+                s => LiquidationProcess.Advance(Account(s, account), now, _rules, vault, fund.Capacity(_rules, now), m => books[m].Candidates(), m => books[m].OpenInterest),
                 cancellationToken: cancellationToken);
             decided += events.Count;
             await SyncDerivedAsync(account, cancellationToken);
@@ -153,6 +161,10 @@ public sealed class LiquidationEngine
     /// <summary>Money paid into the insurance fund (operator action), once per reference.</summary>
     public Task<IReadOnlyList<object>> DepositAsync(string reference, decimal amount, string by, string reason, CancellationToken cancellationToken) => Gated(() =>
         _fund.ExecuteAsync(FundId, s => InsuranceFund.Deposit(s, reference, amount, by, reason, _time.GetUtcNow()), cancellationToken: cancellationToken), cancellationToken);
+
+    /// <summary>The vault's backstop usage inside its cap window (empty when no vault is configured).</summary>
+    public Task<Loaded<VaultBackstopState>> LoadVaultBackstopAsync(CancellationToken cancellationToken) =>
+        Gated(() => _vaultBackstop.LoadAsync(_vaultRules.Enabled ? _vaultRules.VaultId : "none", cancellationToken), cancellationToken);
 
     public Task<Loaded<InsuranceFundState>> LoadFundAsync(CancellationToken cancellationToken) => Gated(() => _fund.LoadAsync(FundId, cancellationToken), cancellationToken);
 
@@ -244,9 +256,15 @@ public sealed class LiquidationEngine
         var @event = LiquidationJsonContext.Serializer.Deserialize(recorded);
         var source = new MessageSource(recorded.StreamId, recorded.StreamVersion);
         var applied = (await _fund.ExecuteAsync(FundId, s => InsuranceFund.OnLiquidationEvent(s, @event, source), cancellationToken: cancellationToken)).Count;
+        if (@event is TransferredToVault toVault)
+        {
+            applied += (await _vaultBackstop.ExecuteAsync(toVault.VaultId, s => VaultBackstop.OnLiquidationEvent(s, @event, source), cancellationToken: cancellationToken)).Count;
+        }
+
         var market = @event switch
         {
             TransferredToFund e => e.Market,
+            TransferredToVault e => e.Market,
             AdlExecuted e => e.Market,
             _ => null,
         };

@@ -40,7 +40,8 @@ public static class LiquidationServiceExtensions
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<LiquidationRules>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<LiquidationEngine>>()));
+            sp.GetRequiredService<ILogger<LiquidationEngine>>(),
+            sp.GetRequiredService<IOptions<LiquidationOptions>>().Value.BuildVaultRules()));
         builder.Services.AddSingleton<RiskEventGateway>();
         builder.Services.AddSingleton<MatchingEventGateway>();
         builder.Services.AddKafkaConsumer(

@@ -65,6 +65,12 @@ public sealed class LiquidationOutboxTranslator : IOutboxTranslator
                 Market = e.Market, Size = Of(e.Size), BankruptcyPrice = Of(e.BankruptcyPrice), LossCovered = Of(e.LossCovered), FundBalanceAfter = Of(e.FundBalanceAfter),
                 FundAccountId = e.FundAccountId, Side = SideOf(e.Side), MarkPrice = Of(e.MarkPrice), FundChange = Of(e.FundChange), Reason = e.Reason,
             }),
+            Domain.Process.TransferredToVault e => Event(recorded, e.AccountId, e.LiquidationId, e.At, l => l.TransferredToVault = new Contracts.Liquidation.V1.TransferredToVault
+            {
+                VaultId = e.VaultId, Market = e.Market, Size = Of(e.Size), BankruptcyPrice = Of(e.BankruptcyPrice), VaultAccountId = e.VaultAccountId,
+                Side = SideOf(e.Side), MarkPrice = Of(e.MarkPrice), LossTaken = Of(e.LossTaken), MarketLossLeft = Of(e.MarketLossLeft),
+                DailyLossLeft = Of(e.DailyLossLeft), Reason = e.Reason,
+            }),
             Domain.Process.AdlExecuted e => Event(recorded, e.AccountId, e.LiquidationId, e.At, l => l.AdlExecuted = new Contracts.Liquidation.V1.AdlExecuted
             {
                 Market = e.Market, CounterpartyAccountId = e.CounterpartyAccountId, Size = Of(e.Size), Price = Of(e.Price), RankScore = Of(e.RankScore), Reason = e.Reason,
@@ -74,7 +80,7 @@ public sealed class LiquidationOutboxTranslator : IOutboxTranslator
             Domain.Process.LiquidationCompleted e => Event(recorded, e.AccountId, e.LiquidationId, e.At, l => l.Completed = new Contracts.Liquidation.V1.LiquidationCompleted
             {
                 Market = e.Market, ClosedInBook = Of(e.ClosedInBook), TakenByFund = Of(e.TakenByFund), Deleveraged = Of(e.Deleveraged), UncoveredLoss = Of(e.UncoveredLoss),
-                UncoveredSize = Of(e.UncoveredSize), LiquidationFees = Of(e.LiquidationFees), Last = e.Last,
+                UncoveredSize = Of(e.UncoveredSize), LiquidationFees = Of(e.LiquidationFees), Last = e.Last, TakenByVault = Of(e.TakenByVault),
             }),
             FundFeeCollected e => FundChanged(recorded, e.At, e.Change, e.BalanceAfter, $"liquidation fee of {e.AccountId} ({e.OrderId})", e.Market, e.AccountId, e.LiquidationId),
             FundTakeoverBooked e => FundChanged(recorded, e.At, e.Change, e.BalanceAfter,

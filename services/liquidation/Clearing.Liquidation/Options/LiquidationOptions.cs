@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using System.ComponentModel.DataAnnotations;
 using Clearing.Liquidation.Domain;
+using Clearing.Liquidation.Domain.Vault;
 using Clearing.Primitives.Markets;
 
 namespace Clearing.Liquidation.Options;
@@ -18,6 +20,9 @@ public sealed class LiquidationOptions : IValidatableObject
 
     /// <summary>Per-market overrides, keyed by market symbol.</summary>
     public Dictionary<string, MarketRuleOverrides> Markets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The LP vault's backstop mandate (section "Liquidation:Vault"); no VaultId: no vault stage.</summary>
+    public VaultBackstopOptions Vault { get; set; } = new();
 
     /// <summary>
     /// Default payout caps by kind (Drift tiers: large caps pay the most, long tails little, some nothing): perpetuals
@@ -49,8 +54,15 @@ public sealed class LiquidationOptions : IValidatableObject
         return new LiquidationRules(rules);
     }
 
+    public VaultBackstopRules BuildVaultRules() => Vault.ToRules();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var problem in Vault.ToRules().Validate())
+        {
+            yield return new ValidationResult($"{Section}:Vault:{problem}");
+        }
+
         foreach (var (symbol, overrides) in Markets)
         {
             var rules = overrides.ApplyTo(new MarketRules { Market = symbol, TickSize = 1m, LotSize = 1m });
@@ -59,6 +71,31 @@ public sealed class LiquidationOptions : IValidatableObject
                 yield return new ValidationResult($"{Section}:Markets:{problem}");
             }
         }
+    }
+}
+
+/// <summary>Section "Liquidation:Vault": defaults in <see cref="VaultBackstopRules"/>.</summary>
+public sealed class VaultBackstopOptions
+{
+    public string VaultId { get; set; } = string.Empty;
+    public decimal? DefaultMarketLossCap { get; set; }
+    public Dictionary<string, decimal> MarketLossCaps { get; set; } = new(StringComparer.Ordinal);
+    public decimal? DailyLossCap { get; set; }
+    public TimeSpan? Window { get; set; }
+    public decimal? MaxTakeoverNotional { get; set; }
+
+    public VaultBackstopRules ToRules()
+    {
+        var defaults = new VaultBackstopRules();
+        return defaults with
+        {
+            VaultId = VaultId ?? string.Empty,
+            DefaultMarketLossCap = DefaultMarketLossCap ?? defaults.DefaultMarketLossCap,
+            MarketLossCaps = MarketLossCaps.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            DailyLossCap = DailyLossCap ?? defaults.DailyLossCap,
+            Window = Window ?? defaults.Window,
+            MaxTakeoverNotional = MaxTakeoverNotional ?? defaults.MaxTakeoverNotional,
+        };
     }
 }
 
