@@ -10,8 +10,8 @@ namespace Clearing.Settlement.Domain.Epochs;
 /// </summary>
 public static class DecimalText
 {
-    /// <summary>Longest text: 29 digits, a sign, a point and a leading "0." for scale 28.</summary>
-    public const int MaxBytes = 32;
+    /// <summary>Longest text: a sign, 29 digits and a point (a value below one at scale 28 is "0." and 28 digits).</summary>
+    public const int MaxBytes = 31;
 
     public static int Write(decimal value, Span<byte> destination)
     {

@@ -61,10 +61,12 @@ public static class LedgerInvariants
         var recomputed = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
         foreach (var account in book.Accounts)
         {
-            foreach (var line in account.Lines)
+            var lines = account.Lines;
+            for (var l = 0; l < lines.Count; l++)
             {
+                var line = lines[l];
                 recomputed[line.Asset] = recomputed.GetValueOrDefault(line.Asset) + line.Balance;
-                var movements = line.Movements;
+                var movements = line.MovementSpan;
                 var expected = line.Opening;
                 foreach (var m in movements)
                 {

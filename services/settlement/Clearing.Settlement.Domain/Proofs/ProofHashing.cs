@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Clearing.Settlement.Domain.Epochs;
 
 namespace Clearing.Settlement.Domain.Proofs;
 
@@ -42,14 +43,31 @@ public static class ProofHashing
         return salt;
     }
 
-    public static void AccountHash(ReadOnlySpan<byte> salt, string accountId, Span<byte> destination)
+    /// <summary>
+    /// SHA-256 of <paramref name="input"/>. A tree build passes one reusable <see cref="IncrementalHash"/> per worker:
+    /// the one-shot call sets up a fresh digest context each time, which over millions of short inputs costs more than
+    /// the hashing itself.
+    /// </summary>
+    public static void Digest(ReadOnlySpan<byte> input, Span<byte> destination, IncrementalHash? hasher = null)
+    {
+        if (hasher is null)
+        {
+            SHA256.HashData(input, destination);
+            return;
+        }
+
+        hasher.AppendData(input);
+        hasher.GetHashAndReset(destination);
+    }
+
+    public static void AccountHash(ReadOnlySpan<byte> salt, string accountId, Span<byte> destination, IncrementalHash? hasher = null)
     {
         Span<byte> buffer = stackalloc byte[512];
         var length = salt.Length + Encoding.UTF8.GetByteCount(accountId);
         var bytes = length <= buffer.Length ? buffer[..length] : new byte[length];
         salt.CopyTo(bytes);
         Encoding.UTF8.GetBytes(accountId, bytes[salt.Length..]);
-        SHA256.HashData(bytes, destination);
+        Digest(bytes, destination, hasher);
     }
 
     public static byte[] AccountHash(ReadOnlySpan<byte> salt, string accountId)
@@ -60,16 +78,16 @@ public static class ProofHashing
     }
 
     /// <summary>Leaf hash; <paramref name="liability"/> must be canonical and ≥ 0.</summary>
-    public static void Leaf(ReadOnlySpan<byte> accountHash, decimal liability, Span<byte> destination)
+    public static void Leaf(ReadOnlySpan<byte> accountHash, decimal liability, Span<byte> destination, IncrementalHash? hasher = null)
     {
         Span<byte> buffer = stackalloc byte[1 + HashSize + 1 + MaxAmountBytes];
         buffer[0] = LeafTag;
         accountHash.CopyTo(buffer[1..]);
         var written = WriteAmount(liability, buffer[(1 + HashSize)..]);
-        SHA256.HashData(buffer[..(1 + HashSize + written)], destination);
+        Digest(buffer[..(1 + HashSize + written)], destination, hasher);
     }
 
-    public static void Node(ReadOnlySpan<byte> leftHash, decimal leftSum, ReadOnlySpan<byte> rightHash, decimal rightSum, Span<byte> destination)
+    public static void Node(ReadOnlySpan<byte> leftHash, decimal leftSum, ReadOnlySpan<byte> rightHash, decimal rightSum, Span<byte> destination, IncrementalHash? hasher = null)
     {
         Span<byte> buffer = stackalloc byte[1 + (2 * HashSize) + (2 * (1 + MaxAmountBytes))];
         buffer[0] = NodeTag;
@@ -78,7 +96,7 @@ public static class ProofHashing
         var at = 1 + (2 * HashSize);
         at += WriteAmount(leftSum, buffer[at..]);
         at += WriteAmount(rightSum, buffer[at..]);
-        SHA256.HashData(buffer[..at], destination);
+        Digest(buffer[..at], destination, hasher);
     }
 
     public static byte[] Padding(int level)
@@ -93,11 +111,12 @@ public static class ProofHashing
     /// </summary>
     private static int WriteAmount(decimal amount, Span<byte> destination)
     {
-        if (!amount.TryFormat(destination[1..], out var written, default, CultureInfo.InvariantCulture))
+        if (destination.Length < 1 + DecimalText.MaxBytes)
         {
             throw new InvalidOperationException($"amount {amount} does not fit its canonical encoding");
         }
 
+        var written = DecimalText.Write(amount, destination[1..]);
         var text = destination.Slice(1, written);
         if (text.IndexOf((byte)'.') >= 0)
         {
@@ -151,7 +170,7 @@ public sealed class SaltDeriver
         _prefix = Encoding.UTF8.GetBytes($"clearing.settlement.salt.v1\n{epoch.ToString(CultureInfo.InvariantCulture)}\n{asset}\n");
     }
 
-    public void Derive(string accountId, Span<byte> destination)
+    public void Derive(string accountId, Span<byte> destination, IncrementalHash? hasher = null)
     {
         var idLength = Encoding.UTF8.GetByteCount(accountId);
         var length = BlockSize + _prefix.Length + idLength;
@@ -162,7 +181,7 @@ public sealed class SaltDeriver
         Encoding.UTF8.GetBytes(accountId, inner[(BlockSize + _prefix.Length)..]);
         Span<byte> outer = stackalloc byte[BlockSize + ProofHashing.HashSize];
         _outerPad.CopyTo(outer);
-        SHA256.HashData(inner, outer[BlockSize..]);
-        SHA256.HashData(outer, destination);
+        ProofHashing.Digest(inner, outer[BlockSize..], hasher);
+        ProofHashing.Digest(outer, destination, hasher);
     }
 }
