@@ -56,4 +56,21 @@ public sealed class FeeSharingTests
 
         VaultBook.OnFee(state, rules, new FeeInput(FeeKind.Trading, "BTC-PERP", "f-1", 10m, T0, source)).ShouldBeEmpty();
     }
+
+    [Fact]
+    public void a_fill_of_the_vaults_own_quote_and_its_fee_share_are_booked_together_once()
+    {
+        var rules = Rules(r => r with { TradingFeeShare = 0.1m });
+        var state = Apply(VaultState.Empty("hlp"), VaultBook.Deposit(VaultState.Empty("hlp"), rules, "lp-1", 1_000m, "dep-1", NoMarks, T0));
+        var source = Source();
+        var fill = new VaultFillInput("BTC-PERP", "BTC-PERP:1", "vq-1", VaultSide.Buy, 0.01m, 50_000m, -0.1m, T0, source);
+        var fee = new FeeInput(FeeKind.Trading, "BTC-PERP", "BTC-PERP:1", 0.5m, T0, source);
+
+        var events = VaultBook.OnMatchingFill(state, rules, fill, fee, source);
+        state = Apply(state, events);
+
+        events.Select(e => e.GetType().Name).ShouldBe([nameof(VaultFilled), nameof(FeeShareAccrued)]);
+        (state.FeesOwed, state.Collateral).ShouldBe((-0.1m, 1_000.05m));   // a maker rebate is owed to the vault
+        VaultBook.OnMatchingFill(state, rules, fill, fee, source).ShouldBeEmpty();
+    }
 }

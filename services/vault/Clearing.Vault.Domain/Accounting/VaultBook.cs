@@ -112,7 +112,7 @@ public static class VaultBook
             // With NAV at or below zero a redeemed share is worth nothing, but burning it would spread the deficit over
             // fewer shares: the withdrawer would leave its part of the loss to the LPs who stay. Such payouts wait.
             var amount = nav.Nav <= 0 ? 0m : ExactMath.MulDivFloor(w.Shares, nav.Nav, s.TotalShares, VaultRules.MoneyDecimals);
-            var free = s.Collateral - s.FeesOwed;
+            var free = s.Collateral - Math.Max(0m, s.FeesOwed);
             if (nav.Nav <= 0 || amount > free)
             {
                 if (!w.Deferred)
@@ -134,6 +134,40 @@ public static class VaultBook
         return events;
     }
 
+    /// <summary>
+    /// One matching fill: the vault's own side of it (when one of its quotes traded) and its share of the fill's fees, decided
+    /// together because both come from one message and the inbox records it once. A negative fee (maker rebate) lowers what
+    /// the vault owes.
+    /// </summary>
+    public static IReadOnlyList<object> OnMatchingFill(VaultState state, VaultRules rules, VaultFillInput? ownFill, FeeInput? fee, MessageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!state.Inbox.ShouldApply(source.Stream, source.Sequence))
+        {
+            return [];
+        }
+
+        var events = new List<object>();
+        var s = state;
+        if (ownFill is not null)
+        {
+            foreach (var e in OnFill(s, rules, ownFill))
+            {
+                events.Add(e);
+                s = Evolve(s, e);
+            }
+        }
+
+        if (fee is not null)
+        {
+            // Decided on the state before the fill, whose inbox has not recorded this message yet; a fill changes neither
+            // shares nor fee income, so the fee share is the same as after it.
+            events.AddRange(OnFee(state, rules, fee));
+        }
+
+        return events;
+    }
+
     public static IReadOnlyList<object> OnFill(VaultState state, VaultRules rules, VaultFillInput fill)
     {
         ArgumentNullException.ThrowIfNull(fill);
@@ -143,7 +177,6 @@ public static class VaultBook
         }
 
         Require(fill.Quantity > 0 && fill.Price > 0, $"Fill {fill.FillId}: quantity and price must be positive.");
-        Require(fill.Fee >= 0, $"Fill {fill.FillId}: a negative fee (maker rebate) is booked by margin, not owed by the vault.");
         var position = state.Positions.GetValueOrDefault(fill.Market, VaultPosition.Flat);
         var signed = fill.Side == VaultSide.Buy ? fill.Quantity : -fill.Quantity;
         var (after, realized) = position.Trade(signed, fill.Price);
