@@ -92,7 +92,7 @@ public static class MatchingEndToEndRunner
     private static (double Seconds, int Events, int Fills) Saturation(List<OrderCommand> commands, int batch)
     {
         using var run = new E2eRun(batch);
-        using (var producer = run.Producer())
+        using (var producer = run.Producer(preload: true))
         {
             foreach (var command in commands)
             {
@@ -100,6 +100,7 @@ public static class MatchingEndToEndRunner
             }
             producer.Flush(TimeSpan.FromMinutes(1));
         }
+        run.EnsureNothingWasDropped(commands.Count);
         var expectedCommands = commands.Count;
         run.Start();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -270,12 +271,40 @@ public static class MatchingEndToEndRunner
 
         public MatchingProcessor Processor => _host.Services.GetRequiredService<MatchingProcessor>();
 
-        public IProducer<byte[]?, byte[]?> Producer() =>
+        /// <summary>
+        /// The gateway's producer. A preload batches and compresses (LZ4), as a producer under load does: the embedded broker
+        /// (librdkafka's mock cluster) keeps at most 5 MiB or 100 000 batches per partition and silently deletes the oldest
+        /// beyond that, so ~14k uncompressed single-record batches per partition were all it could hold — the cause of the
+        /// "stall" above ~30k preloaded commands on two partitions (the host started past the deleted head and never saw it).
+        /// </summary>
+        public IProducer<byte[]?, byte[]?> Producer(bool preload = false) =>
             new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
             {
-                BootstrapServers = _broker.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 0,
+                BootstrapServers = _broker.BootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = preload ? 20 : 0,
+                CompressionType = CompressionType.Lz4, BatchNumMessages = 10_000,
                 Partitioner = Confluent.Kafka.Partitioner.Murmur2Random,
             }).Build();
+
+        /// <summary>Fails loudly when the broker no longer holds every preloaded command (its log start moved past offset 0).</summary>
+        public void EnsureNothingWasDropped(int produced)
+        {
+            using var admin = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = _broker.BootstrapServers, GroupId = "e2e-watermarks" }).Build();
+            long held = 0;
+            for (var p = 0; p < 4; p++)
+            {
+                var marks = admin.QueryWatermarkOffsets(new TopicPartition(Topics.OrderCommands, p), TimeSpan.FromSeconds(10));
+                if (marks.Low.Value > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"the embedded broker deleted the first {marks.Low.Value:N0} commands of partition {p} (mock cluster retention: 5 MiB or 100 000 batches per partition); fewer --orders");
+                }
+                held += marks.High.Value;
+            }
+            if (held != produced)
+            {
+                throw new InvalidOperationException($"the commands topic holds {held:N0} records, {produced:N0} were produced");
+            }
+        }
 
         public void Start()
         {

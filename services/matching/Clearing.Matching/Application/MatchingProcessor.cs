@@ -106,7 +106,11 @@ public sealed class MatchingProcessor(
     private async Task RunCoreAsync(CancellationToken stoppingToken)
     {
         var pipeline = new MatchingPipeline(catalog, _options);
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.TransactionalProducer(_kafka, connection, TransactionalId))
+        var producerConfig = KafkaClientConfigs.TransactionalProducer(_kafka, connection, TransactionalId);
+        // Events of one batch repeat market names, ids and CloudEvents headers: LZ4 shrinks them several times for little CPU,
+        // which matters to every reader of the topic and to brokers with size-based retention.
+        producerConfig.CompressionType ??= CompressionType.Lz4;
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(producerConfig)
             .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "matching producer error {Code}: {Reason}", error.Code, error.Reason))
             .Build();
         await InitTransactionsAsync(producer, stoppingToken);
