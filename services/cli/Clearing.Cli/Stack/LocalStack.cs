@@ -86,6 +86,7 @@ internal sealed class LocalStack : IAsyncDisposable
         log.Info("broker", $"embedded Kafka-protocol broker at {broker.BootstrapServers} (written to {bootstrapFile})");
         var keyring = DevKeyring.LoadOrCreate(options.Data);
         log.Info("up", $"dev keyring: {DevKeyring.PathIn(options.Data)} ({keyring.Traders.Count} trader accounts, {keyring.Publishers.Count} oracle publishers)");
+        var genesis = LocalGenesis.Write(options.Data, keyring);
 
         var stack = new LocalStack(options, broker, keyring, log);
         try
@@ -107,6 +108,8 @@ internal sealed class LocalStack : IAsyncDisposable
                     ["Dapr__Enabled"] = "false",
                     ["DOTNET_ENVIRONMENT"] = "Development",
                     ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                    // Governance bootstraps from the keyring's governors and publishers (read by governance only).
+                    ["Governance__GenesisFile"] = genesis,
                 };
                 foreach (var (key, value) in keyring.ServiceEnvironment().Concat(options.ExtraEnvironment ?? new Dictionary<string, string>()))
                 {
