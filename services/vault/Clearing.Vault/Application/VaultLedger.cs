@@ -1,0 +1,96 @@
+using Clearing.EventSourcing;
+using Clearing.Vault.Domain;
+using Clearing.Vault.Domain.Accounting;
+
+namespace Clearing.Vault.Application;
+
+/// <summary>
+/// Runs the pure vault books against the event store, stream "vault-{id}". One gate serializes every decision, so a
+/// payout priced at the NAV always sees every fill, takeover and fee before it; marks come from the oracle view and each
+/// event records the NAV it used.
+/// </summary>
+public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrices prices, TimeProvider time)
+{
+    public const string Category = "vault";
+
+    private static readonly AggregateDefinition<VaultState> Definition =
+        new(Category, VaultState.Empty(string.Empty), VaultBook.Evolve) { SnapshotEvery = 500 };
+
+    private readonly AggregateRepository<VaultState> _repository = new(store, VaultJsonContext.Serializer, Definition);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private DateTimeOffset _lastNav = DateTimeOffset.MinValue;
+
+    public VaultRules Rules => rules;
+
+    public IEventStore Store => store;
+
+    public string StreamId => _repository.StreamIdOf(rules.VaultId);
+
+    public Task<IReadOnlyList<object>> DepositAsync(string lp, decimal amount, string reference, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.Deposit(s, rules, lp, amount, reference, prices.Marks, time.GetUtcNow()), cancellationToken);
+
+    public Task<IReadOnlyList<object>> RequestWithdrawalAsync(string lp, decimal shares, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.RequestWithdrawal(s, rules, lp, shares, time.GetUtcNow()), cancellationToken);
+
+    public Task<IReadOnlyList<object>> CancelWithdrawalAsync(string lp, string withdrawalId, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.CancelWithdrawal(s, withdrawalId, lp, time.GetUtcNow()), cancellationToken);
+
+    public Task<IReadOnlyList<object>> OnMatchingFillAsync(VaultFillInput? ownFill, FeeInput? fee, MessageSource source, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnMatchingFill(s, rules, ownFill, fee, source), cancellationToken);
+
+    public Task<IReadOnlyList<object>> OnFeeAsync(FeeInput fee, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnFee(s, rules, fee), cancellationToken);
+
+    public Task<IReadOnlyList<object>> OnTakeoverAsync(TakeoverInput takeover, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnTakeover(s, rules, takeover), cancellationToken);
+
+    /// <summary>The clock: pays due withdrawals, settles owed fees, and records a NAV point every <paramref name="navInterval"/>.</summary>
+    public async Task<int> TickAsync(TimeSpan navInterval, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var marks = prices.Marks;
+        var decided = (await Execute(s => VaultBook.Advance(s, rules, marks, now), cancellationToken)).Count;
+        decided += (await Execute(s => VaultBook.PayFees(s, rules, now), cancellationToken)).Count;
+        if (now - _lastNav >= navInterval)
+        {
+            var state = (await LoadAsync(cancellationToken)).State;
+            if (state.TotalShares > 0 && state.Positions.All(p => p.Value.Size == 0 || marks.ContainsKey(p.Key)))
+            {
+                decided += (await Execute(s => VaultBook.StrikeNav(s, marks, now), cancellationToken)).Count;
+            }
+
+            _lastNav = now;
+        }
+
+        return decided;
+    }
+
+    public async Task<Loaded<VaultState>> LoadAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var loaded = await _repository.LoadAsync(rules.VaultId, cancellationToken);
+            return loaded with { State = Named(loaded.State) };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<object>> Execute(Func<VaultState, IReadOnlyList<object>> decide, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await _repository.ExecuteAsync(rules.VaultId, s => decide(Named(s)), cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private VaultState Named(VaultState state) => state.VaultId.Length == 0 ? state with { VaultId = rules.VaultId, Asset = rules.Asset } : state;
+}

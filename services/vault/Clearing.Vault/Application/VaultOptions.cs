@@ -1,0 +1,147 @@
+using System.ComponentModel.DataAnnotations;
+using Clearing.Primitives.Markets;
+using Clearing.Vault.Domain.Accounting;
+using Clearing.Vault.Domain.Quoting;
+
+namespace Clearing.Vault.Application;
+
+/// <summary>
+/// Section "Vault". Accounting defaults are documented on <see cref="VaultRules"/>, quoting defaults on
+/// <see cref="QuoteParameters"/>; this section only names the vault, its clock and how it reaches the order gateway.
+/// </summary>
+public sealed class VaultOptions : IValidatableObject
+{
+    public const string Section = "Vault";
+
+    public string VaultId { get; set; } = "hlp";
+
+    public string Asset { get; set; } = "USDC";
+
+    public TimeSpan? WithdrawalLockup { get; set; }
+
+    public decimal? MinimumDeposit { get; set; }
+
+    public decimal? TradingFeeShare { get; set; }
+
+    public decimal? LiquidationFeeShare { get; set; }
+
+    /// <summary>How often due withdrawals are paid and owed fees settled.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "{0} must be between 50 ms and 10 minutes")]
+    public TimeSpan ClockInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a NAV point is recorded (the share price history).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "{0} must be between 1 second and 1 day")]
+    public TimeSpan NavInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public QuotingOptions Quoting { get; set; } = new();
+
+    public VaultRules BuildRules()
+    {
+        var defaults = new VaultRules { VaultId = VaultId };
+        return defaults with
+        {
+            Asset = Asset,
+            WithdrawalLockup = WithdrawalLockup ?? defaults.WithdrawalLockup,
+            MinimumDeposit = MinimumDeposit ?? defaults.MinimumDeposit,
+            TradingFeeShare = TradingFeeShare ?? defaults.TradingFeeShare,
+            LiquidationFeeShare = LiquidationFeeShare ?? defaults.LiquidationFeeShare,
+        };
+    }
+
+    /// <summary>Quote parameters for every perpetual of the catalog (and any market named in Quoting:Markets), with overrides.</summary>
+    public IReadOnlyList<QuoteParameters> BuildQuoteParameters(MarketCatalog catalog)
+    {
+        var markets = catalog.All.Where(m => m.Kind == MarketKind.Perpetual || Quoting.Markets.ContainsKey(m.Symbol));
+        if (Quoting.OnlyMarkets.Count > 0)
+        {
+            markets = markets.Where(m => Quoting.OnlyMarkets.Contains(m.Symbol));
+        }
+
+        return [.. markets.Select(m => Quoting.Markets.TryGetValue(m.Symbol, out var o)
+            ? o.ApplyTo(new QuoteParameters { Market = m.Symbol, TickSize = m.TickSize, LotSize = m.LotSize })
+            : new QuoteParameters { Market = m.Symbol, TickSize = m.TickSize, LotSize = m.LotSize })];
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var problem in BuildRules().Validate())
+        {
+            yield return new ValidationResult($"{Section}:{problem}");
+        }
+
+        foreach (var (symbol, overrides) in Quoting.Markets)
+        {
+            foreach (var problem in overrides.ApplyTo(new QuoteParameters { Market = symbol, TickSize = 1m, LotSize = 1m }).Validate())
+            {
+                yield return new ValidationResult($"{Section}:Quoting:Markets:{problem}");
+            }
+        }
+
+        if (Quoting.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(Quoting.AccountId))
+            {
+                yield return new ValidationResult($"{Section}:Quoting:AccountId is required when quoting is enabled (the trading account the quotes are signed as)");
+            }
+
+            if (string.IsNullOrWhiteSpace(Quoting.PrivateKey))
+            {
+                yield return new ValidationResult($"{Section}:Quoting:PrivateKey is required when quoting is enabled (base64 raw Ed25519 private key of the account)");
+            }
+
+            if (!Uri.TryCreate(Quoting.GatewayAddress, UriKind.Absolute, out _))
+            {
+                yield return new ValidationResult($"{Section}:Quoting:GatewayAddress must be an absolute URI of the order gateway, e.g. http://localhost:7101");
+            }
+        }
+    }
+}
+
+public sealed class QuotingOptions
+{
+    /// <summary>Off by default: a vault with no deposits has nothing to quote with, and the key must be configured.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The trading account the quotes are placed as (registered with the gateway like any trader's).</summary>
+    public string AccountId { get; set; } = string.Empty;
+
+    /// <summary>Base64 raw Ed25519 private key of <see cref="AccountId"/> (dev keyring format; a Kubernetes Secret in a cluster).</summary>
+    public string PrivateKey { get; set; } = string.Empty;
+
+    public string GatewayAddress { get; set; } = "http://localhost:7101";
+
+    /// <summary>How often quotes are recomputed and the book brought in line (at most this long after a price turns STALE).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "{0} must be between 50 ms and 1 minute")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Quote only these markets (empty: every perpetual).</summary>
+    public List<string> OnlyMarkets { get; set; } = [];
+
+    public Dictionary<string, QuoteOverrides> Markets { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class QuoteOverrides
+{
+    public decimal? BaseHalfSpread { get; set; }
+    public decimal? VolatilityMultiplier { get; set; }
+    public decimal? MaxHalfSpread { get; set; }
+    public decimal? InventorySkew { get; set; }
+    public decimal? QuoteNotional { get; set; }
+    public decimal? MaxNotional { get; set; }
+    public decimal? MaxShareOfNav { get; set; }
+    public TimeSpan? MaxPriceAge { get; set; }
+    public decimal? VolatilityDecay { get; set; }
+
+    public QuoteParameters ApplyTo(QuoteParameters p) => p with
+    {
+        BaseHalfSpread = BaseHalfSpread ?? p.BaseHalfSpread,
+        VolatilityMultiplier = VolatilityMultiplier ?? p.VolatilityMultiplier,
+        MaxHalfSpread = MaxHalfSpread ?? p.MaxHalfSpread,
+        InventorySkew = InventorySkew ?? p.InventorySkew,
+        QuoteNotional = QuoteNotional ?? p.QuoteNotional,
+        MaxNotional = MaxNotional ?? p.MaxNotional,
+        MaxShareOfNav = MaxShareOfNav ?? p.MaxShareOfNav,
+        MaxPriceAge = MaxPriceAge ?? p.MaxPriceAge,
+        VolatilityDecay = VolatilityDecay ?? p.VolatilityDecay,
+    };
+}
