@@ -33,7 +33,11 @@ public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
         var reference = HostReplayTests.Run(HostOrders.Pipeline(), commands)
             .GroupBy(e => e.Market).ToDictionary(g => g.Key, g => g.Select(e => e.ToByteArray()).ToList());
         var expectedTotal = reference.Values.Sum(v => v.Count);
-        var settings = new Dictionary<string, string> { ["Matching__MaxBatchSize"] = "40", ["Matching__BatchWindow"] = "00:00:00.001" };
+        // Snapshots every 150 stored inputs: the restart restores from a snapshot plus the stream tail, not from the start.
+        var settings = new Dictionary<string, string>
+        {
+            ["Matching__MaxBatchSize"] = "40", ["Matching__BatchWindow"] = "00:00:00.001", ["Matching__SnapshotEveryInputs"] = "150",
+        };
 
         using var reader = new KafkaTraffic.EventReader(broker.BootstrapServers, Partitions);
         using var producer = KafkaTraffic.Producer(broker.BootstrapServers);
@@ -75,6 +79,7 @@ public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
         // Anything extra (a duplicate) would arrive right behind the last event: give it the time to show.
         await Task.Delay(1_000);
         second.HasExited.ShouldBeFalse(second.Tail);
+        second.Lines.ShouldContain(l => l.Contains("restored from the snapshot"), second.Tail);
 
         var seen = reader.Events;
         output.WriteLine($"read {seen.Count} events; second process: {second.Tail}");

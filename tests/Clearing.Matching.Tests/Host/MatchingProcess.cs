@@ -25,6 +25,9 @@ internal sealed class MatchingProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Every line the process wrote so far.</summary>
+    public IReadOnlyList<string> Lines => _output.ToArray();
+
     /// <summary>The last lines the process wrote, for failure messages.</summary>
     public string Tail => string.Join(Environment.NewLine, _output.TakeLast(40));
 
