@@ -23,7 +23,7 @@ using matching::Clearing.Matching.Application;
 namespace Clearing.Benchmarks.Matching;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Clearing.Benchmarks -- matching-e2e [--orders N] [--rate R] [--batch B] [--quick]</c>.
+/// <c>dotnet run -c Release --project tests/Clearing.Benchmarks -- matching-e2e [--orders N] [--rate R] [--batch B] [--reader-fetch-wait MS] [--skip-saturation] [--quick]</c>.
 /// OrderCommand produced to clearing.orders.commands.v1 → the matching host's processor (the same
 /// <see cref="MatchingProcessor"/> the service runs: books, SQLite book-{market} appends, Kafka transaction) →
 /// MatchingEvent read back read_committed from clearing.matching.events.v1, all on the embedded broker in this process.
@@ -33,6 +33,9 @@ namespace Clearing.Benchmarks.Matching;
 /// stalled producer or host delays everything behind it, coordinated omission corrected) to the arrival of its first
 /// event, and separately to the arrival of each fill it caused.</item>
 /// </list>
+/// <c>--reader-fetch-wait</c> sets the reader's fetch.wait.max.ms (default 1). The embedded broker answers an empty fetch only
+/// after the full wait, even when records arrive meanwhile (a real broker answers as soon as fetch.min.bytes are there), so
+/// a reader left at librdkafka's default of 500 ms adds up to half a second to every observation at low rates.
 /// The baseline in the same run is the broker alone: the same commands at the same rate, read back straight from
 /// clearing.orders.commands.v1 (read_committed, same reader settings) with no matching host in between.
 /// </summary>
@@ -44,16 +47,21 @@ public static class MatchingEndToEndRunner
         var orders = IntArg(args, "--orders", quick ? 20_000 : 100_000);
         var rate = IntArg(args, "--rate", 5_000);
         var batch = IntArg(args, "--batch", 2_000);
+        var readerFetchWait = IntArg(args, "--reader-fetch-wait", 1);
         var latencyOrders = Math.Min(orders, rate * (quick ? 4 : 10));
         Console.WriteLine($"matching end-to-end benchmark: {Environment.ProcessorCount} cores, embedded broker (librdkafka mock cluster), SQLite store, Matching:MaxBatchSize {batch}");
         var commands = Flow(orders);
 
-        var saturation = Saturation(commands, batch);
-        Console.WriteLine($"saturation: {orders:N0} commands → {saturation.Events:N0} events ({saturation.Fills:N0} fills) in {saturation.Seconds:F2} s = {orders / saturation.Seconds:N0} commands/s, {saturation.Events / saturation.Seconds:N0} events/s");
+        if (!args.Contains("--skip-saturation"))
+        {
+            var saturation = Saturation(commands, batch);
+            Console.WriteLine($"saturation: {orders:N0} commands → {saturation.Events:N0} events ({saturation.Fills:N0} fills) in {saturation.Seconds:F2} s = {orders / saturation.Seconds:N0} commands/s, {saturation.Events / saturation.Seconds:N0} events/s");
+        }
 
-        var baseline = Latency(commands.Take(latencyOrders).ToList(), rate, batch, brokerOnly: true);
+        Console.WriteLine($"reader fetch.wait.max.ms = {readerFetchWait}");
+        var baseline = Latency(commands.Take(latencyOrders).ToList(), rate, batch, brokerOnly: true, readerFetchWait);
         Console.WriteLine($"baseline, broker alone at {rate:N0} commands/s offered: command produced → command consumed: {baseline.First}");
-        var latency = Latency(commands.Take(latencyOrders).ToList(), rate, batch, brokerOnly: false);
+        var latency = Latency(commands.Take(latencyOrders).ToList(), rate, batch, brokerOnly: false, readerFetchWait);
         Console.WriteLine($"latency at {rate:N0} commands/s offered ({latencyOrders:N0} commands), command produced → first event consumed: {latency.First}");
         Console.WriteLine($"  command produced → each fill consumed ({latency.FillCount:N0} fills): {latency.Fill}");
         Console.WriteLine($"  achieved: {latency.Achieved:N0} commands/s; p50 / broker-alone p50 = {latency.First.P50 / baseline.First.P50:F1}×");
@@ -128,9 +136,10 @@ public static class MatchingEndToEndRunner
         return (Stopwatch.GetElapsedTime(first, last).TotalSeconds, events, fills);
     }
 
-    private static (Histogram First, Histogram Fill, int FillCount, double Achieved) Latency(List<OrderCommand> commands, int rate, int batch, bool brokerOnly)
+    private static (Histogram First, Histogram Fill, int FillCount, double Achieved) Latency(List<OrderCommand> commands, int rate, int batch, bool brokerOnly,
+        int readerFetchWait)
     {
-        using var run = new E2eRun(batch, brokerOnly);
+        using var run = new E2eRun(batch, brokerOnly, readerFetchWait);
         run.Start();
         var scheduled = new long[commands.Count];
         var index = commands.Select((c, i) => (c.CommandId, i)).ToDictionary(p => p.CommandId, p => p.i, StringComparer.Ordinal);
@@ -234,10 +243,12 @@ public static class MatchingEndToEndRunner
         private readonly Thread _reader;
 
         private readonly bool _brokerOnly;
+        private readonly int _readerFetchWait;
 
-        public E2eRun(int batch, bool brokerOnly = false)
+        public E2eRun(int batch, bool brokerOnly = false, int readerFetchWait = 1)
         {
             _brokerOnly = brokerOnly;
+            _readerFetchWait = readerFetchWait;
             Directory.CreateDirectory(_directory);
             _broker = EmbeddedKafkaBroker.Start(new EmbeddedKafkaBrokerOptions
             {
@@ -321,7 +332,7 @@ public static class MatchingEndToEndRunner
             using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
             {
                 BootstrapServers = _broker.BootstrapServers, GroupId = $"e2e-{Guid.NewGuid():N}", EnableAutoCommit = false,
-                IsolationLevel = IsolationLevel.ReadCommitted, FetchWaitMaxMs = 1, FetchErrorBackoffMs = 1,
+                IsolationLevel = IsolationLevel.ReadCommitted, FetchWaitMaxMs = _readerFetchWait, FetchErrorBackoffMs = 1,
             }).Build();
             var topic = _brokerOnly ? Topics.OrderCommands : Topics.MatchingEvents;
             consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
