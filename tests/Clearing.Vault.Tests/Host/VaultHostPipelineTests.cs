@@ -1,0 +1,171 @@
+using Clearing.Contracts.Liquidation.V1;
+using Clearing.Contracts.Matching.V1;
+using Clearing.Contracts.Oracle.V1;
+using Clearing.Contracts.Orders.V1;
+using Clearing.EventSourcing.Sqlite;
+using Clearing.Messaging.Kafka;
+using Clearing.Vault.Application;
+using Clearing.Vault.Domain.Accounting;
+using Clearing.Vault.Domain.Quoting;
+using Clearing.Vault.Integration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Clearing.Vault.Tests.Host;
+
+/// <summary>
+/// The host's pipeline in-process over a real SQLite store: oracle prices into the view, the quoting loop into a recording
+/// gateway, matching and liquidation messages into the books.
+/// </summary>
+public sealed class VaultHostPipelineTests : IAsyncDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-vault-tests", Guid.NewGuid().ToString("N"));
+    private readonly SqliteEventStore _store;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly MarketPrices _prices = new();
+    private readonly LiveQuotes _live = new();
+    private readonly RecordingSink _sink = new();
+    private readonly VaultLedger _ledger;
+    private readonly QuotingLoop _loop;
+    private long _priceSequence;
+    private long _matchingSequence;
+
+    public VaultHostPipelineTests()
+    {
+        Directory.CreateDirectory(_directory);
+        _store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
+        _ledger = new VaultLedger(_store, new VaultRules { VaultId = "hlp", TradingFeeShare = 0.1m, LiquidationFeeShare = 0.5m }, _prices, _time);
+        var btc = new QuoteParameters { Market = "BTC-PERP", TickSize = 0.5m, LotSize = 0.001m, QuoteNotional = 5_000m, MaxNotional = 100_000m };
+        _loop = new QuotingLoop(_ledger, _prices, _live, _sink, [btc], new Dictionary<string, string> { ["BTC-PERP"] = "BTC" },
+            TimeSpan.FromMilliseconds(250), _time, NullLogger<QuotingLoop>.Instance);
+    }
+
+    private void Price(decimal index, PriceStatus status = PriceStatus.Ok) => _prices.Apply(new PriceUpdate
+    {
+        Asset = "BTC", Sequence = ++_priceSequence, TimeUnixNanos = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100, Status = status,
+        IndexPrice = index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Marks = { new MarkPrice { Market = "BTC-PERP", MarkPrice_ = index.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+    });
+
+    private KafkaInboundMessage<T> Message<T>(T payload, string stream, long sequence) => new(payload, new KafkaMessageMetadata
+    {
+        Topic = "t", Partition = 0, Offset = sequence, Key = "k", Id = $"{stream}:{sequence}", Type = "x", Source = "test", Subject = "s", Time = _time.GetUtcNow(),
+        SourceStream = stream, SourceSequence = sequence,
+    });
+
+    [Fact]
+    public async Task the_vault_quotes_around_the_index_and_its_quotes_are_gone_on_the_first_pass_after_the_oracle_turns_stale()
+    {
+        await _ledger.DepositAsync("lp-1", 1_000_000m, "dep-1", None);
+        Price(50_000m);
+
+        await _loop.PassAsync(None);
+
+        _sink.Placed.Select(p => (p.Quote.Side, p.Quote.Price, p.Quote.Size)).ShouldBe([(QuoteSide.Bid, 49_975m, 0.1m), (QuoteSide.Ask, 50_025m, 0.1m)]);
+        _live.In("BTC-PERP").Count.ShouldBe(2);
+
+        _time.Advance(TimeSpan.FromMilliseconds(250));
+        Price(50_000m, PriceStatus.Stale);
+        await _loop.PassAsync(None);
+
+        _sink.Cancelled.Count.ShouldBe(2);
+        _live.In("BTC-PERP").ShouldBeEmpty();
+        _sink.Placed.Count.ShouldBe(2);   // nothing new placed while stale
+    }
+
+    [Fact]
+    public async Task a_fill_of_a_quote_books_the_position_and_fee_share_and_the_next_pass_replaces_the_quote_skewed()
+    {
+        await _ledger.DepositAsync("lp-1", 1_000_000m, "dep-1", None);
+        Price(50_000m);
+        await _loop.PassAsync(None);
+        var bid = _sink.Placed.Single(p => p.Quote.Side == QuoteSide.Bid);
+        var matching = new MatchingInput(_ledger, _live, new VaultAccount("vault-hlp"));
+        var fill = new MatchingEvent
+        {
+            Market = "BTC-PERP", TimeUnixNanos = 1,
+            Fill = new Fill
+            {
+                FillId = "BTC-PERP:1", Price = "49975", Quantity = "0.1", TakerSide = Side.Sell, TakerAccountId = "acct-7", TakerOrderId = "t-1",
+                MakerAccountId = "vault-hlp", MakerOrderId = bid.OrderId, TakerFee = "2.49875", MakerFee = "0.499750",
+            },
+        };
+
+        await matching.HandleAsync(Message(fill, "book-BTC-PERP", ++_matchingSequence), None);
+        await matching.HandleAsync(Message(fill, "book-BTC-PERP", _matchingSequence), None);   // a repeat changes nothing
+        var state = (await _ledger.LoadAsync(None)).State;
+
+        state.Positions["BTC-PERP"].Size.ShouldBe(0.1m);
+        state.FeesOwed.ShouldBe(0.49975m);
+        state.TradingFeeIncome.ShouldBe(0.29985m);   // 10% of the net 2.9985
+        _live.In("BTC-PERP").Select(q => q.Side).ShouldBe([QuoteSide.Ask]);
+
+        await _loop.PassAsync(None);
+
+        var newBid = _sink.Placed.Last(p => p.Quote.Side == QuoteSide.Bid);
+        newBid.Quote.Price.ShouldBeLessThan(49_975m);   // long now: the bid steps back
+    }
+
+    [Fact]
+    public async Task a_takeover_and_a_liquidation_fee_from_the_liquidation_topic_reach_the_books_and_the_nav_history()
+    {
+        await _ledger.DepositAsync("lp-1", 100_000m, "dep-1", None);
+        Price(44_000m);
+        var liquidation = new LiquidationInput(_ledger);
+        var takeover = new LiquidationEvent
+        {
+            AccountId = "acct-1", LiquidationId = "acct-1:1", TimeUnixNanos = 1,
+            TransferredToVault = new TransferredToVault { VaultId = "hlp", Market = "BTC-PERP", Size = "0.5", BankruptcyPrice = "45000", MarkPrice = "44000", Side = Side.Sell, VaultAccountId = "vault-hlp" },
+        };
+        var fee = new LiquidationEvent
+        {
+            AccountId = "acct-2", LiquidationId = "acct-2:1", TimeUnixNanos = 2,
+            SliceFilled = new SliceFilled { Market = "BTC-PERP", FillId = "BTC-PERP:9", LiquidationFee = "40" },
+        };
+
+        await liquidation.HandleAsync(Message(takeover, "liquidation-acct-1", 5), None);
+        await liquidation.HandleAsync(Message(fee, "liquidation-acct-2", 3), None);
+        await _ledger.TickAsync(TimeSpan.FromMinutes(1), None);
+        var state = (await _ledger.LoadAsync(None)).State;
+
+        state.Positions["BTC-PERP"].Size.ShouldBe(0.5m);            // the liquidated long sold, the vault bought
+        state.BackstopLosses["BTC-PERP"].ShouldBe(500m);
+        state.LiquidationFeeIncome.ShouldBe(20m);
+        state.LastNav!.Nav.ShouldBe(100_000m - 500m + 20m);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment; the temp directory is cleaned by the OS.
+        }
+    }
+
+    private sealed class RecordingSink : IQuoteSink
+    {
+        public List<(string Market, string OrderId, Quote Quote)> Placed { get; } = [];
+
+        public List<string> Cancelled { get; } = [];
+
+        public Task<bool> PlaceAsync(string market, string orderId, Quote quote, CancellationToken cancellationToken)
+        {
+            Placed.Add((market, orderId, quote));
+            return Task.FromResult(true);
+        }
+
+        public Task<bool> CancelAsync(string market, string orderId, CancellationToken cancellationToken)
+        {
+            Cancelled.Add(orderId);
+            return Task.FromResult(true);
+        }
+
+        public Task<bool> CancelAllAsync(string market, CancellationToken cancellationToken) => Task.FromResult(true);
+    }
+}
