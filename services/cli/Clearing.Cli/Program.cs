@@ -17,6 +17,7 @@ var root = new RootCommand("Clearing: event-sourced clearing for crypto derivati
     StressCommand.Create(),
     SimulateCommand.Create(),
     DemoCommand.Create(),
+    VaultCommand.Create(),
 };
 // Ctrl-C and SIGTERM cancel the running command; `up` then needs time to drain its services (each gets 30 s).
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(45) });
