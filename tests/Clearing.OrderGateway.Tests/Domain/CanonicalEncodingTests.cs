@@ -49,6 +49,13 @@ public sealed class CanonicalEncodingTests
     }
 
     [Fact]
+    public void a_market_maker_quote_appends_one_byte_so_orders_without_it_keep_their_golden_bytes()
+    {
+        Convert.ToHexStringLower(CanonicalOrderEncoding.Encode(GoldenPlace with { Mmp = true })).ShouldBe(GoldenPlaceHex + "01");
+        CanonicalOrderEncoding.ContentHash(GoldenPlace with { Mmp = true }).ShouldNotBe(CanonicalOrderEncoding.ContentHash(GoldenPlace));
+    }
+
+    [Fact]
     public void equal_amounts_in_different_spellings_encode_alike()
     {
         var spelledLong = GoldenPlace with { Price = 50000.500m, Quantity = 0.1000000m };

@@ -37,6 +37,13 @@ public sealed class OrderCommandMappingTests
     }
 
     [Fact]
+    public void a_market_maker_quote_is_published_with_mmp_and_a_plain_order_without()
+    {
+        OrderCommandMapping.ToProto(Isolated with { Mmp = true }, "c", 1).Place.Mmp.ShouldBeTrue();
+        OrderCommandMapping.ToProto(Isolated, "c", 1).Place.Mmp.ShouldBeFalse();
+    }
+
+    [Fact]
     public void an_order_without_a_margin_mode_is_published_as_cross()
     {
         OrderCommandMapping.ToProto(Isolated with { MarginMode = DomainMarginMode.Unspecified, IsolatedCollateral = null, CollateralAsset = "" }, "c", 1)

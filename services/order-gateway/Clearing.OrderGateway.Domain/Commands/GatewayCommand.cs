@@ -80,6 +80,8 @@ public sealed record GatewayCommand
     public MarginMode MarginMode { get; init; }
     public decimal? IsolatedCollateral { get; init; }
     public string CollateralAsset { get; init; } = "";
+    /// <summary>A market-maker quote: under matching's market-maker protection (PlaceOrder.mmp).</summary>
+    public bool Mmp { get; init; }
 
     /// <summary>Quantity signed by side: positive buys, negative sells.</summary>
     public decimal SignedQuantity => Side == OrderSide.Sell ? -Quantity : Quantity;

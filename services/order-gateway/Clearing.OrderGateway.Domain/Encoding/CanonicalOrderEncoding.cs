@@ -8,7 +8,8 @@ namespace Clearing.OrderGateway.Domain.Encoding;
 /// <c>str "clearing-order-v1" · u8 kind · str account · str nonce · i64 expires_at · content</c>, where content is
 /// <c>str market</c> and then per kind — place: <c>str order_id · u8 side · u8 type · dec price · dec quantity ·
 /// u8 tif · i64 good_till · u8 post_only · u8 reduce_only · u8 stp · dec trigger · u8 margin_mode ·
-/// dec isolated_collateral · str collateral_asset</c>; cancel: <c>str order_id</c>; amend: <c>str order_id ·
+/// dec isolated_collateral · str collateral_asset</c>, then <c>u8 1</c> only for a market-maker quote (mmp) — absent
+/// otherwise, so every order signed before mmp existed keeps its bytes; cancel: <c>str order_id</c>; amend: <c>str order_id ·
 /// dec new_price · dec new_quantity</c>; cancel-all: nothing. A decimal is its <see cref="DecimalText"/> form.
 /// Changing any of this is a new version string, never an edit: signatures in flight would stop verifying.
 /// </summary>
@@ -49,6 +50,10 @@ public static class CanonicalOrderEncoding
                     .Byte((byte)c.TimeInForce).Int64(c.GoodTillUnixNanos).Bool(c.PostOnly).Bool(c.ReduceOnly)
                     .Byte((byte)c.SelfTrade).Decimal(c.TriggerPrice).Byte((byte)c.MarginMode)
                     .Decimal(c.IsolatedCollateral).String(c.CollateralAsset);
+                if (c.Mmp)
+                {
+                    writer.Bool(true);
+                }
                 break;
             case CommandKind.Cancel:
                 writer.String(c.OrderId);

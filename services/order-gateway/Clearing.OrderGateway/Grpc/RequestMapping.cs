@@ -34,6 +34,7 @@ public static class RequestMapping
             MarginMode = Enum<MarginMode>((int)order.MarginMode, "margin_mode"),
             IsolatedCollateral = Optional(order.IsolatedCollateral, "isolated_collateral"),
             CollateralAsset = order.CollateralAsset,
+            Mmp = order.Mmp,
         };
     }
 

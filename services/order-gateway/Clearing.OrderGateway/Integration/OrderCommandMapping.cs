@@ -42,6 +42,7 @@ public static class OrderCommandMapping
                     MarginMode = c.MarginMode == Domain.Commands.MarginMode.Isolated ? Contracts.Orders.V1.MarginMode.Isolated : Contracts.Orders.V1.MarginMode.Cross,
                     IsolatedCollateral = DecimalText.Format(c.IsolatedCollateral),
                     CollateralAsset = c.CollateralAsset,
+                    Mmp = c.Mmp,
                 };
                 break;
             case CommandKind.Cancel:
