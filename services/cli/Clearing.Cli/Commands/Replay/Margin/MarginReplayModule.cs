@@ -19,7 +19,11 @@ internal sealed class MarginReplayModule : IReplayModule
     // Margin's translator lives in its host (it maps to the public protobuf contracts); republishing margin goes --raw.
     public IOutboxTranslator? Translator => null;
 
-    public IReadOnlyList<IReplayProjection> CreateProjections() => [new MarginAccountsProjection(), new MarginLedgerProjection()];
+    public IReadOnlyList<IReplayProjection> CreateProjections()
+    {
+        var decoder = new MarginDecoder();
+        return [new MarginAccountsProjection(decoder), new MarginLedgerProjection(decoder)];
+    }
 
     public JsonNode? Fold(string streamId, IReadOnlyList<RecordedEvent> events)
     {
@@ -40,9 +44,9 @@ internal sealed class MarginReplayModule : IReplayModule
 /// The account risk read model (key account-risk:{accountId}, one row per sub-account of a non-system owner, as
 /// margin's AccountBook writes it), limited to what the store decides (<see cref="MarginRows.RiskRow(long, SubAccount)"/>).
 /// </summary>
-internal sealed class MarginAccountsProjection : IReplayProjection
+internal sealed class MarginAccountsProjection(MarginDecoder? decoder = null) : IReplayProjection
 {
-    private readonly MarginStoreFold _fold = new();
+    private readonly MarginStoreFold _fold = new(decoder);
 
     public string Name => "account-risk";
 
@@ -106,9 +110,11 @@ internal sealed class MarginAccountsProjection : IReplayProjection
 /// The numbered ledger: every ledger line of every money-moving account event, in global store order, numbered from 1
 /// (what margin's LedgerProjector appends to ledger-main). Live rows are ledger-main itself.
 /// </summary>
-internal sealed class MarginLedgerProjection : IReplayProjection
+internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IReplayProjection
 {
     public const string LedgerStream = "ledger-main";
+
+    private readonly MarginDecoder _decoder = decoder ?? new MarginDecoder();
 
     private readonly List<LedgerEntryRecorded> _entries = [];
 
@@ -122,7 +128,7 @@ internal sealed class MarginLedgerProjection : IReplayProjection
         {
             return;
         }
-        if (MarginStoreFold.Deserialize(recorded) is not IMovesMoney money)
+        if (_decoder.Decode(recorded) is not IMovesMoney money)
         {
             return;
         }
@@ -137,7 +143,7 @@ internal sealed class MarginLedgerProjection : IReplayProjection
 
     // Risk events and inbox records never move money: skipping them by type saves their deserialization on long replays.
     private static bool IsMoneyType(string type) =>
-        type is not ("margin.risk-event-recorded.v1" or "margin.message-applied.v1");
+        type is not ("margin.risk-event-recorded.v1" or MarginStoreFold.MessageAppliedType);
 
     public IReadOnlyDictionary<string, JsonNode> Rows
     {

@@ -14,11 +14,16 @@ internal sealed class MarginStoreFold
     public const string AccountPrefix = MarginEventTypes.AccountCategory + "-";
 
     private readonly Dictionary<string, (Account State, long Version)> _accounts = new(StringComparer.Ordinal);
+    private readonly MarginDecoder _decoder;
+
+    public MarginStoreFold(MarginDecoder? decoder = null) => _decoder = decoder ?? new MarginDecoder();
 
     /// <summary>Owner → (account, stream version), for every account stream seen.</summary>
     public IReadOnlyDictionary<string, (Account State, long Version)> Accounts => _accounts;
 
     public long EventsFolded { get; private set; }
+
+    public const string MessageAppliedType = "margin.message-applied.v1";
 
     public static bool IsAccountStream(string streamId) => streamId.StartsWith(AccountPrefix, StringComparison.Ordinal);
 
@@ -33,7 +38,7 @@ internal sealed class MarginStoreFold
 
         var owner = OwnerOf(recorded.StreamId);
         var state = _accounts.TryGetValue(owner, out var known) ? known.State : Account.Empty(owner);
-        _accounts[owner] = (AccountDecider.Evolve(state, Deserialize(recorded)), recorded.StreamVersion);
+        _accounts[owner] = (AccountDecider.Evolve(state, _decoder.Decode(recorded)), recorded.StreamVersion);
         EventsFolded++;
     }
 
@@ -45,6 +50,11 @@ internal sealed class MarginStoreFold
     {
         try
         {
+            // Every consumed message leaves an inbox record, so they are about half of a margin store: read them directly.
+            if (recorded.Type == MessageAppliedType && MarginDecoder.TryReadMessageApplied(recorded.Data.Span, out var applied))
+            {
+                return applied;
+            }
             return MarginEventTypes.Serializer.Deserialize(recorded);
         }
         catch (Exception ex) when (ex is UnknownEventTypeException or System.Text.Json.JsonException)
@@ -73,5 +83,59 @@ internal sealed class MarginStoreFold
                 return fold;
             }
         }
+    }
+}
+
+/// <summary>
+/// Decodes each stored event once for every projection of one replay: the projections see the same
+/// <see cref="RecordedEvent"/> one after another, so remembering the last one saves the second deserialization.
+/// </summary>
+internal sealed class MarginDecoder
+{
+    private RecordedEvent? _last;
+    private object? _decoded;
+
+    public object Decode(RecordedEvent recorded)
+    {
+        if (!ReferenceEquals(recorded, _last))
+        {
+            _decoded = MarginStoreFold.Deserialize(recorded);
+            _last = recorded;
+        }
+        return _decoded!;
+    }
+
+    /// <summary>{"sourceStream":"…","sourceSequence":n} (camelCase, as MarginEventTypes writes it); false for anything else.</summary>
+    public static bool TryReadMessageApplied(ReadOnlySpan<byte> json, out MessageApplied applied)
+    {
+        applied = null!;
+        var reader = new System.Text.Json.Utf8JsonReader(json);
+        string? stream = null;
+        long? sequence = null;
+        if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            return false;
+        }
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("sourceStream"u8) && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
+            {
+                stream = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("sourceSequence"u8) && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.Number)
+            {
+                sequence = reader.GetInt64();
+            }
+            else
+            {
+                return false;
+            }
+        }
+        if (reader.TokenType != System.Text.Json.JsonTokenType.EndObject || stream is null || sequence is null)
+        {
+            return false;
+        }
+        applied = new MessageApplied(stream, sequence.Value);
+        return true;
     }
 }

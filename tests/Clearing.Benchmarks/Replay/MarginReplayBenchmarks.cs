@@ -1,0 +1,213 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Clearing.Cli.Commands.Replay;
+using Clearing.Cli.Commands.Replay.Margin;
+using Clearing.EventSourcing;
+using Clearing.EventSourcing.Sqlite;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Margin.Domain.Options;
+using Clearing.Primitives.Markets;
+
+namespace Clearing.Benchmarks.Replay;
+
+/// <summary>
+/// `clearing replay --service margin` speed (issue goal: ≥ 200k events/s rebuilt from SQLite). The store holds a
+/// realistic margin history written by the domain itself: 2 000 accounts, deposits, then 60 000 BTC/ETH fills, each
+/// a PositionChanged (ledger lines: realized PnL, fee) plus the inbox record in both accounts' streams, with the risk
+/// events the decider emits. Measured in the same run:
+/// <list type="bullet">
+/// <item>ReadAll (baseline): page through $all raw, as the replay runner does;</item>
+/// <item>ReadAndDeserialize: plus margin's event type map (System.Text.Json source-generated);</item>
+/// <item>RebuildAccountsAndLedger: plus the margin module's projections (accounts folded with AccountDecider.Evolve,
+/// every ledger line numbered), i.e. the rebuild the goal is about;</item>
+/// <item>ReplayCommand: the whole command path (runner, progress, rows materialized, diff against ledger-main, rows
+/// written to a fresh directory).</item>
+/// </list>
+/// Each op is one stored event: events/s = 1e9 / (ns per op).
+/// Run: dotnet run -c Release --project tests/Clearing.Benchmarks -- --filter '*MarginReplayBenchmarks*'
+/// </summary>
+[Config(typeof(ReplayBenchmarkConfig))]
+[MemoryDiagnoser]
+public class MarginReplayBenchmarks
+{
+    private const int Accounts = 2_000;
+    private const int Fills = 60_000;
+    private const int Page = 4096;
+
+    private string _directory = string.Empty;
+    private SqliteEventStore _store = null!;
+    private long _events;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "clearing-replay-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+        _store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
+        _events = await MarginHistory.WriteAsync(_store, Accounts, Fills);
+        if (_events != MarginHistory.ExpectedEvents)
+        {
+            throw new InvalidOperationException($"the generated history holds {_events} events, not {MarginHistory.ExpectedEvents}: fix ExpectedEvents (ops per invoke)");
+        }
+        Console.WriteLine($"// margin history: {_events:N0} events in {Accounts:N0} account streams");
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<long> ReadAll()
+    {
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync())
+        {
+            read += recorded.Data.Length > 0 ? 1 : 0;
+        }
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<long> ReadAndDeserialize()
+    {
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync())
+        {
+            read += MarginStoreFold.Deserialize(recorded) is null ? 0 : 1;
+        }
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<long> RebuildAccountsAndLedger()
+    {
+        var projections = new MarginReplayModule().CreateProjections();
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync())
+        {
+            foreach (var projection in projections)
+            {
+                projection.Apply(recorded);
+            }
+            read++;
+        }
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<int> ReplayCommand()
+    {
+        var output = new DirectoryInfo(Path.Combine(_directory, "rebuilt-" + Guid.NewGuid().ToString("N")));
+        var exit = await ReplayRunner.RunAsync(_store, new MarginReplayModule(),
+            new ReplayOptions { Service = "margin", Output = output, Json = true }, TextWriter.Null, TextWriter.Null, interactive: false, CancellationToken.None);
+        output.Delete(recursive: true);
+        // No ledger-main in this store: every rebuilt ledger row is a difference (exit 4), as on a store whose projector never ran.
+        return exit;
+    }
+
+    private long Check(long read) => read == _events ? read : throw new InvalidOperationException($"read {read} events, the store holds {_events}");
+
+    private async IAsyncEnumerable<RecordedEvent> ReadAllAsync()
+    {
+        var position = 1L;
+        while (true)
+        {
+            var read = 0;
+            await foreach (var recorded in _store.ReadAllAsync(position, Page))
+            {
+                read++;
+                position = recorded.GlobalPosition + 1;
+                yield return recorded;
+            }
+            if (read < Page)
+            {
+                yield break;
+            }
+        }
+    }
+}
+
+/// <summary>A margin store as the service writes it, generated with the domain's decider (deterministic: fixed seed).</summary>
+internal static class MarginHistory
+{
+    /// <summary>What <see cref="WriteAsync"/> produces for 2 000 accounts and 60 000 fills (checked at setup).</summary>
+    public const int ExpectedEvents = 242_000;
+
+    public static async Task<long> WriteAsync(IEventStore store, int accounts, int fills)
+    {
+        var decider = new AccountDecider(new RiskCalculator(MarketCatalog.EmbeddedDefaults, MarginParameters.Default, PortfolioMargin.Default));
+        var at = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        var prices = new RiskPrices().WithIndex("BTC", 60_000m, stale: false, 1, at).WithMark("BTC-PERP", 60_000m)
+            .WithIndex("ETH", 3_000m, stale: false, 1, at).WithMark("ETH-PERP", 3_000m);
+        var states = new Account[accounts];
+        var pending = new List<object>[accounts];
+        long written = 0;
+        for (var i = 0; i < accounts; i++)
+        {
+            states[i] = Account.Empty($"acct-{i}");
+            pending[i] = [];
+            Decide(i, decider.Decide(states[i], new Deposit($"acct-{i}", "USDC", 1_000_000m, $"seed-{i}", at), prices));
+        }
+
+        var random = new Random(7);
+        for (var f = 0; f < fills; f++)
+        {
+            var buyer = random.Next(accounts);
+            var seller = (buyer + 1 + random.Next(accounts - 1)) % accounts;
+            var (market, price) = f % 3 == 0 ? ("ETH-PERP", 3_000m + random.Next(-50, 50)) : ("BTC-PERP", 60_000m + random.Next(-500, 500));
+            var quantity = (random.Next(1, 20)) / 10m;
+            var source = new MessageSource($"book-{market}", f + 1);
+            foreach (var (owner, sign, fee) in new[] { (buyer, 1m, 0.0003m), (seller, -1m, -0.0001m) })
+            {
+                var side = new FillSide($"acct-{owner}", market, $"{market}:{f}", sign * quantity, price, Math.Round(quantity * price * fee, 6), "USDC", false, 0m);
+                Decide(owner, decider.Decide(states[owner], new BookFill([side], source, at), prices));
+            }
+            if (f % 1_000 == 999)
+            {
+                await FlushAsync();
+            }
+        }
+        await FlushAsync();
+        return written;
+
+        void Decide(int owner, IReadOnlyList<object> events)
+        {
+            states[owner] = AccountDecider.Fold(states[owner], events);
+            pending[owner].AddRange(events);
+        }
+
+        async Task FlushAsync()
+        {
+            for (var i = 0; i < accounts; i++)
+            {
+                if (pending[i].Count == 0)
+                {
+                    continue;
+                }
+                await store.AppendAsync($"account-acct-{i}", ExpectedVersion.Any, pending[i].Select(e => MarginEventTypes.Serializer.Serialize(e)).ToList());
+                written += pending[i].Count;
+                pending[i].Clear();
+            }
+        }
+    }
+}
+
+/// <summary>Each invocation is a full pass over the store (≈ 1 s), so a few monitored iterations in-process suffice.</summary>
+public sealed class ReplayBenchmarkConfig : ManualConfig
+{
+    public ReplayBenchmarkConfig() => AddJob(Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithStrategy(RunStrategy.Monitoring)
+        .WithLaunchCount(1)
+        .WithWarmupCount(1)
+        .WithIterationCount(5)
+        .WithInvocationCount(1)
+        .WithUnrollFactor(1));
+}
