@@ -7,9 +7,11 @@ namespace Clearing.OracleIngest.Application;
 
 /// <summary>
 /// Where every report enters, whichever way it came (publisher stream or feed adapter): routed by asset to its oracle,
-/// decided there against the receiving clock read under the asset's lock, stored with the expected version.
+/// decided there against the receiving clock read under the asset's lock, stored with the expected version. The
+/// publishers and rules are those in force at that clock reading: governance's (<see cref="OracleParametersGateway"/>)
+/// once the registry has a version in force, the configured ones before (or without a gateway).
 /// </summary>
-public sealed class OracleIngestion(OracleAssets assets, PublisherRegistry publishers, BookTops books, TimeProvider time)
+public sealed class OracleIngestion(OracleAssets assets, PublisherRegistry publishers, BookTops books, TimeProvider time, OracleParametersGateway? governed = null)
 {
     public async Task<Decided> ReceivePriceAsync(PriceReport report, ReportOrigin origin, CancellationToken cancellationToken)
     {
@@ -21,7 +23,12 @@ public sealed class OracleIngestion(OracleAssets assets, PublisherRegistry publi
         }
 
         return await oracle.DecideAsync(
-            state => OracleAsset.ReceivePrice(state, report, origin, publishers, oracle.Parameters, books.Observe(oracle.Parameters.MarkMarkets), Now()),
+            state =>
+            {
+                var now = Now();
+                var (registry, parameters) = InForce(now, oracle.Parameters);
+                return OracleAsset.ReceivePrice(state, report, origin, registry, parameters, books.Observe(parameters.MarkMarkets), now);
+            },
             cancellationToken);
     }
 
@@ -35,7 +42,14 @@ public sealed class OracleIngestion(OracleAssets assets, PublisherRegistry publi
                 Convert.ToBase64String(report.Signature ?? []), ReportVerification.UnknownAsset, UnknownAssetDetail(report.Asset)), cancellationToken);
         }
 
-        return await oracle.DecideAsync(state => OracleAsset.ReceiveVol(state, report, origin, publishers, oracle.Parameters, Now()), cancellationToken);
+        return await oracle.DecideAsync(
+            state =>
+            {
+                var now = Now();
+                var (registry, parameters) = InForce(now, oracle.Parameters);
+                return OracleAsset.ReceiveVol(state, report, origin, registry, parameters, now);
+            },
+            cancellationToken);
     }
 
     /// <summary>The timer's aggregation of every asset (stale detection and breaker settling without new reports).</summary>
@@ -45,12 +59,22 @@ public sealed class OracleIngestion(OracleAssets assets, PublisherRegistry publi
         {
             if (assets.TryGet(asset, out var oracle))
             {
-                await oracle.DecideAsync(state => OracleAsset.Tick(state, oracle.Parameters, books.Observe(oracle.Parameters.MarkMarkets), Now()), cancellationToken);
+                await oracle.DecideAsync(
+                    state =>
+                    {
+                        var now = Now();
+                        var (_, parameters) = InForce(now, oracle.Parameters);
+                        return OracleAsset.Tick(state, parameters, books.Observe(parameters.MarkMarkets), now);
+                    },
+                    cancellationToken);
             }
         }
     }
 
     private long Now() => Nanos.From(time.GetUtcNow());
+
+    private (PublisherRegistry Publishers, OracleParameters Parameters) InForce(long now, OracleParameters configured) =>
+        governed?.At(now, configured) ?? (publishers, configured);
 
     private string UnknownAssetDetail(string asset) =>
         $"asset '{(asset.Length > 16 ? asset[..16] + "…" : asset)}' has no oracle here; known: {string.Join(", ", assets.Assets)}";

@@ -9,6 +9,7 @@ using Clearing.OracleIngest.Application;
 using Clearing.OracleIngest.Feeds;
 using Clearing.OracleIngest.Integration;
 using Clearing.OracleIngest.Options;
+using Clearing.Parameters.Consuming;
 using Clearing.Primitives.Markets;
 using Clearing.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,9 @@ public static class OracleIngestServiceExtensions
             sp.GetRequiredService<IOptions<OracleIngestOptions>>().Value.BuildAssets(sp.GetRequiredService<MarketCatalog>()),
             sp.GetRequiredService<IEventStore>()));
         builder.Services.AddSingleton<BookTops>();
+        // Governance's "oracle" set (publishers, quorum, MAD k, breaker band, staleness) over the configuration, from its effective time.
+        builder.Services.AddGovernanceParameters();
+        builder.Services.AddSingleton<OracleParametersGateway>();
         builder.Services.AddSingleton<OracleIngestion>();
         builder.Services.AddSingleton<CircuitBreakerResets>();
         builder.Services.AddHostedService<AggregationTimerService>();
