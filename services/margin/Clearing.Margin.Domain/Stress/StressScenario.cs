@@ -93,8 +93,10 @@ public sealed record StressScenario
     }
 
     public StressScenario WithMoves(ImmutableSortedDictionary<string, decimal> moves) =>
-        this with { Name = $"{Name}+moves", Moves = Moves.SetItems(moves) };
+        this with { Name = Custom(Name), Moves = Moves.SetItems(moves) };
 
     public StressScenario WithVolShifts(ImmutableSortedDictionary<string, decimal> shifts) =>
-        this with { Name = $"{Name}+vol", VolShifts = VolShifts.SetItems(shifts) };
+        this with { Name = Custom(Name), VolShifts = VolShifts.SetItems(shifts) };
+
+    private static string Custom(string name) => name is "none" or "custom" ? "custom" : name.EndsWith("+custom", StringComparison.Ordinal) ? name : $"{name}+custom";
 }

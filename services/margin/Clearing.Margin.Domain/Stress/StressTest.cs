@@ -128,7 +128,7 @@ public sealed class StressTest(RiskCalculator risk)
     }
 
     /// <summary>
-    /// Stresses <paramref name="members"/> (trading sub-accounts) and values the default resources at the same stressed
+    /// Stresses <paramref name="members"/> (trading sub-accounts; listed largest loss first, then largest equity drop) and values the default resources at the same stressed
     /// prices: the insurance fund's and the vault's sub-accounts count for their positive stressed equity.
     /// </summary>
     public StressResult Run(StressScenario scenario, RiskPrices prices, IEnumerable<StressMember> members,
@@ -136,7 +136,7 @@ public sealed class StressTest(RiskCalculator risk)
     {
         var after = Shock(prices, scenario);
         var accounts = members.Select(m => Evaluate(m, prices, after))
-            .OrderByDescending(a => a.LossBeyondCollateral).ThenBy(a => a.AccountId, StringComparer.Ordinal).ToList();
+            .OrderByDescending(a => a.LossBeyondCollateral).ThenBy(a => a.EquityAfter - a.EquityBefore).ThenBy(a => a.AccountId, StringComparer.Ordinal).ToList();
         var fund = insuranceFund.Sum(m => Math.Max(0m, Risk.Evaluate(m.AccountId, m.Sub, after).Equity));
         var vaultAfter = vault.Sum(m => Math.Max(0m, Risk.Evaluate(m.AccountId, m.Sub, after).Equity));
         return new StressResult(scenario, prices, after, accounts, fund, vaultAfter,

@@ -144,7 +144,9 @@ internal static class StressCommand
 
         if (options.Json)
         {
-            output.WriteLine(StressReport.ToJson(result, inputs, source, options.Top).ToJsonString());
+            // Relaxed escaping: "+" and non-ASCII stay readable; the output is a document, not HTML.
+            output.WriteLine(StressReport.ToJson(result, inputs, source, options.Top).ToJsonString(
+                new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         }
         else
         {

@@ -119,7 +119,7 @@ internal static class StressInputLoader
         // An asset's index is taken from its perpetual's mark (the closest thing to the index a store holds), else a future's.
         foreach (var (market, mark) in marks.OrderBy(m => markets.Get(m.Key).Kind == MarketKind.Perpetual ? 1 : 0))
         {
-            indexes[markets.Get(market).Underlying] = mark with { Source = $"{mark.Source} ({market} mark)" };
+            indexes[markets.Get(market).Underlying] = mark with { Source = $"{market} mark, {mark.Source}" };
         }
         foreach (var (name, value) in overrides)
         {
@@ -226,6 +226,6 @@ internal static class StressInputLoader
                 }
             }
         }
-        return newest.ToDictionary(m => m.Key, m => new PriceSource(m.Value.Mark, $"live read model {file.Name} ({m.Value.AsOf:O})"), StringComparer.Ordinal);
+        return newest.ToDictionary(m => m.Key, m => new PriceSource(m.Value.Mark, $"live read model {file.Name} as of {m.Value.AsOf:O}"), StringComparer.Ordinal);
     }
 }
