@@ -12,6 +12,11 @@ internal static class DemoCommand
         var options = new SimulateArguments();
         var basePort = new Option<int>("--base-port") { Description = "First gRPC port of the demo stack.", DefaultValueFactory = _ => 7300 };
         var verbose = new Option<bool>("--verbose") { Description = "Stream every service log line (default: warnings and errors only)." };
+        var expiringIn = new Option<double>("--expiring-in")
+        {
+            Description = "With --scenario expiry: seconds from now to the expiry of the BTC future and options added to the catalog.",
+            DefaultValueFactory = _ => 120,
+        };
         var command = new Command("demo", """
             Starts the whole stack on a fresh data directory (default .clearing/demo, emptied first), plays a scenario
             (default: crash), prints the report and stops. Exit 0 when every invariant holds.
@@ -21,7 +26,7 @@ internal static class DemoCommand
               clearing demo --kill matching --kill-at 45
             """)
         {
-            basePort, verbose,
+            basePort, verbose, expiringIn,
         };
         options.AddTo(command);
         options.Data.DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(".clearing", "demo"));
@@ -33,10 +38,12 @@ internal static class DemoCommand
                 data.Delete(recursive: true);
             }
             var log = new StackLog(quiet: !result.GetValue(verbose));
+            DateTimeOffset? expiry = result.GetValue(options.Scenario) == "expiry" ? DateTimeOffset.UtcNow.AddSeconds(result.GetValue(expiringIn)) : null;
             LocalStack stack;
             try
             {
-                stack = await LocalStack.StartAsync(new LocalStackOptions(data, result.GetValue(basePort), null, [], TimeSpan.FromSeconds(180)), log, cancellationToken);
+                stack = await LocalStack.StartAsync(new LocalStackOptions(data, result.GetValue(basePort), null, [], TimeSpan.FromSeconds(180),
+                    expiry is { } at ? ExpiryPlay.Environment(at) : null), log, cancellationToken);
             }
             catch (StackStartException ex)
             {
@@ -45,6 +52,11 @@ internal static class DemoCommand
             }
             await using (stack)
             {
+                if (expiry is { } at)
+                {
+                    ExpiryPlay.WriteExpiry(data, at);
+                    log.Info("demo", $"{ExpiryPlay.Future} and its options expire at {at:O}; TWAP window {ExpiryPlay.Window.TotalSeconds:F0} s");
+                }
                 using var supervision = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var supervisor = stack.SuperviseAsync(supervision.Token);
                 log.Info("demo", $"stack ready; Kafka at {stack.BootstrapServers} (kcat -b {stack.BootstrapServers} -L); running the scenario");

@@ -39,7 +39,7 @@ internal static class SimulateCommand
 /// <summary>The scenario options `simulate` and `demo` share.</summary>
 internal sealed class SimulateArguments
 {
-    public Option<string> Scenario { get; } = new("--scenario") { Description = "calm | crash | squeeze", DefaultValueFactory = _ => "crash" };
+    public Option<string> Scenario { get; } = new("--scenario") { Description = "calm | crash | squeeze | expiry", DefaultValueFactory = _ => "crash" };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the actors' choices (same seed, same orders).", DefaultValueFactory = _ => 42 };
     public Option<double?> Duration { get; } = new("--duration") { Description = "Seconds to run (default per scenario: calm 60, crash 110, squeeze 90)." };
     public Option<bool> Json { get; } = new("--json") { Description = "Print the report as one JSON object." };
@@ -75,7 +75,11 @@ internal sealed class SimulateArguments
     }
 
     public SimulationSettings Settings(ParseResult result, StackEndpoints stack, DevKeyring keyring) => new(
-        Simulate.Scenario.Find(result.GetValue(Scenario)!, result.GetValue(Duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : null)!,
+        Simulate.Scenario.Find(result.GetValue(Scenario)!, result.GetValue(Duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : null)! with
+        {
+            // The expiring markets are in the stack's catalog only when `up`/`demo` put them there, and they wrote when.
+            Expiry = ExpiryPlay.ReadExpiry(result.GetValue(Data)!),
+        },
         result.GetValue(Seed), result.GetValue(Json), Interactive: !Console.IsErrorRedirected, stack, keyring);
 
     public (string Service, TimeSpan At)? Kill(ParseResult result) =>

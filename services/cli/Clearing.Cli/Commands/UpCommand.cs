@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Clearing.Cli.Commands.Simulate;
 using Clearing.Cli.Stack;
 using Spectre.Console;
 
@@ -20,6 +21,10 @@ internal static class UpCommand
         var only = new Option<string[]>("--only") { Description = "Start only these services (names as in the table).", AllowMultipleArgumentsPerToken = true };
         var readyTimeout = new Option<int>("--ready-timeout") { Description = "Seconds to wait for every service to report ready.", DefaultValueFactory = _ => 120 };
         var quiet = new Option<bool>("--quiet") { Description = "Do not stream service logs (warnings and errors still show)." };
+        var expiringIn = new Option<double?>("--expiring-in")
+        {
+            Description = "Add a BTC future and three BTC options expiring this many seconds from now (for `simulate --scenario expiry`); kept for later runs on the same --data.",
+        };
         basePort.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1024 or > 60000)
@@ -30,21 +35,29 @@ internal static class UpCommand
 
         var command = new Command("up", "Runs the local stack: embedded broker + the seven services as processes, until Ctrl-C.")
         {
-            data, basePort, services, only, readyTimeout, quiet,
+            data, basePort, services, only, readyTimeout, quiet, expiringIn,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(data)!, result.GetValue(basePort), result.GetValue(services), result.GetValue(only) ?? [],
-            TimeSpan.FromSeconds(result.GetValue(readyTimeout)), result.GetValue(quiet), cancellationToken));
+            TimeSpan.FromSeconds(result.GetValue(readyTimeout)), result.GetValue(quiet), result.GetValue(expiringIn), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo data, int basePort, DirectoryInfo? servicesRoot, string[] only, TimeSpan readyTimeout, bool quiet, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo data, int basePort, DirectoryInfo? servicesRoot, string[] only, TimeSpan readyTimeout, bool quiet,
+        double? expiringIn, CancellationToken cancellationToken)
     {
         var log = new StackLog(quiet);
+        // A data directory that once had expiring markets keeps them: its stores hold their positions and fixings.
+        var expiry = expiringIn is { } seconds ? DateTimeOffset.UtcNow.AddSeconds(seconds) : ExpiryPlay.ReadExpiry(data);
         LocalStack stack;
         try
         {
-            stack = await LocalStack.StartAsync(new LocalStackOptions(data, basePort, servicesRoot, only, readyTimeout), log, cancellationToken);
+            stack = await LocalStack.StartAsync(new LocalStackOptions(data, basePort, servicesRoot, only, readyTimeout,
+                expiry is { } at ? ExpiryPlay.Environment(at) : null), log, cancellationToken);
+            if (expiry is { } written)
+            {
+                ExpiryPlay.WriteExpiry(data, written);
+            }
         }
         catch (StackStartException ex)
         {

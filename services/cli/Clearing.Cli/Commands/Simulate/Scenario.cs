@@ -13,7 +13,10 @@ internal sealed record Scenario(
     bool LeveragedLongs,
     double TakerOrdersPerSecond)
 {
-    public static readonly IReadOnlyList<string> Names = ["calm", "crash", "squeeze"];
+    public static readonly IReadOnlyList<string> Names = ["calm", "crash", "squeeze", "expiry"];
+
+    /// <summary>When the stack's expiring markets expire (expiry scenario only; see <see cref="ExpiryPlay"/>).</summary>
+    public DateTimeOffset? Expiry { get; init; }
 
     /// <summary>Index of <paramref name="asset"/> at <paramref name="seconds"/> into the run, before publisher noise.</summary>
     public decimal PriceAt(string asset, double seconds) => Path(asset, seconds, StartPrices[asset]);
@@ -23,6 +26,7 @@ internal sealed record Scenario(
         "calm" => Calm(duration ?? TimeSpan.FromSeconds(60)),
         "crash" => Crash(duration ?? TimeSpan.FromSeconds(110)),
         "squeeze" => Squeeze(duration ?? TimeSpan.FromSeconds(90)),
+        "expiry" => ExpiryScenario(duration ?? TimeSpan.FromSeconds(30)),
         _ => null,
     };
 
@@ -49,6 +53,14 @@ internal sealed record Scenario(
             var slide = 0.18m * (decimal)Math.Clamp((t - 20.0) / 60.0, 0.0, 1.0);
             return start * (1m - slide - (t >= 62.0 ? 0.12m : 0m));
         }, LeveragedLongs: true, TakerOrdersPerSecond: 6);
+
+    /// <summary>
+    /// A BTC future and options expire during the run (the stack must be started with them: `demo --scenario expiry` or
+    /// `up --expiring-in`); the index swings ±0.4% so the TWAP differs from the last price. The run lasts until the
+    /// fixings are due (at least <paramref name="duration"/>).
+    /// </summary>
+    private static Scenario ExpiryScenario(TimeSpan duration) => new("expiry", "a BTC future and three options expire and settle at the index TWAP", duration, Starts,
+        (asset, t, start) => asset == "USDC" ? 1m : start * (1m + 0.004m * (decimal)Math.Sin(t / 15.0)), LeveragedLongs: false, TakerOrdersPerSecond: 4);
 
     /// <summary>Takers chase a +8% move, then it reverses: the book trades above the index, then below, so funding flips sign.</summary>
     private static Scenario Squeeze(TimeSpan duration) => new("squeeze", "+8% squeeze then reversal; the premium (and funding) flips", duration, Starts,

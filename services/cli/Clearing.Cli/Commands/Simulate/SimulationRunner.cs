@@ -58,6 +58,9 @@ internal sealed class SimulationRunner
 
         using var observer = new TopicObserver(_settings.Stack.KafkaBootstrap, _stats);
         observer.Start([Topics.MatchingEvents, Topics.MarginRisk, Topics.LiquidationEvents, Topics.FundingEvents]);
+        using var expiry = Scenario.Name != "expiry" ? null : new ExpiryPlay(_settings.Stack.KafkaBootstrap, Scenario.Expiry
+            ?? throw new InvalidOperationException("the expiry scenario needs a stack whose catalog has expiring markets: run `clearing demo --scenario expiry`, or `clearing up --expiring-in 180` then simulate"));
+        expiry?.Start();
 
         var keys = new List<NSec.Cryptography.Key>();
         try
@@ -97,10 +100,15 @@ internal sealed class SimulationRunner
                 Task.Run(() => OpenLeveragedLongsAsync(leveraged, stop.Token), CancellationToken.None),
                 Task.Run(() => ReportProgressAsync(observer, progressOut, stop.Token), CancellationToken.None),
             };
+            if (expiry is not null)
+            {
+                actors.Add(Task.Run(() => expiry.OpenPositionsAsync(makers, takers, Index, stop.Token), CancellationToken.None));
+            }
             try
             {
                 // An actor that fails (rather than being stopped) ends the run at once instead of idling to the end.
-                var timer = Task.Delay(Scenario.Duration, cancellationToken);
+                var duration = expiry is null ? Scenario.Duration : TimeSpan.FromTicks(Math.Max(Scenario.Duration.Ticks, expiry.RemainingFrom(DateTimeOffset.UtcNow).Ticks));
+                var timer = Task.Delay(duration, cancellationToken);
                 var first = await Task.WhenAny(actors.Append(prices).Append(timer));
                 if (first != timer && first.IsFaulted)
                 {
@@ -118,8 +126,17 @@ internal sealed class SimulationRunner
                 }
             }
 
+            // Expiry: wait for the fixings and margin's settlement before the ledger is judged, so they are in it.
+            var expiryVerdict = expiry is null ? default : await expiry.JudgeAsync(accounts, observer, TimeSpan.FromSeconds(60), cancellationToken);
             await SettleAsync(observer, cancellationToken);
             var report = await BuildReportAsync(observer, accounts, ordered, publishers, cancellationToken);
+            if (expiryVerdict.Summary is not null)
+            {
+                report["expiry"] = expiryVerdict.Summary;
+                var invariants = report["invariants"]!.AsObject();
+                invariants["expirySettledAtTwap"] = expiryVerdict.Verdict.ToJson();
+                invariants["ok"] = invariants["ok"]!.GetValue<bool>() && expiryVerdict.Verdict.Ok;
+            }
             return (report["invariants"]!["ok"]!.GetValue<bool>() ? 0 : 1, report);
         }
         finally
