@@ -17,7 +17,8 @@ public sealed class FundingSampler(
     IndexPrices prices,
     FundingStreams streams,
     TimeProvider time,
-    ILogger<FundingSampler> logger) : BackgroundService
+    ILogger<FundingSampler> logger,
+    Integration.FundingParametersGateway? governed = null) : BackgroundService
 {
     private long _samples;
     private long _ratesFixed;
@@ -36,7 +37,8 @@ public sealed class FundingSampler(
     /// <summary>One tick at <paramref name="tickUnixNanos"/>: observe, decide, store. Public for tests and for replaying a tick by hand.</summary>
     public async Task<IReadOnlyList<object>> TickAsync(string market, long tickUnixNanos, CancellationToken cancellationToken)
     {
-        var parameters = markets.Parameters[market];
+        // Governance's cap in force at the tick (FundingParametersGateway); the configuration without it.
+        var parameters = governed?.At(market, tickUnixNanos, markets.Parameters[market]) ?? markets.Parameters[market];
         var observation = Observe(market, tickUnixNanos, parameters);
         if (observation is null)
         {

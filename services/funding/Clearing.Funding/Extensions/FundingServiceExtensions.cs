@@ -4,6 +4,7 @@ using Clearing.Funding.Application;
 using Clearing.Funding.Integration;
 using Clearing.Messaging.Kafka.Hosting;
 using Clearing.Messaging.Kafka.Outbox;
+using Clearing.Parameters.Consuming;
 using Clearing.ServiceDefaults.Configuration;
 
 namespace Clearing.Funding.Extensions;
@@ -30,6 +31,9 @@ public static class FundingServiceExtensions
         builder.Services.AddSingleton<MarketBooks>();
         builder.Services.AddSingleton<IndexPrices>();
         builder.Services.AddSingleton<FundingStreams>();
+        // Governance's funding cap per market, in force from its effective time (before the sampler reads it).
+        builder.Services.AddGovernanceParameters();
+        builder.Services.AddSingleton<FundingParametersGateway>();
         builder.Services.AddSingleton<FundingSampler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FundingSampler>());
         builder.Services.AddFundingInputs();
