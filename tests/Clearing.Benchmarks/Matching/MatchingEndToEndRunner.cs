@@ -23,7 +23,7 @@ using matching::Clearing.Matching.Application;
 namespace Clearing.Benchmarks.Matching;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Clearing.Benchmarks -- matching-e2e [--orders N] [--rate R] [--batch B] [--reader-fetch-wait MS] [--skip-saturation] [--quick]</c>.
+/// <c>dotnet run -c Release --project tests/Clearing.Benchmarks -- matching-e2e [--orders N] [--rate R] [--batch B] [--batch-window MS] [--reader-fetch-wait MS] [--skip-saturation] [--quick]</c>.
 /// OrderCommand produced to clearing.orders.commands.v1 → the matching host's processor (the same
 /// <see cref="MatchingProcessor"/> the service runs: books, SQLite book-{market} appends, Kafka transaction) →
 /// MatchingEvent read back read_committed from clearing.matching.events.v1, all on the embedded broker in this process.
@@ -41,6 +41,9 @@ namespace Clearing.Benchmarks.Matching;
 /// </summary>
 public static class MatchingEndToEndRunner
 {
+    /// <summary>Matching:BatchWindow of the host under test (0 = take what the consumer has queued, never wait for more).</summary>
+    private static int BatchWindowMs { get; set; } = 1;
+
     public static int Run(string[] args)
     {
         var quick = args.Contains("--quick");
@@ -48,8 +51,9 @@ public static class MatchingEndToEndRunner
         var rate = IntArg(args, "--rate", 5_000);
         var batch = IntArg(args, "--batch", 2_000);
         var readerFetchWait = IntArg(args, "--reader-fetch-wait", 1);
+        BatchWindowMs = IntArg(args, "--batch-window", 1);
         var latencyOrders = Math.Min(orders, rate * (quick ? 4 : 10));
-        Console.WriteLine($"matching end-to-end benchmark: {Environment.ProcessorCount} cores, embedded broker (librdkafka mock cluster), SQLite store, Matching:MaxBatchSize {batch}");
+        Console.WriteLine($"matching end-to-end benchmark: {Environment.ProcessorCount} cores, embedded broker (librdkafka mock cluster), SQLite store, Matching:MaxBatchSize {batch}, Matching:BatchWindow {BatchWindowMs} ms");
         var commands = Flow(orders);
 
         if (!args.Contains("--skip-saturation"))
@@ -263,7 +267,7 @@ public static class MatchingEndToEndRunner
                 ["Kafka:MirrorTransactionalOffsets"] = "true",
                 ["Kafka:LingerMs"] = "1",
                 ["Matching:MaxBatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
-                ["Matching:BatchWindow"] = "00:00:00.001",
+                ["Matching:BatchWindow"] = TimeSpan.FromMilliseconds(BatchWindowMs).ToString(),
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddClearingKafka(builder.Configuration);
