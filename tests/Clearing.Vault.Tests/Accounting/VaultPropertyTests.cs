@@ -140,7 +140,10 @@ public sealed class VaultPropertyTests
                 var s = step.After;
                 s.Holdings.Values.Sum(h => h.Shares).ShouldBe(s.TotalShares, $"seed {seed}");
                 s.Holdings.Values.Sum(h => h.Locked).ShouldBe(s.Withdrawals.Values.Sum(w => w.Shares), $"seed {seed}");
-                s.Holdings.Values.ShouldAllBe(h => h.Locked >= 0 && h.Locked <= h.Shares);
+                foreach (var (lp, h) in s.Holdings)
+                {
+                    (h.Locked >= 0 && h.Locked <= h.Shares).ShouldBeTrue($"seed {seed}: {lp} locks {h.Locked} of {h.Shares}");
+                }
             }
         }, iter: 150);
     }
