@@ -95,6 +95,22 @@ public sealed class StressTestPropertyTests
     }
 
     [Fact]
+    public void an_insurance_fund_under_water_is_uncovered_loss_even_when_no_trader_defaults()
+    {
+        // The fund took over 1 BTC long at 60 000 and holds 5 000 USDC: a 30 % crash leaves it 13 000 short.
+        var fund = new StressMember(SystemAccounts.InsuranceFund, Sub(5_000m, 0m, ("BTC-PERP", 1m, 60_000m)));
+        var trader = new StressMember("acct-1", Sub(100_000m));
+
+        var result = Test.Run(StressScenario.Parse("crash-30"), Prices, [trader], [fund], []);
+
+        result.InsuranceFundEquity.ShouldBe(-13_000m);
+        result.InsuranceFundAfter.ShouldBe(0m);
+        result.Cover.TotalLoss.ShouldBe(0m);
+        result.Cover.Uncovered.ShouldBe(13_000m);
+        result.Cover.Cover2Uncovered.ShouldBe(13_000m);
+    }
+
+    [Fact]
     public void an_isolated_loss_stops_at_its_pin_and_cross_collateral_does_not_net_it()
     {
         // 10 000 USDC, of which 1 000 pinned to an isolated 1 BTC long at 60 000: a 30 % crash loses 18 000 on it.

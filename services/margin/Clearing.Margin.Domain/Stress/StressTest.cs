@@ -27,6 +27,10 @@ public sealed record CoverResult(
     decimal Cover2Loss,
     decimal Cover2Uncovered)
 {
+    /// <summary>The default resources' own negative equity at the stressed prices (a fund whose taken-over positions
+    /// lose more than it holds): a loss nobody else covers, added to both the total and Cover 2.</summary>
+    public decimal SystemDeficit { get; init; }
+
     public bool Covered => Uncovered == 0m;
 
     public bool Cover2Covered => Cover2Uncovered == 0m;
@@ -39,7 +43,14 @@ public sealed record StressResult(
     IReadOnlyList<AccountStress> Accounts,
     decimal InsuranceFundAfter,
     decimal VaultAfter,
-    CoverResult Cover);
+    CoverResult Cover)
+{
+    /// <summary>The insurance fund's own stressed equity, negative when the positions it took over lose more than it
+    /// holds (it then counts as no resource, and this says by how much it is itself under water).</summary>
+    public decimal InsuranceFundEquity { get; init; }
+
+    public decimal VaultEquity { get; init; }
+}
 
 /// <summary>
 /// Revalues every account under a <see cref="StressScenario"/> with margin's own <see cref="RiskCalculator"/> (the same
@@ -137,15 +148,27 @@ public sealed class StressTest(RiskCalculator risk)
         var after = Shock(prices, scenario);
         var accounts = members.Select(m => Evaluate(m, prices, after))
             .OrderByDescending(a => a.LossBeyondCollateral).ThenBy(a => a.EquityAfter - a.EquityBefore).ThenBy(a => a.AccountId, StringComparer.Ordinal).ToList();
-        var fund = insuranceFund.Sum(m => Math.Max(0m, Risk.Evaluate(m.AccountId, m.Sub, after).Equity));
-        var vaultAfter = vault.Sum(m => Math.Max(0m, Risk.Evaluate(m.AccountId, m.Sub, after).Equity));
+        var fundEquity = insuranceFund.Sum(m => Risk.Evaluate(m.AccountId, m.Sub, after).Equity);
+        var vaultEquity = vault.Sum(m => Risk.Evaluate(m.AccountId, m.Sub, after).Equity);
+        var fund = Math.Max(0m, fundEquity);
+        var vaultAfter = Math.Max(0m, vaultEquity);
         return new StressResult(scenario, prices, after, accounts, fund, vaultAfter,
-            Cover(accounts.Select(a => (a.AccountId, a.LossBeyondCollateral)), fund + vaultAfter));
+            Cover(accounts.Select(a => (a.AccountId, a.LossBeyondCollateral)), fund + vaultAfter, Math.Max(0m, -fundEquity) + Math.Max(0m, -vaultEquity)))
+        {
+            InsuranceFundEquity = fundEquity,
+            VaultEquity = vaultEquity,
+        };
     }
 
-    /// <summary>Total and Cover 2 uncovered losses against <paramref name="resources"/>.</summary>
-    public static CoverResult Cover(IEnumerable<(string AccountId, decimal Loss)> losses, decimal resources)
+    /// <summary>Total and Cover 2 uncovered losses against <paramref name="resources"/>, with the resources' own
+    /// <paramref name="systemDeficit"/> (if any) uncovered in both.</summary>
+    public static CoverResult Cover(IEnumerable<(string AccountId, decimal Loss)> losses, decimal resources, decimal systemDeficit = 0m)
     {
+        if (systemDeficit < 0m)
+        {
+            throw new ArgumentOutOfRangeException(nameof(systemDeficit), systemDeficit, "a deficit is a positive loss.");
+        }
+
         ArgumentNullException.ThrowIfNull(losses);
         if (resources < 0m)
         {
@@ -156,6 +179,10 @@ public sealed class StressTest(RiskCalculator risk)
         var total = positive.Sum(l => l.Loss);
         var largest = positive.Take(2).ToList();
         var cover2 = largest.Sum(l => l.Loss);
-        return new CoverResult(total, resources, Math.Max(0m, total - resources), largest.Select(l => l.AccountId).ToList(), cover2, Math.Max(0m, cover2 - resources));
+        return new CoverResult(total, resources, Math.Max(0m, total + systemDeficit - resources), largest.Select(l => l.AccountId).ToList(), cover2,
+            Math.Max(0m, cover2 + systemDeficit - resources))
+        {
+            SystemDeficit = systemDeficit,
+        };
     }
 }

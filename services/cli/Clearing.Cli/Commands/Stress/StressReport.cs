@@ -48,8 +48,10 @@ internal static class StressReport
             ["resources"] = new JsonObject
             {
                 ["insuranceFund"] = MarginRows.Text(result.InsuranceFundAfter),
+                ["insuranceFundEquity"] = MarginRows.Text(result.InsuranceFundEquity),
                 ["vault"] = inputs.Vault.Count > 0 ? MarginRows.Text(result.VaultAfter) : null,
                 ["total"] = MarginRows.Text(result.Cover.Resources),
+                ["ownDeficit"] = MarginRows.Text(result.Cover.SystemDeficit),
             },
             ["covered"] = result.Cover.Covered,
             ["uncovered"] = MarginRows.Text(result.Cover.Uncovered),
@@ -84,6 +86,10 @@ internal static class StressReport
         }
         output.WriteLine();
         output.WriteLine($"  total loss beyond collateral: {MarginRows.Text(result.Cover.TotalLoss)} over {result.Accounts.Count(a => a.LossBeyondCollateral > 0m)} account(s)");
+        if (result.InsuranceFundEquity < 0m)
+        {
+            output.WriteLine($"  the insurance fund itself is under water: its positions leave it at {MarginRows.Text(result.InsuranceFundEquity)} (counted as uncovered loss)");
+        }
         output.WriteLine($"  resources at stressed prices: insurance fund {MarginRows.Text(result.InsuranceFundAfter)}"
             + (inputs.Vault.Count > 0 ? $" + vault {MarginRows.Text(result.VaultAfter)}" : " (no vault account)")
             + $" = {MarginRows.Text(result.Cover.Resources)}");
