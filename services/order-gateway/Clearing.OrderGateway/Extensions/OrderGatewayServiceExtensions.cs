@@ -11,6 +11,7 @@ using Clearing.Messaging.Kafka.Hosting;
 using Clearing.Messaging.Kafka.Outbox;
 using Clearing.OrderGateway.Application;
 using Clearing.OrderGateway.Integration;
+using Clearing.Parameters.Consuming;
 using Clearing.ServiceDefaults.Configuration;
 using Dapr.Client;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,9 @@ public static class OrderGatewayServiceExtensions
 
         builder.AddValidatedOptions<OrderGatewayOptions>(OrderGatewayOptions.Section);
         services.AddMarketCatalog(configuration);
+        // Governance's market sets (the halted flag) before the views that read them.
+        services.AddGovernanceParameters();
+        services.AddSingleton<GatewayParametersGateway>();
         services.AddSingleton<MarketViews>();
         services.AddSingleton<AccountLedgers>();
         services.AddSingleton<OrderAdmission>();

@@ -17,7 +17,7 @@ namespace Clearing.OrderGateway.Integration;
 /// to the subscribers of the accounts it concerns. Kept in memory and rebuilt from the topics on start (the
 /// consumers read from the earliest offset), so it is a cache of matching's truth, never a second truth.
 /// </summary>
-public sealed class MarketViews(MarketCatalog catalog, TimeProvider time)
+public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, GatewayParametersGateway? governed = null)
 {
     /// <summary>A subscriber slower than this many updates loses the newest ones and sees a sequence gap.</summary>
     public const int SubscriberCapacity = 1024;
@@ -38,6 +38,12 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time)
         if (definition.Expiry is { } expiry && time.GetUtcNow() >= expiry)
         {
             status = MarketStatus.Expired;
+        }
+
+        // A halt by governance (GatewayParametersGateway) from its effective time, whatever matching announced.
+        if (status == MarketStatus.Open && governed?.IsHalted(market, time.GetUtcNow()) == true)
+        {
+            status = MarketStatus.Halted;
         }
 
         return new MarketContext(definition, status, _marks.TryGetValue(market, out var mark) ? mark : null);
