@@ -5,12 +5,13 @@ extern alias matching;
 extern alias oracleIngest;
 extern alias orderGateway;
 extern alias settlement;
+extern alias vault;
 
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Clearing.Hosting.Tests.Infrastructure;
 
-/// <summary>The seven service hosts, by service name, with their default ports.</summary>
+/// <summary>The service hosts tested here (governance has its own tests), by service name, with their default ports.</summary>
 public static class HostCatalog
 {
     public static IReadOnlyList<(string Name, int GrpcPort, int HttpPort)> All { get; } =
@@ -22,6 +23,7 @@ public static class HostCatalog
         ("funding", 7105, 8105),
         ("liquidation", 7106, 8106),
         ("settlement", 7107, 8107),
+        ("vault", 7109, 8109),
     ];
 
     public static TheoryData<string> Names()
@@ -44,6 +46,7 @@ public static class HostCatalog
         "funding" => ServiceHost.Start<funding::Program>(name, settings, services),
         "liquidation" => ServiceHost.Start<liquidation::Program>(name, settings, services),
         "settlement" => ServiceHost.Start<settlement::Program>(name, settings, services),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not one of the seven service hosts."),
+        "vault" => ServiceHost.Start<vault::Program>(name, settings, services),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not one of the service hosts tested here."),
     };
 }
