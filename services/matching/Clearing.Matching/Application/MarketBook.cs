@@ -47,11 +47,6 @@ public sealed partial class MarketBook
     private long _lastTrip;
     private string? _cancelReasonOverride;
 
-    public MarketBook(MarketDefinition market, int catalogIndex, MatchingOptions options)
-        : this(market, catalogIndex, BookSettings.For(new MarketCatalog([market]), options))
-    {
-    }
-
     public MarketBook(MarketDefinition market, int catalogIndex, BookSettings settings)
     {
         var options = settings.Options;
