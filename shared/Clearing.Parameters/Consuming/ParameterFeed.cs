@@ -38,9 +38,6 @@ public sealed class ParameterFeed(IEventStore store, ILogger<ParameterFeed> logg
     /// <summary>Versions that arrived after an input at or past their effective time had been processed.</summary>
     public long LateArrivals { get; private set; }
 
-    /// <summary>Raised (under the feed's lock) after a new version was stored; the argument is the set id.</summary>
-    public event Action<string>? Changed;
-
     public Task WhenLoaded(CancellationToken cancellationToken) => _loaded.Task.WaitAsync(cancellationToken);
 
     /// <summary>Folds every stored <c>params-*</c> stream (at start, before the service consumes anything else).</summary>
@@ -118,7 +115,6 @@ public sealed class ParameterFeed(IEventStore store, ILogger<ParameterFeed> logg
                     change.SetId, message.Version, change.Cause, change.Changes.Count, change.EffectiveAt);
             }
 
-            Changed?.Invoke(change.SetId);
             return true;
         }
         finally
