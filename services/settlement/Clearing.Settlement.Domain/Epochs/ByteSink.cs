@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Clearing.Settlement.Domain.Epochs;
 
@@ -23,22 +24,24 @@ internal sealed class ByteSink : IDisposable
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
     /// <summary>Room for at least <paramref name="size"/> bytes; commit what was used with <see cref="Advance"/>.</summary>
-    public Span<byte> Reserve(int size)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> Reserve(int size) => _length + size <= _buffer.Length ? _buffer.AsSpan(_length) : MakeRoom(size);
+
+    // Kept out of line so the common case above inlines into the renderer's many small writes.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span<byte> MakeRoom(int size)
     {
+        if (_stream is not null)
+        {
+            Flush();
+        }
+
         if (_length + size > _buffer.Length)
         {
-            if (_stream is not null)
-            {
-                Flush();
-            }
-
-            if (_length + size > _buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + size, _buffer.Length * 2));
-                _buffer.AsSpan(0, _length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = larger;
-            }
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + size, _buffer.Length * 2));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
         }
 
         return _buffer.AsSpan(_length);
@@ -46,15 +49,23 @@ internal sealed class ByteSink : IDisposable
 
     public void Advance(int count) => _length += count;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(Reserve(bytes.Length));
         _length += bytes.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(byte value)
     {
-        Reserve(1)[0] = value;
+        if (_length < _buffer.Length)
+        {
+            _buffer[_length++] = value;
+            return;
+        }
+
+        MakeRoom(1)[0] = value;
         _length++;
     }
 
