@@ -5,6 +5,9 @@ namespace Clearing.Messaging.Kafka;
 /// <summary>librdkafka settings for each kind of client, in one place.</summary>
 public static class KafkaClientConfigs
 {
+    /// <summary>See <see cref="KafkaOptions.FetchWaitMaxMs"/>.</summary>
+    public const int EmbeddedFetchWaitMs = 10;
+
     /// <summary>The process's public producer: idempotent, acks=all, so a retry never duplicates or reorders.</summary>
     public static ProducerConfig Producer(KafkaOptions options, KafkaConnection connection)
     {
@@ -49,6 +52,12 @@ public static class KafkaClientConfigs
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnablePartitionEof = false,
         };
+        var fetchWait = options.FetchWaitMaxMs ?? (connection.Mode == KafkaBrokerMode.External ? null : EmbeddedFetchWaitMs);
+        if (fetchWait is { } wait)
+        {
+            config.FetchWaitMaxMs = wait;
+        }
+
         config.Set("group.protocol", options.GroupProtocol ?? (connection.Mode == KafkaBrokerMode.External ? "classic" : "consumer"));
         return config;
     }

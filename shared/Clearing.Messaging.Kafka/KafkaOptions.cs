@@ -53,6 +53,14 @@ public sealed class KafkaOptions
     /// </summary>
     public string? GroupProtocol { get; set; }
 
+    /// <summary>
+    /// Consumer fetch.wait.max.ms. Null means 10 ms for the embedded broker, which (unlike a real broker) answers an
+    /// empty fetch only after the full wait even when records arrive meanwhile — at librdkafka's 500 ms default every
+    /// consumer hop of the local stack added up to half a second (margin-e2e and matching-e2e benches) — and
+    /// librdkafka's default for a real cluster, where a fetch returns as soon as a byte is there.
+    /// </summary>
+    public int? FetchWaitMaxMs { get; set; }
+
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often a consumer commits the offsets of messages it has handled.</summary>

@@ -51,6 +51,11 @@ public sealed partial class KafkaOptionsValidator : IValidateOptions<KafkaOption
             failures.Add($"{p}LingerMs must be between 0 and 1000 (was {options.LingerMs}).");
         }
 
+        if (options.FetchWaitMaxMs is < 1 or > 10_000)
+        {
+            failures.Add($"{p}FetchWaitMaxMs must be between 1 and 10000 (was {options.FetchWaitMaxMs}).");
+        }
+
         if (options.MessageTimeoutMs < 1000)
         {
             failures.Add($"{p}MessageTimeoutMs must be at least 1000 (was {options.MessageTimeoutMs}).");

@@ -98,7 +98,7 @@ public sealed class EnvelopeTests
     }
 
     [Fact]
-    public void clients_are_configured_for_idempotence_manual_commits_and_read_committed()
+    public void clients_are_configured_for_idempotence_manual_commits_read_committed_and_a_short_fetch_wait_on_the_embedded_broker()
     {
         var options = new KafkaOptions { ServiceName = "matching", InstanceOrdinal = 2 };
         var external = KafkaConnection.ForBootstrap("kafka-0:9092", KafkaBrokerMode.External);
@@ -117,6 +117,10 @@ public sealed class EnvelopeTests
         consumer.IsolationLevel.ShouldBe(IsolationLevel.ReadCommitted);
         consumer.Get("group.protocol").ShouldBe("classic");
         KafkaClientConfigs.Consumer(options, embedded, "matching").Get("group.protocol").ShouldBe("consumer");
+        consumer.FetchWaitMaxMs.ShouldBeNull();
+        KafkaClientConfigs.Consumer(options, embedded, "matching").FetchWaitMaxMs.ShouldBe(KafkaClientConfigs.EmbeddedFetchWaitMs);
+        options.FetchWaitMaxMs = 250;
+        KafkaClientConfigs.Consumer(options, external, "matching").FetchWaitMaxMs.ShouldBe(250);
     }
 
     private static ConsumeResult<byte[]?, byte[]?> Record(Message<byte[]?, byte[]?> message) => new()
