@@ -203,4 +203,50 @@ public class AccountBookTests
             .Where(p => p.AccountId == SystemAccounts.InsuranceFund).Sum(p => decimal.Parse(p.Amount, System.Globalization.CultureInfo.InvariantCulture))
             .ShouldBe(25m - 25m); // fee 25 in; alice's 3 000 − 25 − 3 000 loss at the bankruptcy price leaves −25, which the fund pays
     }
+
+    [Fact]
+    public async Task a_transfer_to_the_vault_closes_the_account_at_the_bankruptcy_price_and_the_vault_account_takes_it_over_once()
+    {
+        await using var host = new MarginHostHarness();
+        await host.DepositAsync("alice", 3_000m);
+        await host.DepositAsync("bob", 100_000m);
+        await host.DepositAsync("vault:main", 500_000m);
+        await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
+        var liquidation = new LiquidationGateway(host.Book, host.Pauses);
+        var toVault = new LiquidationEvent
+        {
+            AccountId = "alice", LiquidationId = "liq-7", Sequence = 2,
+            TransferredToVault = new TransferredToVault { VaultId = "main", VaultAccountId = "vault:main", Market = "BTC-PERP", Size = "1", BankruptcyPrice = "97000", Side = Side.Sell },
+        };
+
+        await liquidation.HandleAsync(MarginHostHarness.Message(toVault, "liquidation-alice", 2), CancellationToken.None);
+        await liquidation.HandleAsync(MarginHostHarness.Message(toVault, "liquidation-alice", 2), CancellationToken.None);
+
+        var (alice, _) = await host.Book.LoadAsync("alice", CancellationToken.None);
+        var (vault, _) = await host.Book.LoadAsync("vault:main", CancellationToken.None);
+        var (fund, _) = await host.Book.LoadAsync(SystemAccounts.InsuranceFund, CancellationToken.None);
+        alice.Sub(0).Positions.ShouldBeEmpty();
+        alice.Sub(0).BalanceOf("USDC").ShouldBe(0m);
+        vault.Sub(0).Positions["BTC-PERP"].Size.ShouldBe(1m);
+        vault.Sub(0).Positions["BTC-PERP"].EntryPrice.ShouldBe(97_000m);
+        vault.Sub(0).BalanceOf("USDC").ShouldBe(500_000m);
+        fund.Sub(0).Positions.ShouldBeEmpty();
+        await host.Ledger.CatchUpAsync(CancellationToken.None);
+        var translator = new MarginOutboxTranslator();
+        var ledger = (await host.AllAsync()).Select(translator.Translate).OfType<Clearing.Messaging.Kafka.OutboundMessage>()
+            .Where(m => m.Topic == Topics.MarginLedger).Select(m => LedgerEntry.Parser.ParseFrom(m.Payload)).ToList();
+        ledger.Where(e => e.Kind == LedgerEntryKind.Vault).ShouldNotBeEmpty();
+        ledger.ShouldAllBe(e => e.Postings.Sum(p => decimal.Parse(p.Amount, System.Globalization.CultureInfo.InvariantCulture)) == 0m);
+    }
+
+    [Fact]
+    public async Task a_transfer_to_the_vault_without_the_vault_account_is_refused_as_malformed()
+    {
+        await using var host = new MarginHostHarness();
+        var liquidation = new LiquidationGateway(host.Book, host.Pauses);
+        var toVault = new LiquidationEvent { AccountId = "alice", LiquidationId = "liq-7", Sequence = 2, TransferredToVault = new TransferredToVault { Market = "BTC-PERP", Size = "1", BankruptcyPrice = "97000" } };
+
+        var error = await Should.ThrowAsync<FormatException>(() => liquidation.HandleAsync(MarginHostHarness.Message(toVault, "liquidation-alice", 2), CancellationToken.None));
+        error.Message.ShouldContain("vault_account_id");
+    }
 }

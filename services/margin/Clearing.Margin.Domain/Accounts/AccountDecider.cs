@@ -246,6 +246,7 @@ public sealed class AccountDecider(RiskCalculator risk)
             {
                 PositionChange.Adl => LedgerKind.Adl,
                 PositionChange.ExpirySettlement => LedgerKind.ExpirySettlement,
+                PositionChange.VaultTakeover => LedgerKind.Vault,
                 _ => LedgerKind.InsuranceTransfer,
             };
             var changed = Trade(command.AccountId, position, market, quantity, command.Price, 0m, market.QuoteAsset, command.Cause, command.Reference, command.At, kind);
@@ -280,7 +281,12 @@ public sealed class AccountDecider(RiskCalculator risk)
         var market = Risk.Markets.Get(command.Market);
         var sub = state.Sub(address);
         var position = sub.Positions.TryGetValue(command.Market, out var held) ? held : new Position(command.Market, 0m, 0m);
-        var kind = command.Cause == PositionChange.Adl ? LedgerKind.Adl : LedgerKind.InsuranceTransfer;
+        var kind = command.Cause switch
+        {
+            PositionChange.Adl => LedgerKind.Adl,
+            PositionChange.VaultTakeover => LedgerKind.Vault,
+            _ => LedgerKind.InsuranceTransfer,
+        };
         var changed = Trade(command.AccountId, position, market, command.Quantity, command.Price, 0m, market.QuoteAsset, command.Cause, command.Reference, command.At, kind);
         return WithRisk(state, [changed], prices, "", 0, command.At, command.Source);
     }

@@ -81,6 +81,9 @@ public enum PositionChange
     InsuranceTakeover = 3,
     Adl = 4,
     ExpirySettlement = 5,
+
+    /// <summary>Liquidation handed the position to the LP vault at the bankruptcy price (before the insurance fund).</summary>
+    VaultTakeover = 6,
 }
 
 /// <summary>

@@ -14,6 +14,7 @@ public enum LedgerKind
     Adl = 9,
     ExpirySettlement = 10,
     FeeDistribution = 11,
+    Vault = 12,
     Transfer = 13,
 }
 

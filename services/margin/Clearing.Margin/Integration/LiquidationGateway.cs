@@ -10,7 +10,8 @@ namespace Clearing.Margin.Integration;
 /// Reads clearing.liquidation.events.v1 and books what liquidation decided (the slices themselves arrive as fills):
 /// SliceFilled → the liquidation fee into system:insurance-fund; TransferredToFund → the position closes at the
 /// bankruptcy price, the insurance fund (account "system:insurance-fund") takes it over at that price and pays any
-/// deficit left; AdlExecuted → the liquidated position and the counterparty's opposite one close at the ADL price.
+/// deficit left; TransferredToVault → the same with the LP vault's account ("vault:{id}") taking the position over
+/// (the vault stage sits before the fund, so a deficit the vault's price leaves is still the fund's); AdlExecuted → the liquidated position and the counterparty's opposite one close at the ADL price.
 /// Sizes are read as absolute quantities: the held position says the direction. Completed (last market of a case) →
 /// an account still below maintenance is asked for again (AccountDecider, LiquidationFinished). WithdrawalsPaused (key
 /// "insurance-fund") → the pause margin enforces on withdrawals of that asset.
@@ -59,11 +60,34 @@ public sealed class LiquidationGateway(AccountBook book, WithdrawalPauseBook pau
                 await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, close, prices), cancellationToken);
                 // The fund takes exactly what the account gave up (its stored close says how much and which way), so
                 // a redelivery after a crash between the two appends still hands the fund the same position.
-                var closed = await ClosedQuantityAsync(owner, e.AccountId, transfer.Market, reference, cancellationToken);
+                var closed = await ClosedQuantityAsync(owner, e.AccountId, transfer.Market, reference, PositionChange.InsuranceTakeover, cancellationToken);
                 if (closed != 0m)
                 {
                     var takeOver = new TakeOverPosition(SystemAccounts.InsuranceFund, transfer.Market, -closed, price, PositionChange.InsuranceTakeover, reference, source, at);
                     await book.ApplyAsync(SystemAccounts.InsuranceFund, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
+                }
+
+                break;
+            }
+
+            case LiquidationEvent.EventOneofCase.TransferredToVault:
+            {
+                var transfer = e.TransferredToVault;
+                var size = Math.Abs(ContractText.Required(transfer.Size, "transferred_to_vault.size"));
+                var price = ContractText.Required(transfer.BankruptcyPrice, "transferred_to_vault.bankruptcy_price");
+                if (string.IsNullOrWhiteSpace(transfer.VaultAccountId))
+                {
+                    throw new FormatException("transferred_to_vault.vault_account_id is required");
+                }
+
+                var vault = AccountAddress.Parse(transfer.VaultAccountId);
+                var close = new ClosePosition(e.AccountId, transfer.Market, size, price, PositionChange.VaultTakeover, reference, CoverDeficit: true, source, at);
+                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, close, prices), cancellationToken);
+                var closed = await ClosedQuantityAsync(owner, e.AccountId, transfer.Market, reference, PositionChange.VaultTakeover, cancellationToken);
+                if (closed != 0m)
+                {
+                    var takeOver = new TakeOverPosition(transfer.VaultAccountId, transfer.Market, -closed, price, PositionChange.VaultTakeover, reference, source, at);
+                    await book.ApplyAsync(vault.Owner, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
                 }
 
                 break;
@@ -91,13 +115,13 @@ public sealed class LiquidationGateway(AccountBook book, WithdrawalPauseBook pau
         }
     }
 
-    private async Task<decimal> ClosedQuantityAsync(string owner, string accountId, string market, string reference, CancellationToken cancellationToken)
+    private async Task<decimal> ClosedQuantityAsync(string owner, string accountId, string market, string reference, PositionChange cause, CancellationToken cancellationToken)
     {
         await foreach (var recorded in book.Store.ReadStreamAsync(StreamName.For(MarginEventTypes.AccountCategory, owner), ReadDirection.Backward, -1, 200, cancellationToken))
         {
             if (recorded.Type == "margin.position-changed.v1"
-                && MarginEventTypes.Serializer.Deserialize(recorded) is PositionChanged { Cause: PositionChange.InsuranceTakeover } changed
-                && changed.AccountId == accountId && changed.Market == market && changed.Reference == reference)
+                && MarginEventTypes.Serializer.Deserialize(recorded) is PositionChanged changed
+                && changed.Cause == cause && changed.AccountId == accountId && changed.Market == market && changed.Reference == reference)
             {
                 return changed.Quantity;
             }
