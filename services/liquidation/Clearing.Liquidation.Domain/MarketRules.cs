@@ -107,13 +107,49 @@ public sealed record MarketRules
     }
 }
 
+/// <summary>
+/// Insurance-fund payout caps across all markets, on top of each market's <see cref="MarketRules.FundPayoutCap"/>: at
+/// most <see cref="MaxPayoutPerEvent"/> for one takeover (one liquidation's part in one market) and at most
+/// <see cref="MaxPayoutPerDay"/> within any 24 h (<see cref="DayWindow"/>) for all markets together (governance set
+/// "insurance", after Drift's capped insurance payouts). Null: no such cap. What the fund cannot pay within them goes on
+/// to ADL.
+/// </summary>
+public sealed record FundPayoutLimits(decimal? MaxPayoutPerEvent, decimal? MaxPayoutPerDay)
+{
+    public static readonly TimeSpan DayWindow = TimeSpan.FromHours(24);
+
+    public static FundPayoutLimits None { get; } = new(null, null);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (MaxPayoutPerEvent < 0)
+        {
+            problems.Add("MaxPayoutPerEvent must be >= 0");
+        }
+
+        if (MaxPayoutPerDay < 0)
+        {
+            problems.Add("MaxPayoutPerDay must be >= 0");
+        }
+
+        return problems;
+    }
+}
+
 /// <summary>Rules for every market liquidation may see; unknown markets are refused by name.</summary>
 public sealed class LiquidationRules
 {
     private readonly Dictionary<string, MarketRules> _markets;
 
-    public LiquidationRules(IEnumerable<MarketRules> markets)
+    public LiquidationRules(IEnumerable<MarketRules> markets, FundPayoutLimits? fundLimits = null)
     {
+        FundLimits = fundLimits ?? FundPayoutLimits.None;
+        if (FundLimits.Validate() is { Count: > 0 } limitProblems)
+        {
+            throw new ArgumentException("Invalid insurance fund limits: " + string.Join("; ", limitProblems), nameof(fundLimits));
+        }
+
         _markets = new Dictionary<string, MarketRules>(StringComparer.Ordinal);
         foreach (var rules in markets)
         {
@@ -128,6 +164,16 @@ public sealed class LiquidationRules
     }
 
     public IReadOnlyCollection<MarketRules> All => _markets.Values;
+
+    /// <summary>Payout caps of the insurance fund across markets.</summary>
+    public FundPayoutLimits FundLimits { get; }
+
+    /// <summary>
+    /// These rules with the insurance set's values (governance): one liquidation fee rate for every market and the fund's
+    /// per-event and per-day payout caps; every other field keeps its value.
+    /// </summary>
+    public LiquidationRules WithInsurance(decimal liquidationFeeRate, FundPayoutLimits fundLimits) =>
+        new(_markets.Values.Select(r => r with { LiquidationFeeRate = liquidationFeeRate }), fundLimits);
 
     public MarketRules For(string market) =>
         _markets.TryGetValue(market, out var rules)

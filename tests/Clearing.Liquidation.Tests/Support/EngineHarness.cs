@@ -11,6 +11,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-liquidation-tests", Guid.NewGuid().ToString("N"));
     private readonly LiquidationRules _rules;
+    private Func<DateTimeOffset, LiquidationRules>? _rulesAt;
 
     public EngineHarness(LiquidationRules rules)
     {
@@ -24,13 +25,26 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public LiquidationEngine Engine { get; private set; }
 
-    public LiquidationEngine Restart() => Engine = new LiquidationEngine(Store, _rules, TimeProvider.System, NullLogger<LiquidationEngine>.Instance);
+    public LiquidationEngine Restart() => Engine = new LiquidationEngine(Store, _rules, TimeProvider.System, NullLogger<LiquidationEngine>.Instance, rulesAt: _rulesAt);
+
+    /// <summary>A new engine on the same store that takes its rules from <paramref name="rulesAt"/> (the governance gateway).</summary>
+    public LiquidationEngine Restart(Func<DateTimeOffset, LiquidationRules> rulesAt)
+    {
+        _rulesAt = rulesAt;
+        return Restart();
+    }
 
     public async Task<List<(string Stream, object Event)>> AllEventsAsync()
     {
         var all = new List<(string, object)>();
         await foreach (var recorded in Store.ReadAllAsync(1, int.MaxValue))
         {
+            if (recorded.Category == Clearing.Parameters.ParameterSets.StreamCategory)
+            {
+                // Governance parameters the service keeps in the same store (ParameterFeed): not liquidation events.
+                continue;
+            }
+
             all.Add((recorded.StreamId, LiquidationJsonContext.Serializer.Deserialize(recorded)));
         }
 

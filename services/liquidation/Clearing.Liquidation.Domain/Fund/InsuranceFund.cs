@@ -35,7 +35,15 @@ public sealed record InsuranceFundState
     public decimal RemainingCap(MarketRules rules, DateTimeOffset now) =>
         Math.Max(0m, rules.FundPayoutCap - Payouts.Where(p => p.Market == rules.Market && p.At > now - rules.PayoutCapWindow).Sum(p => p.Amount));
 
-    public FundCapacity Capacity(LiquidationRules rules, DateTimeOffset now) => new(Balance, market => RemainingCap(rules.For(market), now));
+    /// <summary>Payouts for all markets within the 24 h ending at <paramref name="now"/>.</summary>
+    public decimal PaidWithinDay(DateTimeOffset now) => Payouts.Where(p => p.At > now - FundPayoutLimits.DayWindow).Sum(p => p.Amount);
+
+    /// <summary>What the per-day cap still allows at <paramref name="now"/>; null when there is no per-day cap.</summary>
+    public decimal? DailyPayoutLeft(FundPayoutLimits limits, DateTimeOffset now) =>
+        limits.MaxPayoutPerDay is { } cap ? Math.Max(0m, cap - PaidWithinDay(now)) : null;
+
+    public FundCapacity Capacity(LiquidationRules rules, DateTimeOffset now) =>
+        new(Balance, market => RemainingCap(rules.For(market), now), rules.FundLimits.MaxPayoutPerEvent, DailyPayoutLeft(rules.FundLimits, now));
 }
 
 /// <summary>

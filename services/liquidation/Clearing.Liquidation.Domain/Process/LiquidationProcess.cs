@@ -106,6 +106,7 @@ public static class LiquidationProcess
         var decision = new Decision(state);
         var balance = fund.Balance;
         var capUsed = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var dailyUsed = 0m;
         var vaultUsed = 0m;
         foreach (var market in state.Active.Markets.Keys)
         {
@@ -137,9 +138,13 @@ public static class LiquidationProcess
                     m = decision.State.Active!.Markets[market];
                 }
 
-                var capLeft = fund.RemainingCapFor(market) - capUsed.GetValueOrDefault(market);
-                var paid = Backstop(decision, m, rule, now, ref balance, capLeft, candidatesFor(market));
+                var limits = new PayoutLimits(
+                    fund.RemainingCapFor(market) - capUsed.GetValueOrDefault(market),
+                    fund.MaxPayoutPerEvent,
+                    fund.DailyPayoutLeft is { } dailyLeft ? Math.Max(0m, dailyLeft - dailyUsed) : null);
+                var paid = Backstop(decision, m, rule, now, ref balance, limits, candidatesFor(market));
                 capUsed[market] = capUsed.GetValueOrDefault(market) + paid;
+                dailyUsed += paid;
                 CompleteIfDone(decision, market, now, backstopRan: true);
             }
             else if (now >= m.NextSliceNotBefore)
@@ -393,8 +398,36 @@ public static class LiquidationProcess
         return loss;
     }
 
-    /// <summary>Stages 2 and 3 for what the book did not absorb; returns what the fund paid out (counted against the market's cap).</summary>
-    private static decimal Backstop(Decision decision, MarketLiquidation m, MarketRules rule, DateTimeOffset now, ref decimal balance, decimal capLeft, IReadOnlyList<AdlCandidate> candidates)
+    /// <summary>
+    /// What the fund may pay for one takeover: the market's cap left, the per-event cap and what the per-day cap leaves
+    /// for all markets (null: no such cap).
+    /// </summary>
+    private sealed record PayoutLimits(decimal MarketCapLeft, decimal? PerEvent, decimal? DayLeft)
+    {
+        public decimal Allowed => Math.Min(MarketCapLeft, Math.Min(PerEvent ?? decimal.MaxValue, DayLeft ?? decimal.MaxValue));
+
+        public string Describe(string market, decimal paid)
+        {
+            var text = $"payout cap left for {market}: {Text(Math.Max(0m, MarketCapLeft - paid))}";
+            if (PerEvent is { } perEvent)
+            {
+                text += $", per-event cap {Text(perEvent)}";
+            }
+
+            if (DayLeft is { } dayLeft)
+            {
+                text += $", per-day cap left for all markets: {Text(Math.Max(0m, dayLeft - paid))}";
+            }
+
+            return text;
+        }
+    }
+
+    /// <summary>
+    /// Stages 2 and 3 for what the book did not absorb; returns what the fund paid out (counted against the market's cap
+    /// and the per-day cap). The fund pays within every cap; the rest goes to ADL, whose events name the caps that bound.
+    /// </summary>
+    private static decimal Backstop(Decision decision, MarketLiquidation m, MarketRules rule, DateTimeOffset now, ref decimal balance, PayoutLimits limits, IReadOnlyList<AdlCandidate> candidates)
     {
         var account = decision.State.AccountId;
         var id = decision.State.Active!.Id;
@@ -402,7 +435,7 @@ public static class LiquidationProcess
         // What taking one unit at the bankruptcy price is worth marked at the mark: negative when the account is bankrupt.
         var valuePerUnit = m.Side == CloseSide.Sell ? m.MarkPrice - m.BankruptcyPrice : m.BankruptcyPrice - m.MarkPrice;
         var lossPerUnit = Math.Max(0m, -valuePerUnit);
-        var available = Math.Max(0m, Math.Min(balance, capLeft));
+        var available = Math.Max(0m, Math.Min(balance, limits.Allowed));
         var fundQuantity = lossPerUnit == 0 ? quantity : Math.Min(quantity, rule.Lots(available / lossPerUnit, up: false));
         var paid = 0m;
         if (fundQuantity > 0)
@@ -412,7 +445,7 @@ public static class LiquidationProcess
             paid = Math.Max(0m, -change);
             var why = lossPerUnit == 0
                 ? "the book did not absorb it; the account still had equity at the mark, so the fund gains the difference"
-                : $"the book did not absorb it; the fund covers {Text(paid)} of loss (payout cap left for {m.Market}: {Text(capLeft)})";
+                : $"the book did not absorb it; the fund covers {Text(paid)} of loss ({limits.Describe(m.Market, 0m)})";
             decision.Add(new TransferredToFund(account, id, m.Market, FundAccountId, m.Side, fundQuantity, m.BankruptcyPrice, m.MarkPrice, change, paid, balance, why, now));
         }
 
@@ -431,7 +464,7 @@ public static class LiquidationProcess
             rest -= take;
             var reason =
                 $"insurance fund could not cover {Text(shortOf)} of loss on {Text(quantity - fundQuantity)} {m.Market} at bankruptcy price {Text(m.BankruptcyPrice)} " +
-                $"(fund balance {Text(Math.Max(0m, balance))}, payout cap left {Text(Math.Max(0m, capLeft - paid))}); {c.Candidate.AccountId} ranked #{i + 1} of {ranked.Count} " +
+                $"(fund balance {Text(Math.Max(0m, balance))}, {limits.Describe(m.Market, paid)}); {c.Candidate.AccountId} ranked #{i + 1} of {ranked.Count} " +
                 $"opposing positions by profit × leverage = {Text(c.Profit)} × {Text(c.Leverage)} = {Text(c.Score)}";
             decision.Add(new AdlExecuted(account, id, m.Market, c.Candidate.AccountId, m.Side, take, m.BankruptcyPrice, m.MarkPrice, c.Candidate.Size,
                 i + 1, c.Profit, c.Leverage, c.Score, take * lossPerUnit, reason, now));

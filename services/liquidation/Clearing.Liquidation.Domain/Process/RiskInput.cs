@@ -45,7 +45,12 @@ public sealed record SliceFillInput(string OrderId, string Market, string FillId
 public sealed record SliceEndInput(string OrderId, string Market, string Reason, DateTimeOffset At, MessageSource Source);
 
 /// <summary>What the insurance fund can pay for a market right now: its balance and what the market's payout cap still allows.</summary>
-public sealed record FundCapacity(decimal Balance, Func<string, decimal> RemainingCapFor);
+/// <summary>
+/// What the insurance fund can still pay: its balance, each market's cap left in its window, at most
+/// <paramref name="MaxPayoutPerEvent"/> per takeover and <paramref name="DailyPayoutLeft"/> for all markets together
+/// (null: no such cap).
+/// </summary>
+public sealed record FundCapacity(decimal Balance, Func<string, decimal> RemainingCapFor, decimal? MaxPayoutPerEvent = null, decimal? DailyPayoutLeft = null);
 
 /// <summary>
 /// An opposing position ADL may close against a bankrupt one. Equity is the account's latest known equity (margin's risk

@@ -34,6 +34,7 @@ public sealed class LiquidationEngine
 
     private readonly IEventStore _store;
     private readonly LiquidationRules _rules;
+    private readonly Func<DateTimeOffset, LiquidationRules> _rulesAt;
     private readonly TimeProvider _time;
     private readonly ILogger<LiquidationEngine> _logger;
     private readonly AggregateRepository<LiquidationAccount> _accounts;
@@ -48,11 +49,18 @@ public sealed class LiquidationEngine
     private readonly SortedSet<string> _active = new(StringComparer.Ordinal);
     private bool _caughtUp;
 
-    public LiquidationEngine(IEventStore store, LiquidationRules rules, TimeProvider time, ILogger<LiquidationEngine> logger, VaultBackstopRules? vault = null)
+    /// <param name="rulesAt">
+    /// The rules in force for an input stamped with a time (governance parameters over the configured
+    /// <paramref name="rules"/>); null: always <paramref name="rules"/>. Each decision asks with its input's time — the
+    /// fill's time for its fee, the clock step's time for the fund's payout caps — so it uses what was in force then.
+    /// </param>
+    public LiquidationEngine(IEventStore store, LiquidationRules rules, TimeProvider time, ILogger<LiquidationEngine> logger, VaultBackstopRules? vault = null,
+        Func<DateTimeOffset, LiquidationRules>? rulesAt = null)
     {
         _vaultRules = vault ?? VaultBackstopRules.Off;
         _store = store;
         _rules = rules;
+        _rulesAt = rulesAt ?? (_ => rules);
         _time = time;
         _logger = logger;
         var serializer = LiquidationJsonContext.Serializer;
@@ -95,7 +103,7 @@ public sealed class LiquidationEngine
 
         var openInterest = await OpenInterestAsync(risk.Positions.Select(p => p.Market), cancellationToken);
         var outcome = await _accountInbox.ExecuteAsync(risk.AccountId, risk.Source.Stream, risk.Source.Sequence,
-            s => LiquidationProcess.OnRisk(Account(s, risk.AccountId), risk, _rules, m => openInterest.GetValueOrDefault(m)), cancellationToken: cancellationToken);
+            s => LiquidationProcess.OnRisk(Account(s, risk.AccountId), risk, _rulesAt(risk.At), m => openInterest.GetValueOrDefault(m)), cancellationToken: cancellationToken);
         await SyncDerivedAsync(risk.AccountId, cancellationToken);
         return outcome;
     }, cancellationToken);
@@ -111,7 +119,7 @@ public sealed class LiquidationEngine
         {
             var input = new SliceFillInput(orderId, fill.Market, fill.FillId, fill.Quantity, fill.Price, fill.At, fill.Source);
             await _accountInbox.ExecuteAsync(account, fill.Source.Stream, fill.Source.Sequence,
-                s => LiquidationProcess.OnSliceFill(Account(s, account), input, _rules), cancellationToken: cancellationToken);
+                s => LiquidationProcess.OnSliceFill(Account(s, account), input, _rulesAt(fill.At)), cancellationToken: cancellationToken);
             await SyncDerivedAsync(account, cancellationToken);
         }
 
@@ -131,6 +139,7 @@ public sealed class LiquidationEngine
     public Task<int> TickAsync(DateTimeOffset now, CancellationToken cancellationToken) => Gated(async () =>
     {
         var decided = 0;
+        var rules = _rulesAt(now);
         foreach (var account in _active.ToList())
         {
             var loaded = await _accounts.LoadAsync(account, cancellationToken);
@@ -149,7 +158,7 @@ public sealed class LiquidationEngine
             var fund = (await _fund.LoadAsync(FundId, cancellationToken)).State;
             var vault = _vaultRules.Enabled ? (await _vaultBackstop.LoadAsync(_vaultRules.VaultId, cancellationToken)).State.Capacity(_vaultRules, now) : VaultCapacity.None;
             var events = await _accounts.ExecuteAsync(account,
-                s => LiquidationProcess.Advance(Account(s, account), now, _rules, vault, fund.Capacity(_rules, now), m => books[m].Candidates(), m => books[m].OpenInterest),
+                s => LiquidationProcess.Advance(Account(s, account), now, rules, vault, fund.Capacity(rules, now), m => books[m].Candidates(), m => books[m].OpenInterest),
                 cancellationToken: cancellationToken);
             decided += events.Count;
             await SyncDerivedAsync(account, cancellationToken);

@@ -10,6 +10,7 @@ using Clearing.Liquidation.Options;
 using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Messaging.Kafka.Hosting;
 using Clearing.Messaging.Kafka.Outbox;
+using Clearing.Parameters.Consuming;
 using Clearing.Primitives.Markets;
 using Clearing.ServiceDefaults.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,12 +37,17 @@ public static class LiquidationServiceExtensions
         builder.AddValidatedOptions<LiquidationOptions>(LiquidationOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<LiquidationOptions>>().Value.BuildRules(sp.GetRequiredService<MarketCatalog>()));
+        // Governance parameters (set "insurance") before the service's own consumers, so the stored versions are folded first.
+        builder.Services.AddGovernanceParameters();
+        builder.Services.AddSingleton(sp => new LiquidationParametersGateway(
+            sp.GetRequiredService<ParameterFeed>(), sp.GetRequiredService<LiquidationRules>(), sp.GetRequiredService<ILogger<LiquidationParametersGateway>>()));
         builder.Services.AddSingleton(sp => new LiquidationEngine(
             sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<LiquidationRules>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<LiquidationEngine>>(),
-            sp.GetRequiredService<IOptions<LiquidationOptions>>().Value.BuildVaultRules()));
+            sp.GetRequiredService<IOptions<LiquidationOptions>>().Value.BuildVaultRules(),
+            sp.GetRequiredService<LiquidationParametersGateway>().RulesAt));
         builder.Services.AddSingleton<RiskEventGateway>();
         builder.Services.AddSingleton<MatchingEventGateway>();
         builder.Services.AddKafkaConsumer(

@@ -21,6 +21,15 @@ public sealed class LiquidationOptions : IValidatableObject
     /// <summary>Per-market overrides, keyed by market symbol.</summary>
     public Dictionary<string, MarketRuleOverrides> Markets { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Most the insurance fund pays for one takeover, across markets; null: only each market's FundPayoutCap bounds it.
+    /// The governance set "insurance" (maxPayoutPerEvent) replaces it from its effective time.
+    /// </summary>
+    public decimal? MaxFundPayoutPerEvent { get; set; }
+
+    /// <summary>Most the insurance fund pays within 24 h for all markets together; null: no such cap (governed: maxPayoutPerDay).</summary>
+    public decimal? MaxFundPayoutPerDay { get; set; }
+
     /// <summary>The LP vault's backstop mandate (section "Liquidation:Vault"); no VaultId: no vault stage.</summary>
     public VaultBackstopOptions Vault { get; set; } = new();
 
@@ -51,13 +60,18 @@ public sealed class LiquidationOptions : IValidatableObject
     public LiquidationRules BuildRules(MarketCatalog catalog)
     {
         var rules = catalog.All.Select(m => Markets.TryGetValue(m.Symbol, out var o) ? o.ApplyTo(DefaultsFor(m)) : DefaultsFor(m));
-        return new LiquidationRules(rules);
+        return new LiquidationRules(rules, new FundPayoutLimits(MaxFundPayoutPerEvent, MaxFundPayoutPerDay));
     }
 
     public VaultBackstopRules BuildVaultRules() => Vault.ToRules();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var problem in new FundPayoutLimits(MaxFundPayoutPerEvent, MaxFundPayoutPerDay).Validate())
+        {
+            yield return new ValidationResult($"{Section}:{problem.Replace("MaxPayout", "MaxFundPayout", StringComparison.Ordinal)}");
+        }
+
         foreach (var problem in Vault.ToRules().Validate())
         {
             yield return new ValidationResult($"{Section}:Vault:{problem}");
