@@ -18,7 +18,7 @@ public sealed class DemoTests(ITestOutputHelper output) : IDisposable
 
     private async Task<JsonObject> RunDemoAsync(Func<ClearingCli, Task>? whileRunning, params string[] arguments)
     {
-        var basePort = ClearingCli.FreeBasePort(8);
+        var basePort = ClearingCli.FreeBasePort(9);
         await using var cli = ClearingCli.Start(["demo", "--data", _data, "--base-port", Port(basePort), "--json", .. arguments]);
         if (whileRunning is not null)
         {

@@ -18,7 +18,7 @@ public sealed class ExpiryTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task futures_and_options_open_at_expiry_settle_in_cash_at_the_index_twap_and_nothing_remains_open()
     {
-        var basePort = ClearingCli.FreeBasePort(8);
+        var basePort = ClearingCli.FreeBasePort(9);
         await using var cli = ClearingCli.Start(
             "demo", "--data", _data, "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--json", "--scenario", "expiry", "--expiring-in", "100");
         var exit = await cli.WaitForExitAsync(TimeSpan.FromMinutes(6));

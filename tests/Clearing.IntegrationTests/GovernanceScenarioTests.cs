@@ -29,11 +29,11 @@ public sealed class GovernanceScenarioTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public async Task raising_btc_perp_maintenance_by_proposal_changes_account_health_at_exactly_the_effective_time()
     {
-        var basePort = ClearingCli.FreeBasePort(8);
+        var basePort = ClearingCli.FreeBasePort(9);
         var server = $"http://127.0.0.1:{basePort + 7}";
         var keyring = Path.Combine(_data, "dev-keyring.json");
         await using var up = ClearingCli.Start("up", "--data", _data, "--base-port", Port(basePort), "--ready-timeout", "200", "--quiet");
-        await up.WaitForLineAsync(l => l.StartsWith("clearing up: ready (8 services)", StringComparison.Ordinal), TimeSpan.FromMinutes(4));
+        await up.WaitForLineAsync(l => l.StartsWith("clearing up: ready (9 services)", StringComparison.Ordinal), TimeSpan.FromMinutes(4));
         File.Exists(Path.Combine(_data, "genesis.local.json")).ShouldBeTrue("clearing up writes the local genesis from its keyring");
         var bootstrap = (await File.ReadAllTextAsync(Path.Combine(_data, "kafka.bootstrap"))).Trim();
         using var stopObserving = new CancellationTokenSource();

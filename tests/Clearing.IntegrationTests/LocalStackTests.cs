@@ -10,12 +10,12 @@ public sealed class LocalStackTests(ITestOutputHelper output) : IDisposable
     private readonly string _data = Path.Combine(Path.GetTempPath(), "clearing-up-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
-    public async Task clearing_up_runs_eight_ready_services_and_kcat_lists_every_topic_on_its_broker()
+    public async Task clearing_up_runs_nine_ready_services_and_kcat_lists_every_topic_on_its_broker()
     {
-        var basePort = ClearingCli.FreeBasePort(8);
+        var basePort = ClearingCli.FreeBasePort(9);
         await using var cli = ClearingCli.Start("up", "--data", _data, "--base-port", basePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--ready-timeout", "200", "--quiet");
 
-        await cli.WaitForLineAsync(l => l.StartsWith("clearing up: ready (8 services)", StringComparison.Ordinal), TimeSpan.FromMinutes(4));
+        await cli.WaitForLineAsync(l => l.StartsWith("clearing up: ready (9 services)", StringComparison.Ordinal), TimeSpan.FromMinutes(4));
         var bootstrap = (await File.ReadAllTextAsync(Path.Combine(_data, "kafka.bootstrap"))).Trim();
         var listing = await KcatListAsync(bootstrap);
         output.WriteLine(listing);
@@ -26,7 +26,7 @@ public sealed class LocalStackTests(ITestOutputHelper output) : IDisposable
         }
 
         using var http = new HttpClient();
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < 9; i++)
         {
             (await http.GetAsync(new Uri($"http://127.0.0.1:{basePort + 1000 + i}/health/ready"))).IsSuccessStatusCode.ShouldBeTrue();
         }

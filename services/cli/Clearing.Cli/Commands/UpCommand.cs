@@ -7,7 +7,7 @@ namespace Clearing.Cli.Commands;
 
 /// <summary>
 /// `clearing up`: the one-command local stack. Starts the embedded Kafka-protocol broker in this process and the
-/// seven services as separate processes with embedded defaults (SQLite under --data, no Dapr), waits until each
+/// nine services as separate processes with embedded defaults (SQLite under --data, no Dapr), waits until each
 /// is ready, prints the endpoints, streams logs with a prefix, and stops everything on Ctrl-C or SIGTERM.
 /// State under --data survives: a second `up` resumes from the stores (relays republish, consumers dedupe).
 /// </summary>
@@ -25,6 +25,10 @@ internal static class UpCommand
         {
             Description = "Add a BTC future and three BTC options expiring this many seconds from now (for `simulate --scenario expiry`); kept for later runs on the same --data.",
         };
+        var vaultQuoting = new Option<bool>("--vault-quoting")
+        {
+            Description = "The LP vault makes markets around the oracle index as account vault-hlp (capital 1,000,000 USDC booked at start); off by default.",
+        };
         basePort.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1024 or > 60000)
@@ -33,18 +37,18 @@ internal static class UpCommand
             }
         });
 
-        var command = new Command("up", "Runs the local stack: embedded broker + the seven services as processes, until Ctrl-C.")
+        var command = new Command("up", "Runs the local stack: embedded broker + the nine services as processes, until Ctrl-C.")
         {
-            data, basePort, services, only, readyTimeout, quiet, expiringIn,
+            data, basePort, services, only, readyTimeout, quiet, expiringIn, vaultQuoting,
         };
         command.SetAction((result, cancellationToken) => RunAsync(
             result.GetValue(data)!, result.GetValue(basePort), result.GetValue(services), result.GetValue(only) ?? [],
-            TimeSpan.FromSeconds(result.GetValue(readyTimeout)), result.GetValue(quiet), result.GetValue(expiringIn), cancellationToken));
+            TimeSpan.FromSeconds(result.GetValue(readyTimeout)), result.GetValue(quiet), result.GetValue(expiringIn), result.GetValue(vaultQuoting), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(DirectoryInfo data, int basePort, DirectoryInfo? servicesRoot, string[] only, TimeSpan readyTimeout, bool quiet,
-        double? expiringIn, CancellationToken cancellationToken)
+        double? expiringIn, bool vaultQuoting, CancellationToken cancellationToken)
     {
         var log = new StackLog(quiet);
         // A data directory that once had expiring markets keeps them: its stores hold their positions and fixings.
@@ -53,7 +57,7 @@ internal static class UpCommand
         try
         {
             stack = await LocalStack.StartAsync(new LocalStackOptions(data, basePort, servicesRoot, only, readyTimeout,
-                expiry is { } at ? ExpiryPlay.Environment(at) : null), log, cancellationToken);
+                expiry is { } at ? ExpiryPlay.Environment(at) : null, vaultQuoting), log, cancellationToken);
             if (expiry is { } written)
             {
                 ExpiryPlay.WriteExpiry(data, written);

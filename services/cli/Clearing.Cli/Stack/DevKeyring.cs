@@ -20,6 +20,11 @@ internal sealed record DevKeyring
     public required SortedDictionary<string, KeyPairText> Publishers { get; init; }
     public required SortedDictionary<string, KeyPairText> Governors { get; init; }
 
+    /// <summary>The trading account the local vault quotes as (<see cref="VaultAccountId"/>): registered with the gateway like a trader's.</summary>
+    public KeyPairText? Vault { get; init; }
+
+    public const string VaultAccountId = "vault-hlp";
+
     /// <summary>
     /// Stands in for the mesh identity of in-cluster callers (what mTLS or the Dapr sidecar proves in a cluster): the
     /// services accept it as Clearing:Auth:Dapr:AppApiToken, and local tools that act as a service (the simulator's
@@ -37,12 +42,16 @@ internal sealed record DevKeyring
         {
             var stored = JsonSerializer.Deserialize<DevKeyring>(File.ReadAllText(path), Json)
                 ?? throw new InvalidDataException($"{path} is empty; delete it to get a fresh keyring");
-            if (stored.ServiceToken.Length > 0)
+            if (stored.ServiceToken.Length > 0 && stored.Vault is not null)
             {
                 return stored;
             }
-            // A keyring from before service tokens: keep its keys, add the token.
-            stored = stored with { ServiceToken = NewToken() };
+            // A keyring from before service tokens or the vault: keep its keys, add what is missing.
+            stored = stored with
+            {
+                ServiceToken = stored.ServiceToken.Length > 0 ? stored.ServiceToken : NewToken(),
+                Vault = stored.Vault ?? Generate(VaultAccountId, 1).Single().Value,
+            };
             Save(stored, path);
             return stored;
         }
@@ -52,6 +61,7 @@ internal sealed record DevKeyring
             Operators = Generate("ops-", 1),
             Publishers = Generate("pub-", publishers),
             Governors = Generate("gov-", governors),
+            Vault = Generate(VaultAccountId, 1).Single().Value,
             ServiceToken = NewToken(),
         };
         data.Create();
@@ -80,6 +90,10 @@ internal sealed record DevKeyring
         foreach (var (id, pair) in Operators)
         {
             yield return new($"Clearing__Auth__Operators__{id}", pair.PublicKey);
+        }
+        if (Vault is not null)
+        {
+            yield return new($"Clearing__Auth__Traders__{VaultAccountId}", Vault.PublicKey);
         }
         yield return new("Clearing__Auth__Dapr__AppApiToken", ServiceToken);
         foreach (var (id, pair) in Publishers)

@@ -4,8 +4,9 @@ using Clearing.Messaging.Kafka.Embedded;
 
 namespace Clearing.Cli.Stack;
 
+/// <param name="VaultQuoting">The vault makes markets as the keyring's vault account (LocalVault); off: it only books.</param>
 internal sealed record LocalStackOptions(DirectoryInfo Data, int BasePort, DirectoryInfo? ServicesRoot, IReadOnlyList<string> Only, TimeSpan ReadyTimeout,
-    IReadOnlyDictionary<string, string>? ExtraEnvironment = null);
+    IReadOnlyDictionary<string, string>? ExtraEnvironment = null, bool VaultQuoting = false);
 
 /// <summary>A stack that could not start, with the reason for the user (exit code 2 for bad input, 1 otherwise).</summary>
 internal sealed class StackStartException(string message, int exitCode) : Exception(message)
@@ -67,6 +68,12 @@ internal sealed class LocalStack : IAsyncDisposable
             throw new StackStartException($"Unknown service(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Name))}.", 2);
         }
 
+        var gatewayIndex = selected.FindIndex(s => s.Name == "order-gateway");
+        if (options.VaultQuoting && (gatewayIndex < 0 || !selected.Any(s => s.Name == "vault") || !selected.Any(s => s.Name == "margin")))
+        {
+            throw new StackStartException("Vault quoting needs the vault, margin and order-gateway services (drop --only or add them).", 2);
+        }
+
         var assemblies = new Dictionary<ServiceSpec, string>();
         foreach (var service in selected)
         {
@@ -111,7 +118,9 @@ internal sealed class LocalStack : IAsyncDisposable
                     // Governance bootstraps from the keyring's governors and publishers (read by governance only).
                     ["Governance__GenesisFile"] = genesis,
                 };
-                foreach (var (key, value) in keyring.ServiceEnvironment().Concat(options.ExtraEnvironment ?? new Dictionary<string, string>()))
+                // The vault's trading key goes to the vault process only.
+                var own = service.Name == "vault" ? LocalVault.Environment(keyring, options.VaultQuoting, options.BasePort + gatewayIndex) : [];
+                foreach (var (key, value) in keyring.ServiceEnvironment().Concat(own).Concat(options.ExtraEnvironment ?? new Dictionary<string, string>()))
                 {
                     environment[key] = value;
                 }
@@ -130,6 +139,17 @@ internal sealed class LocalStack : IAsyncDisposable
             if (notReady.Count > 0)
             {
                 throw new StackStartException($"not ready within {options.ReadyTimeout.TotalSeconds:F0} s: {string.Join(", ", notReady)}; stopping the stack", 1);
+            }
+            if (options.VaultQuoting)
+            {
+                try
+                {
+                    await LocalVault.SeedAsync(stack.Endpoints, keyring, log, cancellationToken);
+                }
+                catch (Grpc.Core.RpcException ex)
+                {
+                    throw new StackStartException($"could not book the vault's capital: {ex.Status.Detail}; stopping the stack", 1);
+                }
             }
             stack.Endpoints.Write(options.Data);
             return stack;

@@ -1,6 +1,9 @@
 namespace Clearing.Cli.Stack;
 
-/// <summary>The eight services `clearing up` runs, in start order (producers of prices and orders first).</summary>
+/// <summary>
+/// The nine services `clearing up` runs, in start order (producers of prices and orders first). The vault comes last: it
+/// trades through the order gateway like any trader, so it needs the others up first.
+/// </summary>
 internal static class ServiceCatalog
 {
     public static IReadOnlyList<ServiceSpec> All { get; } =
@@ -13,6 +16,7 @@ internal static class ServiceCatalog
         new("liquidation", "Clearing.Liquidation", "liquidation"),
         new("settlement", "Clearing.Settlement", "settlement"),
         new("governance", "Clearing.Governance", "governance"),
+        new("vault", "Clearing.Vault", "vault"),
     ];
 }
 
