@@ -50,10 +50,14 @@ internal sealed class SimulateArguments
     };
     public Option<string?> KillService { get; } = new("--kill") { Description = "kill -9 this service during the run (the supervisor restarts it)." };
     public Option<double> KillAt { get; } = new("--kill-at") { Description = "Seconds into the run for --kill.", DefaultValueFactory = _ => 45 };
+    public Option<double?> TakerRate { get; } = new("--taker-rate")
+    {
+        Description = "Taker orders per second, offered open loop (a slow reply does not slow the offer): a load test of the whole stack, e.g. --scenario calm --taker-rate 500. Default per scenario (4-12/s).",
+    };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Scenario, Seed, Duration, Json, Data, KillService, KillAt })
+        foreach (var option in new Option[] { Scenario, Seed, Duration, Json, Data, KillService, KillAt, TakerRate })
         {
             command.Options.Add(option);
         }
@@ -67,6 +71,10 @@ internal sealed class SimulateArguments
             {
                 r.AddError("--duration must be between 5 and 86400 seconds.");
             }
+            if (r.GetValue(TakerRate) is { } rate && rate is < 0.1 or > 100_000)
+            {
+                r.AddError("--taker-rate must be between 0.1 and 100000 orders per second.");
+            }
             if (r.GetValue(KillService) is { } service && ServiceCatalog.All.All(s => s.Name != service))
             {
                 r.AddError($"--kill '{service}' is not a service; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Name))}.");
@@ -79,7 +87,7 @@ internal sealed class SimulateArguments
         {
             // The expiring markets are in the stack's catalog only when `up`/`demo` put them there, and they wrote when.
             Expiry = ExpiryPlay.ReadExpiry(result.GetValue(Data)!),
-        },
+        } is var scenario && result.GetValue(TakerRate) is { } rate ? scenario with { TakerOrdersPerSecond = rate } : scenario,
         result.GetValue(Seed), result.GetValue(Json), Interactive: !Console.IsErrorRedirected, stack, keyring);
 
     public (string Service, TimeSpan At)? Kill(ParseResult result) =>

@@ -235,13 +235,32 @@ internal sealed class SimulationRunner
         }
     }
 
-    /// <summary>Takers cross the spread with IOC orders; in a squeeze they chase the move (buy while it rises, sell after).</summary>
+    /// <summary>
+    /// Takers cross the spread with IOC orders; in a squeeze they chase the move (buy while it rises, sell after). The
+    /// offer is open loop: order n goes out at n / rate seconds whatever the replies to earlier ones are doing (up to
+    /// <see cref="MaxTakerOrdersInFlight"/> unanswered), so a slow stack shows as latency and a shortfall against the
+    /// offered rate instead of quietly lowering the load (coordinated omission).
+    /// </summary>
     private async Task TakeAsync(IReadOnlyList<TraderClient> takers, CancellationToken cancellationToken)
     {
-        var pause = TimeSpan.FromSeconds(1.0 / Scenario.TakerOrdersPerSecond);
-        while (!cancellationToken.IsCancellationRequested)
+        // Not disposed: orders still in flight when the run stops release it afterwards.
+        var inFlight = new SemaphoreSlim(MaxTakerOrdersInFlight);
+        var started = Stopwatch.GetTimestamp();
+        for (long n = 1; !cancellationToken.IsCancellationRequested; n++)
         {
-            await Task.Delay(pause, cancellationToken);
+            var due = TimeSpan.FromSeconds(n / Scenario.TakerOrdersPerSecond) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+
+            await inFlight.WaitAsync(cancellationToken);
+            if (_takerFailure is { } failure)
+            {
+                // An order that failed outside the gateway's refusals (stack unreachable) fails the actor, as it
+                // did when each order was awaited in turn: the run ends instead of idling.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
             var taker = takers[_random.Next(takers.Count)];
             var (market, asset, tick, _, min, max) = Perps[_random.Next(Perps.Length)];
             var slope = Index(asset) - Scenario.PriceAt(asset, Math.Max(0, Elapsed - 1));
@@ -253,7 +272,31 @@ internal sealed class SimulationRunner
             quantity = Math.Max(min, quantity - quantity % min);
             var orderId = taker.NextOrderId();
             _stats.TakerSentAt[orderId] = Stopwatch.GetTimestamp();
-            await taker.PlaceAsync(market, side, OrderType.Limit, limit, quantity, OrderTimeInForce.Ioc, orderId: orderId, cancellationToken: cancellationToken);
+            _ = PlaceReleasingAsync(taker.PlaceAsync(market, side, OrderType.Limit, limit, quantity, OrderTimeInForce.Ioc, orderId: orderId, cancellationToken: cancellationToken), inFlight);
+        }
+    }
+
+    private const int MaxTakerOrdersInFlight = 256;
+
+    private Exception? _takerFailure;
+
+    private async Task PlaceReleasingAsync(Task<OrderReply?> placing, SemaphoreSlim inFlight)
+    {
+        try
+        {
+            await placing;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Interlocked.CompareExchange(ref _takerFailure, e, null);
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended with this order unanswered: nothing to count.
+        }
+        finally
+        {
+            inFlight.Release();
         }
     }
 
