@@ -43,7 +43,7 @@ internal static class DemoCommand
             try
             {
                 stack = await LocalStack.StartAsync(new LocalStackOptions(data, result.GetValue(basePort), null, [], TimeSpan.FromSeconds(180),
-                    expiry is { } at ? ExpiryPlay.Environment(at) : null), log, cancellationToken);
+                    DemoEnvironment(expiry, result.GetValue(options.TakerRate), log)), log, cancellationToken);
             }
             catch (StackStartException ex)
             {
@@ -79,5 +79,24 @@ internal static class DemoCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// What the demo's services get beyond `up`'s defaults: the expiring catalog, and for a load run (--taker-rate) a
+    /// per-account rate limit the five takers can fill, since the load test measures the stack, not the limiter.
+    /// </summary>
+    private static Dictionary<string, string>? DemoEnvironment(DateTimeOffset? expiry, double? takerRate, StackLog log)
+    {
+        var environment = expiry is { } at ? new Dictionary<string, string>(ExpiryPlay.Environment(at), StringComparer.Ordinal) : null;
+        if (takerRate is { } rate && rate > 20)
+        {
+            environment ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            var perSecond = (int)Math.Ceiling(rate);
+            environment["OrderGateway__RateLimitPerSecond"] = perSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            environment["OrderGateway__RateLimitBurst"] = (2 * perSecond).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            log.Info("demo", $"load run: the gateway's per-account rate limit is raised to {perSecond} commands/s for this demo stack");
+        }
+
+        return environment;
     }
 }
