@@ -19,7 +19,7 @@ namespace Clearing.Cli.Commands;
 /// </summary>
 internal static class VaultCommand
 {
-    public const string DefaultServer = "http://127.0.0.1:7109";
+    public const string DefaultServer = "http://127.0.0.1:7108";
 
     public static Command Create()
     {
@@ -33,7 +33,7 @@ internal static class VaultCommand
         return command;
     }
 
-    private static Option<string> Server() => new("--server") { Description = $"Vault service gRPC address (default {DefaultServer}).", DefaultValueFactory = _ => DefaultServer };
+    private static Option<string> Server() => new("--server") { Description = $"Vault service gRPC address (default {DefaultServer}, the `clearing up` address; a host started alone listens on 7109).", DefaultValueFactory = _ => DefaultServer };
 
     private static Option<FileInfo> KeyOption() => new("--key") { Description = "A `clearing up` dev keyring (<data>/dev-keyring.json) or a key file {\"account\", \"privateKey\"}.", Required = true };
 
