@@ -54,42 +54,21 @@ public sealed class LiquidationGateway(AccountBook book, WithdrawalPauseBook pau
             case LiquidationEvent.EventOneofCase.TransferredToFund:
             {
                 var transfer = e.TransferredToFund;
-                var size = Math.Abs(ContractText.Required(transfer.Size, "transferred_to_fund.size"));
-                var price = ContractText.Required(transfer.BankruptcyPrice, "transferred_to_fund.bankruptcy_price");
-                var close = new ClosePosition(e.AccountId, transfer.Market, size, price, PositionChange.InsuranceTakeover, reference, CoverDeficit: true, source, at);
-                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, close, prices), cancellationToken);
-                // The fund takes exactly what the account gave up (its stored close says how much and which way), so
-                // a redelivery after a crash between the two appends still hands the fund the same position.
-                var closed = await ClosedQuantityAsync(owner, e.AccountId, transfer.Market, reference, PositionChange.InsuranceTakeover, cancellationToken);
-                if (closed != 0m)
-                {
-                    var takeOver = new TakeOverPosition(SystemAccounts.InsuranceFund, transfer.Market, -closed, price, PositionChange.InsuranceTakeover, reference, source, at);
-                    await book.ApplyAsync(SystemAccounts.InsuranceFund, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
-                }
-
+                await TransferAsync(owner, e.AccountId, transfer.Market, transfer.Size, transfer.BankruptcyPrice, "transferred_to_fund",
+                    SystemAccounts.InsuranceFund, PositionChange.InsuranceTakeover, reference, source, at, cancellationToken);
                 break;
             }
 
             case LiquidationEvent.EventOneofCase.TransferredToVault:
             {
                 var transfer = e.TransferredToVault;
-                var size = Math.Abs(ContractText.Required(transfer.Size, "transferred_to_vault.size"));
-                var price = ContractText.Required(transfer.BankruptcyPrice, "transferred_to_vault.bankruptcy_price");
                 if (string.IsNullOrWhiteSpace(transfer.VaultAccountId))
                 {
                     throw new FormatException("transferred_to_vault.vault_account_id is required");
                 }
 
-                var vault = AccountAddress.Parse(transfer.VaultAccountId);
-                var close = new ClosePosition(e.AccountId, transfer.Market, size, price, PositionChange.VaultTakeover, reference, CoverDeficit: true, source, at);
-                await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, close, prices), cancellationToken);
-                var closed = await ClosedQuantityAsync(owner, e.AccountId, transfer.Market, reference, PositionChange.VaultTakeover, cancellationToken);
-                if (closed != 0m)
-                {
-                    var takeOver = new TakeOverPosition(transfer.VaultAccountId, transfer.Market, -closed, price, PositionChange.VaultTakeover, reference, source, at);
-                    await book.ApplyAsync(vault.Owner, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
-                }
-
+                await TransferAsync(owner, e.AccountId, transfer.Market, transfer.Size, transfer.BankruptcyPrice, "transferred_to_vault",
+                    transfer.VaultAccountId, PositionChange.VaultTakeover, reference, source, at, cancellationToken);
                 break;
             }
 
@@ -112,6 +91,26 @@ public sealed class LiquidationGateway(AccountBook book, WithdrawalPauseBook pau
                 await book.ApplyAsync(AccountAddress.Parse(adl.CounterpartyAccountId).Owner, source, (state, prices) => book.Decider.Decide(state, counterparty, prices), cancellationToken);
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// The account closes <paramref name="sizeText"/> at the bankruptcy price (any deficit left is the fund's) and
+    /// <paramref name="receiver"/> takes over exactly what the account gave up — read back from its stored close, so a
+    /// redelivery after a crash between the two appends still hands over the same position.
+    /// </summary>
+    private async Task TransferAsync(string owner, string accountId, string market, string sizeText, string priceText, string field,
+        string receiver, PositionChange cause, string reference, MessageSource source, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var size = Math.Abs(ContractText.Required(sizeText, $"{field}.size"));
+        var price = ContractText.Required(priceText, $"{field}.bankruptcy_price");
+        var close = new ClosePosition(accountId, market, size, price, cause, reference, CoverDeficit: true, source, at);
+        await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, close, prices), cancellationToken);
+        var closed = await ClosedQuantityAsync(owner, accountId, market, reference, cause, cancellationToken);
+        if (closed != 0m)
+        {
+            var takeOver = new TakeOverPosition(receiver, market, -closed, price, cause, reference, source, at);
+            await book.ApplyAsync(AccountAddress.Parse(receiver).Owner, source, (state, prices) => book.Decider.Decide(state, takeOver, prices), cancellationToken);
         }
     }
 
