@@ -173,33 +173,7 @@ public sealed partial class MatchingEngine
         else
         {
             // Orders arrive in priority order, so appending at each level's tail rebuilds the queue.
-            var book = o.Side == Side.Buy ? m.Bids : m.Asks;
-            var levelIndex = book.Find(o.Price);
-            if (levelIndex < 0)
-            {
-                levelIndex = AllocateLevel();
-                ref var fresh = ref _levels[levelIndex];
-                fresh.Price = o.Price;
-                fresh.Total = 0;
-                fresh.Head = None;
-                fresh.Tail = None;
-                fresh.Count = 0;
-                book.Add(o.Price, levelIndex);
-            }
-            ref var level = ref _levels[levelIndex];
-            o.Level = levelIndex;
-            o.Prev = level.Tail;
-            if (level.Tail == None)
-            {
-                level.Head = slot;
-            }
-            else
-            {
-                _orders[level.Tail].Next = slot;
-            }
-            level.Tail = slot;
-            level.Count++;
-            level.Total += o.Remaining;
+            AppendToLevel(slot, m);
             o.State = SlotState.Resting;
         }
         _orderIndex.Add(o.Id, slot);

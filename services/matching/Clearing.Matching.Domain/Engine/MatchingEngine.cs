@@ -535,7 +535,9 @@ public sealed partial class MatchingEngine : IMatchingEngine
         }
     }
 
-    private void Rest(int slot, MarketState m, EventBuffer output)
+    /// <summary>Puts the order at the tail of its price level (time priority), opening the level if it is new.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void AppendToLevel(int slot, MarketState m)
     {
         ref var o = ref _orders[slot];
         var book = o.Side == Side.Buy ? m.Bids : m.Asks;
@@ -566,6 +568,12 @@ public sealed partial class MatchingEngine : IMatchingEngine
         level.Tail = slot;
         level.Count++;
         level.Total += o.Remaining;
+    }
+
+    private void Rest(int slot, MarketState m, EventBuffer output)
+    {
+        AppendToLevel(slot, m);
+        ref var o = ref _orders[slot];
         if (o.State == SlotState.Incoming)
         {
             _cold[slot].RestSequence = ++_restSequence;
