@@ -38,38 +38,25 @@ internal static class StressInputLoader
     public static async Task<StressInputs> LoadAsync(IEventStore store, FileInfo? liveReadModel, IReadOnlyDictionary<string, decimal> overrides,
         MarketCatalog markets, CancellationToken cancellationToken)
     {
-        var fold = new MarginStoreFold();
         var marks = new Dictionary<string, PriceSource>(StringComparer.Ordinal);
         var asOf = DateTimeOffset.MinValue;
-        var position = 1L;
-        while (true)
+        var fold = await MarginStoreFold.LoadAsync(store, cancellationToken, recorded =>
         {
-            var read = 0;
-            await foreach (var recorded in store.ReadAllAsync(position, 4096, MarginEventTypes.AccountCategory, cancellationToken))
+            asOf = recorded.Timestamp > asOf ? recorded.Timestamp : asOf;
+            var source = $"store: {recorded.StreamId}@{recorded.StreamVersion.ToString(CultureInfo.InvariantCulture)}";
+            switch (MarginStoreFold.Deserialize(recorded))
             {
-                read++;
-                position = recorded.GlobalPosition + 1;
-                fold.Apply(recorded);
-                asOf = recorded.Timestamp > asOf ? recorded.Timestamp : asOf;
-                var source = $"store: {recorded.StreamId}@{recorded.StreamVersion.ToString(CultureInfo.InvariantCulture)}";
-                switch (MarginStoreFold.Deserialize(recorded))
-                {
-                    case PositionChanged { Price: > 0m } changed when IsLinear(markets, changed.Market):
-                        marks[changed.Market] = new PriceSource(changed.Price, source);
-                        break;
-                    case RiskEventRecorded risk:
-                        foreach (var line in risk.Risk.Positions.Where(l => l.MarkPrice > 0m && IsLinear(markets, l.Market)))
-                        {
-                            marks[line.Market] = new PriceSource(line.MarkPrice, source);
-                        }
-                        break;
-                }
+                case PositionChanged { Price: > 0m } changed when IsLinear(markets, changed.Market):
+                    marks[changed.Market] = new PriceSource(changed.Price, source);
+                    break;
+                case RiskEventRecorded risk:
+                    foreach (var line in risk.Risk.Positions.Where(l => l.MarkPrice > 0m && IsLinear(markets, l.Market)))
+                    {
+                        marks[line.Market] = new PriceSource(line.MarkPrice, source);
+                    }
+                    break;
             }
-            if (read < 4096)
-            {
-                break;
-            }
-        }
+        });
 
         if (liveReadModel is { Exists: true })
         {

@@ -64,8 +64,11 @@ internal sealed class MarginStoreFold
         }
     }
 
-    /// <summary>Every account stream of a store, folded (offline `stress`, `verify`).</summary>
-    public static async Task<MarginStoreFold> LoadAsync(IEventStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every account stream of a store, folded (offline `stress`, `verify`); <paramref name="alsoSee"/> is shown each
+    /// event after it is folded, for callers that gather more from the same pass (stress takes its marks there).
+    /// </summary>
+    public static async Task<MarginStoreFold> LoadAsync(IEventStore store, CancellationToken cancellationToken, Action<RecordedEvent>? alsoSee = null)
     {
         var fold = new MarginStoreFold();
         var position = 1L;
@@ -77,6 +80,7 @@ internal sealed class MarginStoreFold
                 read++;
                 position = recorded.GlobalPosition + 1;
                 fold.Apply(recorded);
+                alsoSee?.Invoke(recorded);
             }
             if (read < 4096)
             {
