@@ -52,14 +52,7 @@ internal sealed class ExpiryPlay : IDisposable
     {
         _bootstrap = bootstrapServers;
         Expiry = expiry;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = "clearing-simulate-expiry",
-            EnableAutoCommit = false,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            ClientId = "clearing-simulate-expiry",
-        }).Build();
+        _consumer = SimulatorConsumer.Create(bootstrapServers, "clearing-simulate-expiry");
     }
 
     public DateTimeOffset Expiry { get; }

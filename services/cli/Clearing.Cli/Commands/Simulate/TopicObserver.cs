@@ -29,17 +29,7 @@ internal sealed class TopicObserver : IDisposable
     {
         _stats = stats;
         _bootstrapServers = bootstrapServers;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = "clearing-simulate",
-            EnableAutoCommit = false,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            ClientId = "clearing-simulate",
-            // The embedded broker answers an empty fetch only after the full wait (librdkafka default 500 ms), even when
-            // records arrive meanwhile: at demo rates that wait, not the stack, was most of the measured order→fill latency.
-            FetchWaitMaxMs = 10,
-        }).Build();
+        _consumer = SimulatorConsumer.Create(bootstrapServers, "clearing-simulate");
     }
 
     public LedgerBook Ledger { get; } = new();
