@@ -3,8 +3,10 @@ using Clearing.EventSourcing;
 using Clearing.Primitives.Inbox;
 using Clearing.ServiceDefaults.Configuration;
 using Clearing.Settlement.Domain.Epochs;
+using Clearing.Settlement.Domain.Fees;
 using Clearing.Settlement.Domain.Ledger;
 using Clearing.Settlement.Domain.Proofs;
+using Clearing.Settlement.Integration;
 using Microsoft.Extensions.Options;
 
 namespace Clearing.Settlement.Application;
@@ -20,7 +22,10 @@ public enum LedgerReceipt
 /// The ledger side of settlement. One in-memory <see cref="SettlementLedger"/> folded from this service's "epoch-*"
 /// streams; every consumed ledger entry is first appended (with its inbox coordinates) to the open epoch's stream and
 /// only then folded, so a restart replays to the same book and the inbox skips what was stored. Epoch closes append
-/// the fee split, one root per asset and a seal in one append; the outbox relay publishes them.
+/// the fee split, one root per asset, the fee tiers and a seal in one append; the outbox relay publishes them.
+/// Matching fills are stored the same way (<see cref="FillVolumeRecorded"/>, their own inbox) and fold into each
+/// account's 30-day volume; each close assesses every account's fee tier under the schedule in force at the epoch's
+/// end (<see cref="SettlementParametersGateway"/>; without one, the configured schedule) and records it.
 /// </summary>
 public sealed class LedgerProcessor(
     IEventStore store,
@@ -28,7 +33,8 @@ public sealed class LedgerProcessor(
     IOptions<SettlementOptions> options,
     IOptions<ClearingOptions> clearing,
     TimeProvider time,
-    ILogger<LedgerProcessor> logger)
+    ILogger<LedgerProcessor> logger,
+    SettlementParametersGateway? fees = null)
 {
     public const string Category = "epoch";
 
@@ -36,6 +42,9 @@ public sealed class LedgerProcessor(
     private readonly EpochSchedule _schedule = options.Value.Epochs.ToSchedule();
     private readonly Dictionary<(long Epoch, string Asset), MerkleSumTree> _trees = [];
     private readonly Dictionary<(long Epoch, string Asset), EpochAssetClosed> _closed = [];
+    private readonly Dictionary<long, FeeTiersAssigned> _feeTiers = [];
+    private readonly FeeSchedule _configuredFees = new(options.Value.Fees.TierList());
+    private TradingVolumes _volumes = new();
     private SettlementLedger? _ledger;
     private long _openStreamVersion = -1;
 
@@ -87,6 +96,44 @@ public sealed class LedgerProcessor(
             }
 
             return LedgerReceipt.Stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stores a fill (inbox: the matching topic's source stream and sequence), then counts it toward both accounts' volume.</summary>
+    public async Task<LedgerReceipt> ReceiveFillAsync(FillVolumeRecorded fill, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var ledger = await EnsureLoadedAsync(cancellationToken);
+            if (_volumes.Check(fill.SourceStream, fill.SourceSequence) != InboxVerdict.Apply)
+            {
+                return LedgerReceipt.Skipped;
+            }
+
+            await AppendAsync(ledger.OpenEpoch, [fill], cancellationToken);
+            Evolve(ledger, fill);
+            return LedgerReceipt.Stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The fee tiers assessed at the close of <paramref name="epoch"/>, as recorded; null when it has not closed.</summary>
+    public async Task<FeeTiersAssigned?> FeeTiersAsync(long epoch, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureLoadedAsync(cancellationToken);
+            return _feeTiers.GetValueOrDefault(epoch);
         }
         finally
         {
@@ -182,6 +229,11 @@ public sealed class LedgerProcessor(
                 asset.Summary.DeficitAccounts, result.FirstLedgerSequence, result.LastLedgerSequence, result.Rejections.Count));
         }
 
+        // The schedule in force at the epoch's end, not at the tick that closes it: a close delayed by a ledger gap
+        // assesses under the same version as a punctual one. Volume: the 30 days up to the epoch's last instant.
+        var inForce = fees is null ? new FeeScheduleInForce(_configuredFees, -1, null) : await fees.FeesAtAsync(end, cancellationToken);
+        var tiers = _volumes.Assess(inForce.Schedule, end - 1);
+        events.Add(new FeeTiersAssigned(epoch, end, inForce.ParamsVersion, inForce.Refused, inForce.Schedule.Tiers, tiers));
         events.Add(new EpochSealed(epoch, result.LastLedgerSequence, directory, statements));
         await AppendAsync(epoch, events, cancellationToken);
         foreach (var e in events)
@@ -201,8 +253,9 @@ public sealed class LedgerProcessor(
         }
 
         logger.LogInformation(
-            "Epoch {Epoch} closed at sequence {Sequence}: {Roots}; {Statements} statements in {Directory}",
-            epoch, result.LastLedgerSequence, string.Join(", ", result.Assets.Select(a => $"{a.Asset} total {a.TotalLiabilities} root {a.RootHex}")), statements, directory);
+            "Epoch {Epoch} closed at sequence {Sequence}: {Roots}; {Statements} statements in {Directory}; fee tiers of {Accounts} accounts under {Schedule}",
+            epoch, result.LastLedgerSequence, string.Join(", ", result.Assets.Select(a => $"{a.Asset} total {a.TotalLiabilities} root {a.RootHex}")), statements, directory,
+            tiers.Count, inForce.ParamsVersion < 0 ? "the configured schedule" : $"params-fees version {inForce.ParamsVersion}");
     }
 
     private async Task AppendAsync(long epoch, IReadOnlyList<object> events, CancellationToken cancellationToken)
@@ -231,6 +284,8 @@ public sealed class LedgerProcessor(
 
         SettlementLedger? ledger = null;
         _openStreamVersion = -1;
+        _volumes = new TradingVolumes();
+        _feeTiers.Clear();
         await foreach (var recorded in ReadAllAsync(cancellationToken))
         {
             ledger ??= new SettlementLedger(long.Parse(recorded.StreamId[(Category.Length + 1)..], CultureInfo.InvariantCulture));
@@ -275,6 +330,12 @@ public sealed class LedgerProcessor(
                 break;
             case EpochAssetClosed c:
                 _closed[(c.Epoch, c.Asset)] = c;
+                break;
+            case FillVolumeRecorded f:
+                _volumes.Fill(f.TakerAccountId, f.MakerAccountId, f.TimeUnixNanos, f.Notional, f.SourceStream, f.SourceSequence);
+                break;
+            case FeeTiersAssigned t:
+                _feeTiers[t.Epoch] = t;
                 break;
             case EpochSealed s:
                 ledger.EpochClosed(s.Epoch);

@@ -47,6 +47,28 @@ public sealed record EpochAssetClosed(
 [EventType("settlement.epoch-sealed.v1")]
 public sealed record EpochSealed(long Epoch, long LastLedgerSequence, string StatementDirectory, long Statements);
 
+/// <summary>
+/// A matching fill counted toward both accounts' 30-day volume (the fee tiers), stored in "epoch-{open epoch}" with the
+/// inbox coordinates of the matching topic. Notional = price × quantity in the quote asset.
+/// </summary>
+[EventType("settlement.fill-volume-recorded.v1")]
+public sealed record FillVolumeRecorded(string Market, string FillId, long TimeUnixNanos, string TakerAccountId, string MakerAccountId, decimal Notional, string SourceStream, long SourceSequence);
+
+/// <summary>
+/// Each account's fee tier from its 30-day volume at an epoch's end, under the fee schedule in force at that end:
+/// <see cref="ParamsVersion"/> of set "fees" (-1 = the configured Settlement:Fees:Tiers), and when a governed version
+/// was refused, why (<see cref="Refused"/>). The schedule itself is recorded, so a rebuild from the store gives the same
+/// tiers and rates without the registry. Accounts not listed had no volume: tier 0. Appended with the epoch's close.
+/// </summary>
+[EventType("settlement.fee-tiers-assigned.v1")]
+public sealed record FeeTiersAssigned(
+    long Epoch,
+    long AsOfUnixNanos,
+    long ParamsVersion,
+    string? Refused,
+    IReadOnlyList<Domain.Fees.FeeTier> Schedule,
+    IReadOnlyList<Domain.Fees.FeeTierAssignment> Accounts);
+
 /// <summary>An index observation relevant to an instrument's settlement window, stored in "settlement-{instrument}".</summary>
 [EventType("settlement.index-observed.v1")]
 public sealed record IndexObserved(string Market, string Asset, long Sequence, long TimeUnixNanos, bool IsOk, decimal Price, string SourceStream, long SourceSequence);
@@ -69,6 +91,8 @@ public sealed record SaltSecretCreated(string SecretHex);
 [JsonSerializable(typeof(EpochAssetClosed))]
 [JsonSerializable(typeof(EpochSealed))]
 [JsonSerializable(typeof(IndexObserved))]
+[JsonSerializable(typeof(FillVolumeRecorded))]
+[JsonSerializable(typeof(FeeTiersAssigned))]
 [JsonSerializable(typeof(SettlementPriceFixedRecorded))]
 [JsonSerializable(typeof(SettlementFixingFailed))]
 [JsonSerializable(typeof(SaltSecretCreated))]

@@ -1,11 +1,13 @@
 using Clearing.Contracts;
 using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Dapr.Hosting;
 using Clearing.EventSourcing;
 using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Messaging.Kafka.Hosting;
 using Clearing.Messaging.Kafka.Outbox;
+using Clearing.Parameters.Consuming;
 using Clearing.ServiceDefaults.Configuration;
 using Clearing.Settlement.Application;
 using Clearing.Settlement.Integration;
@@ -17,9 +19,10 @@ public static class SettlementServiceExtensions
     /// <summary>
     /// The settlement service: its name and default ports (gRPC 7107, health/metrics 8107), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
-    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then the ledger and
-    /// price consumers (inboxes in the service's own state), the clock for fixings and epoch closes, and the outbox
-    /// relay that publishes clearing.settlement.events.v1 from the store.
+    /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then governance's
+    /// parameters (the fee schedule, loaded from the store before the consumers start), the ledger, fill and price
+    /// consumers (inboxes in the service's own state), the clock for fixings and epoch closes, and the outbox relay
+    /// that publishes clearing.settlement.events.v1 from the store.
     /// </summary>
     public static IHostApplicationBuilder AddSettlementService(this IHostApplicationBuilder builder)
     {
@@ -30,14 +33,20 @@ public static class SettlementServiceExtensions
         builder.Services.AddMarketCatalog(builder.Configuration);
         builder.AddValidatedOptions<SettlementOptions>(SettlementOptions.Section);
 
+        builder.Services.AddGovernanceParameters();
+        builder.Services.AddSingleton<SettlementParametersGateway>();
         builder.Services.AddSingleton<SaltSecretProvider>();
         builder.Services.AddSingleton<LedgerProcessor>();
         builder.Services.AddSingleton<ExpiryProcessor>();
         builder.Services.AddSingleton<LedgerEntryHandler>();
         builder.Services.AddSingleton<PriceUpdateHandler>();
+        builder.Services.AddSingleton<FillVolumeHandler>();
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<LedgerEntry> { Name = "settlement-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>() },
             sp => sp.GetRequiredService<LedgerEntryHandler>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<MatchingEvent> { Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
+            sp => sp.GetRequiredService<FillVolumeHandler>().HandleAsync);
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<PriceUpdate> { Name = "settlement-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
             sp => sp.GetRequiredService<PriceUpdateHandler>().HandleAsync);

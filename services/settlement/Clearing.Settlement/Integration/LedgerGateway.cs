@@ -1,4 +1,6 @@
+using System.Globalization;
 using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Messaging.Kafka;
 using Clearing.Settlement.Application;
@@ -24,7 +26,21 @@ public static class LedgerGateway
             metadata.SourceSequence);
     }
 
+    /// <summary>A fill as settlement stores it for the fee tiers: notional = price × quantity, exact.</summary>
+    public static FillVolumeRecorded ToFillVolume(string market, long timeUnixNanos, Fill fill, KafkaMessageMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var notional = Decimal(fill.Price, "price", fill.FillId) * Decimal(fill.Quantity, "quantity", fill.FillId);
+        return new FillVolumeRecorded(market, fill.FillId, timeUnixNanos, fill.TakerAccountId, fill.MakerAccountId, Math.Abs(notional), metadata.SourceStream, metadata.SourceSequence);
+    }
+
     public static bool IsOk(PriceUpdate update) => update.Status == PriceStatus.Ok;
+
+    private static decimal Decimal(string text, string field, string fillId) =>
+        decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new FormatException($"fill {fillId}: {field} '{text}' is not a plain decimal");
 }
 
 /// <summary>Consumes clearing.margin.ledger.v1; the inbox lives in the ledger's own state (LedgerProcessor).</summary>
@@ -32,6 +48,15 @@ public sealed class LedgerEntryHandler(LedgerProcessor ledger)
 {
     public Task HandleAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken) =>
         ledger.ReceiveAsync(LedgerGateway.ToReceived(message.Payload, message.Metadata), cancellationToken);
+}
+
+/// <summary>Consumes clearing.matching.events.v1 for the 30-day volumes behind the fee tiers; other matching events are not settlement's.</summary>
+public sealed class FillVolumeHandler(LedgerProcessor ledger)
+{
+    public Task HandleAsync(KafkaInboundMessage<MatchingEvent> message, CancellationToken cancellationToken) =>
+        message.Payload.EventCase == MatchingEvent.EventOneofCase.Fill
+            ? ledger.ReceiveFillAsync(LedgerGateway.ToFillVolume(message.Payload.Market, message.Payload.TimeUnixNanos, message.Payload.Fill, message.Metadata), cancellationToken)
+            : Task.CompletedTask;
 }
 
 /// <summary>Consumes clearing.oracle.prices.v1 for the settlement windows; the inbox is each instrument's aggregate.</summary>
