@@ -219,6 +219,8 @@ internal sealed class MarketState
     public required FeeScale Fees { get; init; }
     public required int[] MakerRates { get; init; }
     public required int[] TakerRates { get; init; }
+    /// <summary>The band in force (the spec's until <see cref="MatchingEngine.SetTradingParameters"/> changes it).</summary>
+    public int PriceBandBps;
     public required long LotNanoUnits { get; init; }
     public required bool IsOption { get; init; }
     public required long ExpiresAt { get; init; }

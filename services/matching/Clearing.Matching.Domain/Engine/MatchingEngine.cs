@@ -72,6 +72,7 @@ public sealed partial class MatchingEngine : IMatchingEngine
                 Fees = FeeScale.For(spec),
                 MakerRates = tiers.Select(t => t.MakerMillionths).ToArray(),
                 TakerRates = tiers.Select(t => t.TakerMillionths).ToArray(),
+                PriceBandBps = spec.PriceBandBps,
                 LotNanoUnits = spec.LotNanoUnits,
                 IsOption = spec.Kind == InstrumentKind.Option,
                 ExpiresAt = spec.ExpiresAt ?? long.MaxValue,
@@ -101,6 +102,37 @@ public sealed partial class MatchingEngine : IMatchingEngine
     }
 
     public EngineConfig Config { get; }
+
+    /// <summary>The market's status now (open, halted, expired…).</summary>
+    public MarketStatus StatusOf(int market) => _markets[market].Status;
+
+    /// <summary>
+    /// Replaces a market's fee rates (one per tier, or one for all) and price band from the next command on: a change of
+    /// trading parameters (governance) applied by the caller at a defined point of the input, so a replay of the same input
+    /// applies it at the same place. Resting orders keep their priority; the band checks only orders placed or re-priced
+    /// after it. The new values are validated like the instrument's own (same bounds, same fee-arithmetic headroom): a value
+    /// the engine cannot charge exactly throws <see cref="ArgumentException"/> naming it, and nothing changes.
+    /// Not part of <see cref="ExportState"/>: the caller that applied it keeps what it applied and applies it again after a restore.
+    /// </summary>
+    public void SetTradingParameters(int market, IReadOnlyList<FeeRate> feeTiers, int priceBandBps)
+    {
+        var m = _markets[market];
+        (m.Spec with { FeeTiers = feeTiers, PriceBandBps = priceBandBps }).Validate(Config.FeeTierCount);
+        for (var tier = 0; tier < Config.FeeTierCount; tier++)
+        {
+            var rate = feeTiers.Count == 1 ? feeTiers[0] : feeTiers[tier];
+            m.MakerRates[tier] = rate.MakerMillionths;
+            m.TakerRates[tier] = rate.TakerMillionths;
+        }
+        m.PriceBandBps = priceBandBps;
+    }
+
+    /// <summary>The market's fee rates and price band in force (see <see cref="SetTradingParameters"/>).</summary>
+    public (IReadOnlyList<FeeRate> FeeTiers, int PriceBandBps) TradingParametersOf(int market)
+    {
+        var m = _markets[market];
+        return (m.MakerRates.Zip(m.TakerRates, (maker, taker) => new FeeRate(maker, taker)).ToArray(), m.PriceBandBps);
+    }
 
     public void Process(in EngineCommand command, EventBuffer output)
     {
@@ -294,9 +326,9 @@ public sealed partial class MatchingEngine : IMatchingEngine
         {
             return RejectReason.PriceOutOfRange;
         }
-        if (m.Spec.PriceBandBps > 0 && m.HasMark)
+        if (m.PriceBandBps > 0 && m.HasMark)
         {
-            var width = m.Mark * m.Spec.PriceBandBps / 10_000;
+            var width = m.Mark * m.PriceBandBps / 10_000;
             if (price < m.Mark - width || price > m.Mark + width)
             {
                 return RejectReason.PriceOutsideBand;

@@ -119,10 +119,21 @@ public sealed record HaltInput(long HaltVersion, long Time, string HaltedBy, str
 /// </summary>
 public sealed record ProtectionInput(string Account, string Underlying, long Number, long Time, long FrozenUntil, string TriggerMarket, string Reason);
 
-/// <summary>Exactly one of the four is set.</summary>
-public sealed record BookInput(OrderInput? Order = null, PriceInput? Price = null, HaltInput? Halt = null, ProtectionInput? Protection = null)
+/// <summary>
+/// Governance's parameters of the market (registry set <c>market-{symbol}</c>, version <see cref="Version"/>, in force from
+/// <see cref="EffectiveAt"/>) reaching the book. The pipeline stores it right before the first input of the market whose
+/// own time (<see cref="Time"/>) is at or after the effective time, with the values matching applies — a fee pair or band
+/// that matching's own validation refuses is null here (the value in force stays) and <see cref="Refused"/> says why — so
+/// a replay or a snapshot restore applies the same values at the same place without asking the registry again.
+/// Fee rates and band are canonical decimal text (fractions of notional / of the mark).
+/// </summary>
+public sealed record ParamsInput(long Version, long EffectiveAt, long Time, string? MakerFee, string? TakerFee, string? PriceBand, bool Halted, string? Refused = null);
+
+/// <summary>Exactly one of the five is set.</summary>
+public sealed record BookInput(OrderInput? Order = null, PriceInput? Price = null, HaltInput? Halt = null, ProtectionInput? Protection = null,
+    ParamsInput? Params = null)
 {
-    public long Time => Order?.Time ?? Price?.Time ?? Halt?.Time ?? Protection!.Time;
+    public long Time => Order?.Time ?? Price?.Time ?? Halt?.Time ?? Protection?.Time ?? Params!.Time;
 }
 
 /// <summary>

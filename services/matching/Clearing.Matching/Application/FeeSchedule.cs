@@ -25,7 +25,8 @@ public sealed class FeeRateOptions
 }
 
 /// <summary>
-/// Account fee tiers: tier 0 is "default" (each market's catalog MakerFee/TakerFee), tiers 1..n come from
+/// Account fee tiers: tier 0 is "default" (each market's catalog MakerFee/TakerFee, or governance's once a registry
+/// version is in force for the market: <see cref="MarketBook"/>), tiers 1..n come from
 /// Matching:FeeTiers in order, and Matching:AccountTiers maps an account to a tier name. A rate is resolved per market:
 /// the tier's entry for that market, else the tier-wide rate, else the market's catalog rate.
 /// </summary>
@@ -84,7 +85,14 @@ public sealed class FeeSchedule
     public string NameOf(int index) => Tiers[index].Name;
 
     /// <summary>One rate per tier for this market, in engine millionths.</summary>
-    public FeeRate[] RatesFor(MarketDefinition market)
+    public FeeRate[] RatesFor(MarketDefinition market) => RatesFor(market, market.MakerFee, market.TakerFee);
+
+    /// <summary>
+    /// One rate per tier for this market when the "default" tier charges <paramref name="defaultMaker"/> /
+    /// <paramref name="defaultTaker"/> (the catalog's rates, or governance's): named tiers keep their configured rates, and
+    /// a rate a tier leaves unset follows the default tier.
+    /// </summary>
+    public FeeRate[] RatesFor(MarketDefinition market, decimal defaultMaker, decimal defaultTaker)
     {
         var rates = new FeeRate[Tiers.Count];
         for (var i = 0; i < Tiers.Count; i++)
@@ -92,7 +100,7 @@ public sealed class FeeSchedule
             var tier = Tiers[i];
             var (maker, taker) = tier.Markets.TryGetValue(market.Symbol, out var specific)
                 ? (specific.MakerFee, specific.TakerFee)
-                : (tier.MakerFee ?? market.MakerFee, tier.TakerFee ?? market.TakerFee);
+                : (tier.MakerFee ?? defaultMaker, tier.TakerFee ?? defaultTaker);
             rates[i] = new FeeRate(Whole(maker, market, tier.Name), Whole(taker, market, tier.Name));
         }
         return rates;

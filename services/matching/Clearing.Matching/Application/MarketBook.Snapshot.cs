@@ -9,13 +9,17 @@ namespace Clearing.Matching.Application;
 /// <summary>
 /// A book's snapshot: the engine's logical state (<see cref="EngineState"/>) and every host table, in a compact binary
 /// layout closed by a SHA-256 of what precedes it. It carries a fingerprint of the instrument and the settings that
-/// shape the book (ticks, lots, fee rates, remembered command ids): a snapshot taken under other settings is refused,
-/// and the caller then replays the whole stream, which applies the settings of today to the stored inputs.
+/// shape the book (ticks, lots, configured fee rates, remembered command ids): a snapshot taken under other settings is
+/// refused, and the caller then replays the whole stream, which applies the settings of today to the stored inputs.
+/// Governed parameters are not settings but stored inputs: the snapshot carries the version it applied and its values,
+/// and the fingerprint keeps the configured ones, so a governance change never invalidates a snapshot.
 /// </summary>
 public sealed partial class MarketBook
 {
     /// <summary>Bump when the layout below changes: older snapshots are then refused and the stream is replayed in full.</summary>
-    public const int SnapshotFormatVersion = 1;
+    /// <remarks>
+    /// Version 2 added the applied governance parameters (version, default-tier rates, band, governed halt).</remarks>
+    public const int SnapshotFormatVersion = 2;
 
     private const string SnapshotMagic = "clearing.book-snapshot";
 
@@ -110,6 +114,7 @@ public sealed partial class MarketBook
                     w.Write(f.DeltaHigh);
                 }
             }
+            WriteGovernance(w);
             WriteEngine(w, _engine.ExportState());
         }
         var body = buffer.ToArray();
@@ -228,6 +233,7 @@ public sealed partial class MarketBook
                 p.Fills.Add(new ProtectionFill(r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()));
             }
         }
+        ReadGovernance(r);
         _engine.RestoreState(ReadEngine(r));
     }
 

@@ -59,6 +59,7 @@ public sealed partial class MarketBook
         _feeUnit = 1m / Pow10(options.FeeDecimals);
         _rememberedCommandIds = options.RememberedCommandIds;
         _rules = settings.Protection.Where(r => r.Key.Underlying == market.Underlying).ToDictionary(r => r.Key.Account, r => r.Value, StringComparer.Ordinal);
+        InitialiseGovernance();
     }
 
     public BookSettings Settings { get; }
@@ -117,6 +118,7 @@ public sealed partial class MarketBook
             h.Add(_accountIds.GetValueOrDefault(account, -1));
             h.Add(_accountTiers[account]);
         }
+        HashGovernance(h);
         return h.Value;
     }
 
@@ -144,7 +146,11 @@ public sealed partial class MarketBook
         {
             return ApplyHalt(halt, output);
         }
-        throw new ArgumentException("a book input needs an order, a price, a halt or a protection trip", nameof(input));
+        if (input.Params is { } parameters)
+        {
+            return ApplyParams(parameters, output);
+        }
+        throw new ArgumentException("a book input needs an order, a price, a halt, a protection trip or governed parameters", nameof(input));
     }
 
     // ───────────────────────────── order commands ─────────────────────────────
@@ -453,6 +459,11 @@ public sealed partial class MarketBook
         _haltVersion = halt.HaltVersion;
         _haltReason = $"halted by {halt.HaltedBy}: {halt.Reason}";
         Tick(halt.Time);
+        if (_governedHalt && _engine.StatusOf(EngineMarket) == MarketStatus.Halted)
+        {
+            // Already halted by governance: the emergency halt is recorded (it outlasts a governed resume) without a second status change.
+            return true;
+        }
         Run(EngineCommand.MarketStatusChange(halt.Time, EngineMarket, MarketStatus.Halted), "", null, output);
         return true;
     }
@@ -593,6 +604,7 @@ public sealed partial class MarketBook
                     {
                         MarketStatus.Expired => "instrument-expiry",
                         MarketStatus.Halted => _haltReason,
+                        MarketStatus.Open when _governedHalt is false && _paramsVersion >= 0 => ResumeReason,
                         _ => "",
                     },
                 };

@@ -1,6 +1,7 @@
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Contracts.Orders.V1;
+using Clearing.Parameters;
 using Clearing.Primitives.Markets;
 
 namespace Clearing.Matching.Application;
@@ -17,11 +18,14 @@ public sealed class MatchingPipeline
     private readonly Dictionary<string, string[]> _marketsByAsset = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingBatch> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _trips = new(StringComparer.Ordinal);
+    private readonly IMarketGovernance? _governance;
 
-    public MatchingPipeline(MarketCatalog catalog, MatchingOptions options)
+    /// <param name="governance">Governed market parameters (the registry); null = configuration only (benchmarks, replay tools).</param>
+    public MatchingPipeline(MarketCatalog catalog, MatchingOptions options, IMarketGovernance? governance = null)
     {
         Catalog = catalog;
         Options = options;
+        _governance = governance;
         Settings = BookSettings.For(catalog, options);
         foreach (var market in catalog.All)
         {
@@ -64,7 +68,27 @@ public sealed class MatchingPipeline
             });
             return;
         }
+        Govern(book, command.TimeUnixNanos, output);
         Apply(book, input, output);
+    }
+
+    /// <summary>
+    /// Governance's defined point: before the first input of a market whose own time (an order command's gateway time, an
+    /// oracle update's time) is at or after a registry version's effective time, that version is stored and applied as a
+    /// <see cref="ParamsInput"/> of the book, so the input itself and everything after it run under it, and a replay or a
+    /// snapshot restore finds it at the same place. Versions only move forward: an input stamped earlier than the last
+    /// applied version's effective time (clocks of different sources) never switches back.
+    /// </summary>
+    private void Govern(MarketBook book, long timeUnixNanos, List<MatchingEvent> output)
+    {
+        if (_governance?.At(book.Market, DateTimeOffset.UnixEpoch.AddTicks(timeUnixNanos / 100)) is not { Parameters: MarketParameters governed } version
+            || version.Version <= book.AppliedParamsVersion)
+        {
+            return;
+        }
+        var input = book.Admit(version.Version, version.EffectiveAt, governed, timeUnixNanos);
+        Apply(book, new BookInput(Params: input), output);
+        _governance.Applied(book.Market, input);
     }
 
     /// <summary>
@@ -139,6 +163,7 @@ public sealed class MatchingPipeline
         }
         foreach (var (market, input) in PriceInput.From(update, markets))
         {
+            Govern(_books[market], input.Time, output);
             Apply(_books[market], new BookInput(Price: input), output);
         }
     }

@@ -42,7 +42,8 @@ public sealed class MatchingProcessor(
     HaltFeed haltFeed,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
-    ILogger<MatchingProcessor> logger) : BackgroundService
+    ILogger<MatchingProcessor> logger,
+    MatchingParametersGateway? governance = null) : BackgroundService
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(200);
@@ -105,7 +106,13 @@ public sealed class MatchingProcessor(
 
     private async Task RunCoreAsync(CancellationToken stoppingToken)
     {
-        var pipeline = new MatchingPipeline(catalog, _options);
+        if (governance is not null)
+        {
+            // The registry copy this service stored is folded first, so the first input after a restart already sees the
+            // parameters in force (and the versions it must apply before it).
+            await governance.WhenLoaded(stoppingToken);
+        }
+        var pipeline = new MatchingPipeline(catalog, _options, governance);
         var producerConfig = KafkaClientConfigs.TransactionalProducer(_kafka, connection, TransactionalId);
         // Events of one batch repeat market names, ids and CloudEvents headers: LZ4 shrinks them several times for little CPU,
         // which matters to every reader of the topic and to brokers with size-based retention.

@@ -1,7 +1,9 @@
 using Clearing.Dapr.Hosting;
 using Clearing.EventSourcing;
 using Clearing.Matching.Application;
+using Clearing.Matching.Integration;
 using Clearing.Messaging.Kafka.Hosting;
+using Clearing.Parameters.Consuming;
 using Clearing.ServiceDefaults.Configuration;
 
 namespace Clearing.Matching.Extensions;
@@ -12,7 +14,8 @@ public static class MatchingServiceExtensions
     /// The matching service: its name and default ports (gRPC 7102, health/metrics 8102), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
     /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then the market catalog
-    /// ("Markets"), the "Matching" options and the processor that runs the books.
+    /// ("Markets"), the "Matching" options, governance's parameter feed (clearing.governance.params.v1) and the processor that
+    /// runs the books.
     /// </summary>
     public static IHostApplicationBuilder AddMatchingService(this IHostApplicationBuilder builder)
     {
@@ -24,6 +27,9 @@ public static class MatchingServiceExtensions
         builder.AddValidatedOptions<MatchingOptions>(MatchingOptions.Section);
         builder.Services.AddSingleton<HaltFeed>();
         builder.Services.AddSingleton<MarketHalts>();
+        // Governed market parameters (default-tier fees, price band, halt): the registry's copy is folded before the processor starts.
+        builder.Services.AddGovernanceParameters();
+        builder.Services.AddSingleton<MatchingParametersGateway>();
         // The hot path: order commands and oracle prices in, matching events out, exactly once (see MatchingProcessor).
         builder.Services.AddSingleton<MatchingProcessor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MatchingProcessor>());
