@@ -10,6 +10,14 @@ if (args is ["matching-e2e", ..])
 {
     return Clearing.Benchmarks.Matching.MatchingEndToEndRunner.Run(args[1..]);
 }
+if (args is ["replay-store", var dataDirectory, ..])
+{
+    // A `clearing up`-shaped data directory holding a generated margin store, for timing `clearing replay` by hand.
+    var events = await Clearing.Benchmarks.Replay.MarginHistory.GenerateAsync(Path.Combine(dataDirectory, "margin", "events.db"),
+        Clearing.Benchmarks.Replay.MarginHistory.Accounts, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : Clearing.Benchmarks.Replay.MarginHistory.Fills);
+    Console.WriteLine($"{events:N0} margin events in {Path.Combine(dataDirectory, "margin", "events.db")}");
+    return 0;
+}
 if (args is ["margin-e2e", ..])
 {
     return Clearing.Benchmarks.Margin.PriceTickToRiskEventRunner.Run(args[1..]);

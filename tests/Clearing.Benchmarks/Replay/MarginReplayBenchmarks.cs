@@ -15,16 +15,16 @@ namespace Clearing.Benchmarks.Replay;
 
 /// <summary>
 /// `clearing replay --service margin` speed (issue goal: ≥ 200k events/s rebuilt from SQLite). The store holds a
-/// realistic margin history written by the domain itself: 2 000 accounts, deposits, then 60 000 BTC/ETH fills, each
-/// a PositionChanged (ledger lines: realized PnL, fee) plus the inbox record in both accounts' streams, with the risk
-/// events the decider emits. Measured in the same run:
+/// realistic margin history written by the domain itself: 2 000 accounts, deposits, then 250 000 BTC/ETH fills, each
+/// a PositionChanged (ledger lines: realized PnL, fee) plus the inbox record in both accounts' streams: 1 002 000 events
+/// (generated once per machine into the temp directory, see <see cref="MarginHistory.OpenCachedAsync"/>). Measured in the same run:
 /// <list type="bullet">
-/// <item>ReadAll (baseline): page through $all raw, as the replay runner does;</item>
-/// <item>ReadAndDeserialize: plus margin's event type map (System.Text.Json source-generated);</item>
-/// <item>RebuildAccountsAndLedger: plus the margin module's projections (accounts folded with AccountDecider.Evolve,
-/// every ledger line numbered), i.e. the rebuild the goal is about;</item>
-/// <item>ReplayCommand: the whole command path (runner, progress, rows materialized, diff against ledger-main, rows
-/// written to a fresh directory).</item>
+/// <item>OldRebuild (baseline): the rebuild loop before session 4: page through $all, decode with margin's serializer
+/// (PositionChanged through System.Text.Json), fold both projections, all on one thread;</item>
+/// <item>NewRebuild: ReplayRunner.FoldAsync: read and decode (hand-read PositionChanged) on one stage, fold on another;</item>
+/// <item>ReadAll, ReadAndDeserialize, ReadAndDecode: the parts (raw read; plus the old decode; plus the new decode);</item>
+/// <item>ReplayCommandIntoFreshStore: the whole command with --out: fold, write every rebuilt row into a fresh SQLite
+/// file, read them back and diff against the live ledger-main (absent here: every ledger row is a difference, exit 4).</item>
 /// </list>
 /// Each op is one stored event: events/s = 1e9 / (ns per op).
 /// Run: dotnet run -c Release --project tests/Clearing.Benchmarks -- --filter '*MarginReplayBenchmarks*'
@@ -33,8 +33,6 @@ namespace Clearing.Benchmarks.Replay;
 [MemoryDiagnoser]
 public class MarginReplayBenchmarks
 {
-    private const int Accounts = 2_000;
-    private const int Fills = 60_000;
     private const int Page = 4096;
 
     private string _directory = string.Empty;
@@ -46,13 +44,8 @@ public class MarginReplayBenchmarks
     {
         _directory = Path.Combine(Path.GetTempPath(), "clearing-replay-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
-        _store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
-        _events = await MarginHistory.WriteAsync(_store, Accounts, Fills);
-        if (_events != MarginHistory.ExpectedEvents)
-        {
-            throw new InvalidOperationException($"the generated history holds {_events} events, not {MarginHistory.ExpectedEvents}: fix ExpectedEvents (ops per invoke)");
-        }
-        Console.WriteLine($"// margin history: {_events:N0} events in {Accounts:N0} account streams");
+        (_store, _events) = await MarginHistory.OpenCachedAsync();
+        Console.WriteLine($"// margin history: {_events:N0} events in {MarginHistory.Accounts:N0} account streams");
     }
 
     [GlobalCleanup]
@@ -64,31 +57,10 @@ public class MarginReplayBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = MarginHistory.ExpectedEvents)]
-    public async Task<long> ReadAll()
+    public async Task<long> OldRebuild()
     {
-        long read = 0;
-        await foreach (var recorded in ReadAllAsync())
-        {
-            read += recorded.Data.Length > 0 ? 1 : 0;
-        }
-        return Check(read);
-    }
-
-    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
-    public async Task<long> ReadAndDeserialize()
-    {
-        long read = 0;
-        await foreach (var recorded in ReadAllAsync())
-        {
-            read += MarginStoreFold.Deserialize(recorded) is null ? 0 : 1;
-        }
-        return Check(read);
-    }
-
-    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
-    public async Task<long> RebuildAccountsAndLedger()
-    {
-        var projections = new MarginReplayModule().CreateProjections();
+        var decoder = new MarginDecoder(readPositionsByHand: false);
+        IReplayProjection[] projections = [new MarginAccountsProjection(decoder), new MarginLedgerProjection(decoder)];
         long read = 0;
         await foreach (var recorded in ReadAllAsync())
         {
@@ -102,14 +74,57 @@ public class MarginReplayBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
-    public async Task<int> ReplayCommand()
+    public async Task<long> NewRebuild()
     {
-        var output = new DirectoryInfo(Path.Combine(_directory, "rebuilt-" + Guid.NewGuid().ToString("N")));
+        var module = new MarginReplayModule();
+        var read = await ReplayRunner.FoldAsync(_store, module, module.CreateProjections(), 1, _events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None);
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<long> ReadAll()
+    {
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync())
+        {
+            read += recorded.Data.Length > 0 ? 1 : 0;
+        }
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<long> ReadAndDeserialize()
+    {
+        var decoder = new MarginDecoder(readPositionsByHand: false);
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync())
+        {
+            read += decoder.Read(recorded) is null ? 0 : 1;
+        }
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<long> ReadAndDecode()
+    {
+        var decoder = new MarginDecoder();
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync())
+        {
+            read += decoder.Read(recorded) is null ? 0 : 1;
+        }
+        return Check(read);
+    }
+
+    [Benchmark(OperationsPerInvoke = MarginHistory.ExpectedEvents)]
+    public async Task<int> ReplayCommandIntoFreshStore()
+    {
+        var file = new FileInfo(Path.Combine(_directory, "rebuilt-" + Guid.NewGuid().ToString("N") + ".db"));
         var exit = await ReplayRunner.RunAsync(_store, new MarginReplayModule(),
-            new ReplayOptions { Service = "margin", Output = output, Json = true }, TextWriter.Null, TextWriter.Null, interactive: false, CancellationToken.None);
-        output.Delete(recursive: true);
+            new ReplayOptions { Service = "margin", OutputStore = file, Json = true }, TextWriter.Null, TextWriter.Null, interactive: false, CancellationToken.None);
+        file.Delete();
         // No ledger-main in this store: every rebuilt ledger row is a difference (exit 4), as on a store whose projector never ran.
-        return exit;
+        return exit == ReplayRunner.Differs ? exit : throw new InvalidOperationException($"replay exited {exit}, expected {ReplayRunner.Differs}");
     }
 
     private long Check(long read) => read == _events ? read : throw new InvalidOperationException($"read {read} events, the store holds {_events}");
@@ -137,8 +152,52 @@ public class MarginReplayBenchmarks
 /// <summary>A margin store as the service writes it, generated with the domain's decider (deterministic: fixed seed).</summary>
 internal static class MarginHistory
 {
-    /// <summary>What <see cref="WriteAsync"/> produces for 2 000 accounts and 60 000 fills (checked at setup).</summary>
-    public const int ExpectedEvents = 242_000;
+    public const int Accounts = 2_000;
+    public const int Fills = 250_000;
+
+    /// <summary>What <see cref="WriteAsync"/> produces for <see cref="Accounts"/> and <see cref="Fills"/> (checked when generated).</summary>
+    public const int ExpectedEvents = 1_002_000;
+
+    /// <summary>
+    /// The benchmark store, generated on first use into the temp directory and reused afterwards (generation takes
+    /// minutes; it is deterministic, so a cached copy is the same store). Written under a temporary name and renamed.
+    /// </summary>
+    public static async Task<(SqliteEventStore Store, long Events)> OpenCachedAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "clearing-replay-bench", $"margin-{Accounts}x{Fills}.db");
+        if (!File.Exists(file))
+        {
+            await GenerateAsync(file, Accounts, Fills);
+        }
+        var store = new SqliteEventStore(new SqliteEventStoreOptions(file));
+        var events = await store.GetHeadPositionAsync();
+        if (events != ExpectedEvents)
+        {
+            await store.DisposeAsync();
+            throw new InvalidOperationException($"{file} holds {events} events, not {ExpectedEvents}: delete it to regenerate");
+        }
+        return (store, events);
+    }
+
+    /// <summary>Writes a margin store of <paramref name="accounts"/> accounts and <paramref name="fills"/> fills to <paramref name="file"/>.</summary>
+    public static async Task<long> GenerateAsync(string file, int accounts, int fills)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        var partial = file + ".partial";
+        foreach (var leftover in new[] { partial, partial + "-wal", partial + "-shm" })
+        {
+            File.Delete(leftover);
+        }
+        long written;
+        var store = new SqliteEventStore(new SqliteEventStoreOptions(partial));
+        await using (store)
+        {
+            written = await WriteAsync(store, accounts, fills);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Move(partial, file);
+        return written;
+    }
 
     public static async Task<long> WriteAsync(IEventStore store, int accounts, int fills)
     {
@@ -199,7 +258,7 @@ internal static class MarginHistory
     }
 }
 
-/// <summary>Each invocation is a full pass over the store (≈ 1 s), so a few monitored iterations in-process suffice.</summary>
+/// <summary>Each invocation is a full pass over the store (5-10 s), so a few monitored iterations in-process suffice.</summary>
 public sealed class ReplayBenchmarkConfig : ManualConfig
 {
     public ReplayBenchmarkConfig() => AddJob(Job.Default
@@ -207,7 +266,7 @@ public sealed class ReplayBenchmarkConfig : ManualConfig
         .WithStrategy(RunStrategy.Monitoring)
         .WithLaunchCount(1)
         .WithWarmupCount(1)
-        .WithIterationCount(5)
+        .WithIterationCount(3)
         .WithInvocationCount(1)
         .WithUnrollFactor(1));
 }

@@ -11,7 +11,8 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var store = new StoreArguments();
-        var service = new Option<string>("--service") { Description = "Service whose store to replay: " + string.Join(", ", ServiceCatalog.All.Select(s => s.Name)), Required = true };
+        var service = new Option<string?>("--service") { Description = "Service whose store to replay: " + string.Join(", ", ServiceCatalog.All.Select(s => s.Name)) + " (or give it as the first argument)." };
+        var serviceArgument = new Argument<string?>("service") { Description = "Service whose store to replay (same as --service).", Arity = ArgumentArity.ZeroOrOne };
         var data = new Option<DirectoryInfo>("--data")
         {
             Description = "Data directory of `clearing up`: the store defaults to <data>/<service>/events.db, live read models are read there, the broker from <data>/kafka.bootstrap.",
@@ -28,6 +29,8 @@ internal static class ReplayCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be published, publish nothing." };
         var bootstrap = new Option<string?>("--bootstrap", "-b") { Description = "Kafka bootstrap servers; default: <data>/kafka.bootstrap." };
         var output = new Option<DirectoryInfo?>("--output") { Description = "Write the rebuilt read models into this fresh directory (one JSON-lines file per projection)." };
+        var outStore = new Option<FileInfo?>("--out") { Description = "Write the rebuilt read models into this fresh SQLite file (table rows: projection, key, value) and diff what was written against the live ones; prints the throughput including the write." };
+        var force = new Option<bool>("--force") { Description = "Replace the --out file when it exists." };
         var json = new Option<bool>("--json") { Description = "Compact one-line JSON output." };
         from.Validators.Add(r =>
         {
@@ -42,13 +45,16 @@ internal static class ReplayCommand
             differ); shows an aggregate as of a version or a time; re-publishes a range of events to Kafka.
             Examples:
               clearing replay --service margin                                  # rebuild + diff (store under .clearing/data)
+              clearing replay margin --data /tmp/run/data --out /tmp/margin-rebuilt.db   # rebuild into a fresh store + diff
+              clearing replay margin --sqlite events.db --out rebuilt.db --force          # replace an earlier rebuild
               clearing replay --service margin --stream account-acct-1 --at-time 2026-11-25T17:30:00Z
               clearing replay --service matching --republish --from 1000 --to 2000 --dry-run
               clearing replay --service margin --postgres "Host=…" --schema margin
             """)
         {
-            service, data, stream, atVersion, atTime, republish, topic, from, to, raw, dryRun, bootstrap, output, json,
+            service, data, stream, atVersion, atTime, republish, topic, from, to, raw, dryRun, bootstrap, output, outStore, force, json,
         };
+        command.Arguments.Add(serviceArgument);
         store.AddTo(command, required: false);
         command.Validators.Add(r =>
         {
@@ -68,16 +74,48 @@ internal static class ReplayCommand
             {
                 r.AddError("--raw needs --topic: stored events have no public topic of their own.");
             }
-            if (r.GetValue(service) is { } name && ServiceCatalog.All.All(s => s.Name != name))
+            var named = (r.GetValue(service), r.GetValue(serviceArgument));
+            if (named is (null, null))
             {
-                r.AddError($"--service '{name}' is not a service; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Name))}.");
+                r.AddError($"Name the service to replay: clearing replay <service> or --service <service>; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Name))}.");
+            }
+            else if (named is ({ } option, { } argument) && option != argument)
+            {
+                r.AddError($"The service is given twice and differently ('{argument}' and --service '{option}'): give it once.");
+            }
+            else if ((named.Item1 ?? named.Item2) is { } name && ServiceCatalog.All.All(s => s.Name != name))
+            {
+                r.AddError($"'{name}' is not a service; known: {string.Join(", ", ServiceCatalog.All.Select(s => s.Name))}.");
+            }
+            if (r.GetValue(outStore) is not null && (r.GetValue(republish) || r.GetValue(stream) is not null))
+            {
+                r.AddError("--out writes a rebuild's read models: it does not go with --republish or --stream (time travel).");
+            }
+            if (r.GetValue(force) && r.GetValue(outStore) is null)
+            {
+                r.AddError("--force replaces an existing --out file: give --out <file.db> too.");
+            }
+            if (r.GetValue(outStore) is { } file && file.Exists && !r.GetValue(force))
+            {
+                r.AddError($"--out {file.FullName} exists; pass --force to replace it, or name a new file.");
+            }
+            if (r.GetValue(outStore) is { Directory: { Exists: false } missing })
+            {
+                r.AddError($"--out: the directory {missing.FullName} does not exist; create it first.");
             }
         });
         command.SetAction(async (ParseResult result, CancellationToken cancellationToken) =>
         {
-            var name = result.GetValue(service)!;
+            var name = (result.GetValue(service) ?? result.GetValue(serviceArgument))!;
             var dataDirectory = result.GetValue(data)!;
             var serviceData = new DirectoryInfo(Path.Combine(dataDirectory.FullName, name));
+            if (result.GetValue(store.Sqlite) is null && result.GetValue(store.Postgres) is null && !serviceData.Exists)
+            {
+                await Console.Error.WriteLineAsync(dataDirectory.Exists
+                    ? $"clearing replay: {dataDirectory.FullName} holds no {name} data ({serviceData.FullName} does not exist); has {name} run with this --data?"
+                    : $"clearing replay: the data directory {dataDirectory.FullName} does not exist; pass the --data of `clearing up`, or --sqlite <events.db>.");
+                return 2;
+            }
             var opened = await store.OpenAsync(result, cancellationToken, new FileInfo(Path.Combine(serviceData.FullName, "events.db")));
             if (opened is null)
             {
@@ -114,6 +152,8 @@ internal static class ReplayCommand
                 Raw = result.GetValue(raw),
                 DryRun = result.GetValue(dryRun),
                 Output = result.GetValue(output),
+                OutputStore = result.GetValue(outStore),
+                Force = result.GetValue(force),
                 ServiceDataDirectory = result.GetValue(store.Postgres) is null ? serviceData : null,
                 Json = result.GetValue(json),
             };

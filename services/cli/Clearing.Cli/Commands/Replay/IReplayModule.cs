@@ -21,6 +21,13 @@ internal interface IReplayModule
 
     /// <summary>The service's outbox translator, for republishing as the service itself would; null: raw only.</summary>
     IOutboxTranslator? Translator { get; }
+
+    /// <summary>
+    /// The event decoded for the projections, or null to let them decode it themselves. A rebuild calls this on its read
+    /// stage (one thread, in store order) while the projections fold the previous batch on another, so decoding and
+    /// folding overlap; the result is handed to <see cref="IReplayProjection.Apply(RecordedEvent, object?)"/>.
+    /// </summary>
+    object? Decode(RecordedEvent recorded) => null;
 }
 
 /// <summary>A read model rebuilt by folding every stored event in global order, then compared row by row with the live one.</summary>
@@ -30,11 +37,27 @@ internal interface IReplayProjection
 
     void Apply(RecordedEvent recorded);
 
+    /// <summary>Applies an event the module's read stage decoded already (<paramref name="decoded"/> null: decode it here).</summary>
+    void Apply(RecordedEvent recorded, object? decoded) => Apply(recorded);
+
     /// <summary>Rebuilt rows, keyed as the live read model keys them.</summary>
     IReadOnlyDictionary<string, JsonNode> Rows { get; }
 
     /// <summary>The live rows (e.g. the service's state store), or null when no live source was given.</summary>
     Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The rebuilt rows one at a time in ordinal key order, for writing into a fresh store and diffing as a merge; a
+    /// projection with millions of rows overrides this so they are never all held as JSON at once.
+    /// </summary>
+    IEnumerable<KeyValuePair<string, JsonNode>> RowsInKeyOrder() => Rows.OrderBy(p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>The live rows in ordinal key order, or null when no live source was given (see <see cref="RowsInKeyOrder"/>).</summary>
+    async Task<IAsyncEnumerable<KeyValuePair<string, JsonNode>>?> ReadLiveInKeyOrderAsync(ReplaySources sources, CancellationToken cancellationToken)
+    {
+        var live = await ReadLiveAsync(sources, cancellationToken);
+        return live?.OrderBy(p => p.Key, StringComparer.Ordinal).ToAsyncEnumerable();
+    }
 }
 
 /// <summary>Where the live state of the service can be read: its data directory in embedded mode, and the store itself

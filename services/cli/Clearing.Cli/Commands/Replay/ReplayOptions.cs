@@ -28,6 +28,12 @@ internal sealed record ReplayOptions
     public bool DryRun { get; init; }
     /// <summary>Directory for the rebuilt read models (a fresh store), when wanted.</summary>
     public DirectoryInfo? Output { get; init; }
+    /// <summary>A fresh SQLite file to write the rebuilt read models into; the diff then reads them back from it.</summary>
+    public FileInfo? OutputStore { get; init; }
+    /// <summary>Replace <see cref="OutputStore"/> when it exists (otherwise an existing file is refused).</summary>
+    public bool Force { get; init; }
+    /// <summary>At most this many differing rows are listed per projection (all are counted).</summary>
+    public int MaxListedDifferences { get; init; } = 100;
     public DirectoryInfo? ServiceDataDirectory { get; init; }
     public bool Json { get; init; }
 }

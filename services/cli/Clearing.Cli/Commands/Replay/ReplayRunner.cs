@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Clearing.EventSourcing;
 using Clearing.Messaging.Kafka;
 using Clearing.Messaging.Kafka.Outbox;
@@ -18,6 +19,7 @@ internal static class ReplayRunner
 {
     public const int Differs = 4;
     private const int Page = 4096;
+    private const int ReadPage = 16_384;
 
     public static Task<int> RunAsync(IEventStore store, IReplayModule? module, ReplayOptions options, TextWriter output, TextWriter error,
         bool interactive, CancellationToken cancellationToken) => options.Mode switch
@@ -78,57 +80,204 @@ internal static class ReplayRunner
     private static async Task<int> RebuildAsync(IEventStore store, IReplayModule? module, ReplayOptions options, TextWriter output,
         TextWriter error, bool interactive, CancellationToken cancellationToken)
     {
+        ReplayStore? fresh = null;
+        if (options.OutputStore is { } file)
+        {
+            try
+            {
+                fresh = ReplayStore.Create(file, options.Force);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                error.WriteLine($"clearing replay: cannot write the fresh store: {ex.Message}");
+                return 2;
+            }
+        }
+        using var freshStore = fresh;
+
         var projections = module?.CreateProjections() ?? [];
         var head = await store.GetHeadPositionAsync(cancellationToken);
         var last = Math.Min(options.ToPosition ?? head, head);
         var progress = new ReplayProgress(error, Math.Max(0, last - options.FromPosition + 1), interactive);
-        var byType = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var byType = new Dictionary<string, long>(StringComparer.Ordinal);
 
-        await foreach (var recorded in ReadRangeAsync(store, options.FromPosition, last, cancellationToken))
-        {
-            foreach (var projection in projections)
-            {
-                projection.Apply(recorded);
-            }
-            byType[recorded.Type] = byType.GetValueOrDefault(recorded.Type) + 1;
-            progress.Advance();
-        }
+        await FoldAsync(store, module, projections, options.FromPosition, last, byType, progress.Advance, cancellationToken);
         progress.Complete();
+        var folded = progress.Elapsed;
 
         var report = new JsonObject
         {
             ["service"] = options.Service,
             ["events"] = progress.Done,
-            ["seconds"] = Math.Round(progress.Elapsed.TotalSeconds, 3),
+            ["seconds"] = Math.Round(folded.TotalSeconds, 3),
             ["eventsPerSecond"] = Math.Round(progress.EventsPerSecond),
-            ["types"] = new JsonObject(byType.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+            ["types"] = new JsonObject(byType.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
         };
         var differs = false;
         var results = new JsonArray();
+        var writing = TimeSpan.Zero;
+        long rowsWritten = 0;
+        var sources = new ReplaySources(options.ServiceDataDirectory, store);
         foreach (var projection in projections)
         {
-            var live = await projection.ReadLiveAsync(new ReplaySources(options.ServiceDataDirectory, store), cancellationToken);
-            var diff = live is null ? null : Diff(projection.Rows, live);
-            differs |= diff is { Count: > 0 };
-            results.Add(new JsonObject
+            var result = new JsonObject { ["projection"] = projection.Name };
+            if (fresh is not null)
             {
-                ["projection"] = projection.Name,
-                ["rows"] = projection.Rows.Count,
-                ["live"] = live is null ? null : live.Count,
-                ["differences"] = diff is null ? null : new JsonArray(diff.Select(d => (JsonNode)d).ToArray()),
-            });
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var written = fresh.WriteRows(projection.Name, projection.RowsInKeyOrder(), cancellationToken);
+                writing += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                rowsWritten += written;
+                result["rows"] = written;
+            }
+
             if (options.Output is { } directory)
             {
                 WriteRows(directory, projection);
             }
+
+            var live = await projection.ReadLiveInKeyOrderAsync(sources, cancellationToken);
+            if (live is null)
+            {
+                result["rows"] ??= projection.RowsInKeyOrder().LongCount();
+                result["live"] = null;
+                result["differences"] = null;
+            }
+            else
+            {
+                // With a fresh store the diff reads the rows back from it: what was written is what is compared.
+                var rebuilt = fresh is not null ? fresh.ReadRowsAsync(projection.Name, cancellationToken) : projection.RowsInKeyOrder().ToAsyncEnumerable();
+                var diff = await DiffInKeyOrderAsync(projection.Name, rebuilt, live, options.MaxListedDifferences, cancellationToken);
+                differs |= diff.Count > 0;
+                result["rows"] ??= diff.RebuiltRows;
+                result["live"] = diff.LiveRows;
+                result["differenceCount"] = diff.Count;
+                result["differences"] = new JsonArray(diff.Listed.Select(d => (JsonNode)d).ToArray());
+            }
+            results.Add(result);
         }
         report["projections"] = results;
+        if (fresh is not null)
+        {
+            fresh.SetInfo("service", options.Service);
+            fresh.SetInfo("fromPosition", options.FromPosition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            fresh.SetInfo("toPosition", last.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            fresh.SetInfo("events", progress.Done.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            fresh.SetInfo("differs", differs ? "true" : "false");
+            fresh.SetInfo("rebuiltAt", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            fresh.Complete();
+            var total = folded + writing;
+            report["out"] = new JsonObject
+            {
+                ["file"] = fresh.Target.FullName,
+                ["rows"] = rowsWritten,
+                ["writeSeconds"] = Math.Round(writing.TotalSeconds, 3),
+                // The rebuild's throughput counting the write: events per second of folding plus writing every row.
+                ["eventsPerSecondWithWrite"] = Math.Round(progress.Done / Math.Max(total.TotalSeconds, 1e-9)),
+            };
+            error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replay: wrote {rowsWritten:N0} rows to {fresh.Target.FullName} in {writing.TotalSeconds:F1} s; {progress.Done / Math.Max(total.TotalSeconds, 1e-9):N0} ev/s with the write"));
+        }
         if (module is null)
         {
             report["note"] = $"no replay module for '{options.Service}': events were read and counted, no read model was rebuilt";
         }
         output.WriteLine(report.ToJsonString(Indented(options)));
         return differs ? Differs : 0;
+    }
+
+    /// <summary>
+    /// Folds $all from <paramref name="from"/> to <paramref name="to"/> into <paramref name="projections"/>: read and
+    /// decoded on one stage, applied here in store order; counts events per type; reports each folded batch's size.
+    /// </summary>
+    internal static async Task<long> FoldAsync(IEventStore store, IReplayModule? module, IReadOnlyList<IReplayProjection> projections, long from, long to,
+        Dictionary<string, long> byType, Action<long> folded, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        await foreach (var batch in ReadDecodedAsync(store, module, from, to, cancellationToken))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var recorded = batch.Events[i];
+                var decoded = batch.Decoded[i];
+                foreach (var projection in projections)
+                {
+                    projection.Apply(recorded, decoded);
+                }
+                ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byType, recorded.Type, out _);
+                count++;
+            }
+            total += batch.Count;
+            folded(batch.Count);
+        }
+        return total;
+    }
+
+    private const int BatchSize = 1024;
+    private const int BatchesInFlight = 8;
+
+    /// <summary>Events of one batch in store order, each with what the module's read stage decoded (or null).</summary>
+    private sealed class DecodedBatch
+    {
+        public readonly RecordedEvent[] Events = new RecordedEvent[BatchSize];
+        public readonly object?[] Decoded = new object?[BatchSize];
+        public int Count;
+    }
+
+    /// <summary>
+    /// $all in batches, read and decoded on a stage of its own: SQLite reading and JSON decoding of the next batches run
+    /// on one thread while the caller folds the current one on another (a bounded channel keeps the read stage at most
+    /// <see cref="BatchesInFlight"/> batches ahead). A read or decode failure ends the enumeration with that exception.
+    /// </summary>
+    private static async IAsyncEnumerable<DecodedBatch> ReadDecodedAsync(IEventStore store, IReplayModule? module, long from, long to,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<DecodedBatch>(new BoundedChannelOptions(BatchesInFlight)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                var batch = new DecodedBatch();
+                await foreach (var recorded in ReadRangeAsync(store, from, to, stop.Token))
+                {
+                    batch.Events[batch.Count] = recorded;
+                    batch.Decoded[batch.Count] = module?.Decode(recorded);
+                    if (++batch.Count == BatchSize)
+                    {
+                        await channel.Writer.WriteAsync(batch, stop.Token);
+                        batch = new DecodedBatch();
+                    }
+                }
+                if (batch.Count > 0)
+                {
+                    await channel.Writer.WriteAsync(batch, stop.Token);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                // Handed to the folding side, which rethrows it from its read of the channel.
+                channel.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return batch;
+            }
+        }
+        finally
+        {
+            // The fold stopped (done, failed or cancelled): stop the read stage too and wait for it to let go of the store.
+            await stop.CancelAsync();
+            await reading;
+        }
     }
 
     private static async Task<int> RepublishAsync(IEventStore store, IReplayModule? module, ReplayOptions options, TextWriter output,
@@ -220,7 +369,7 @@ internal static class ReplayRunner
         while (position <= to)
         {
             var read = 0;
-            await foreach (var recorded in store.ReadAllAsync(position, (int)Math.Min(Page, to - position + 1), cancellationToken: cancellationToken))
+            await foreach (var recorded in store.ReadAllAsync(position, (int)Math.Min(ReadPage, to - position + 1), cancellationToken: cancellationToken))
             {
                 read++;
                 position = recorded.GlobalPosition + 1;
@@ -245,30 +394,82 @@ internal static class ReplayRunner
         ContentType = "application/json",
     };
 
-    /// <summary>Row-by-row differences: missing on either side, or different content (compared as canonical JSON).</summary>
-    internal static List<JsonObject> Diff(IReadOnlyDictionary<string, JsonNode> rebuilt, IReadOnlyDictionary<string, JsonNode> live)
+    internal sealed record DiffResult(long Count, long RebuiltRows, long LiveRows, List<JsonObject> Listed);
+
+    /// <summary>
+    /// Row-by-row differences of two row sequences in ordinal key order, as a merge (neither side is held whole):
+    /// missing on either side, or different content (compared as canonical JSON). All are counted; the first
+    /// <paramref name="maxListed"/> are listed with the fields that differ.
+    /// </summary>
+    internal static async Task<DiffResult> DiffInKeyOrderAsync(string projection, IAsyncEnumerable<KeyValuePair<string, JsonNode>> rebuilt,
+        IAsyncEnumerable<KeyValuePair<string, JsonNode>> live, int maxListed, CancellationToken cancellationToken)
     {
-        var differences = new List<JsonObject>();
-        foreach (var key in rebuilt.Keys.Union(live.Keys).Order(StringComparer.Ordinal))
+        var listed = new List<JsonObject>();
+        long count = 0, rebuiltRows = 0, liveRows = 0;
+        await using var mine = InKeyOrder(projection, "rebuilt", rebuilt).GetAsyncEnumerator(cancellationToken);
+        await using var theirs = InKeyOrder(projection, "live", live).GetAsyncEnumerator(cancellationToken);
+        var hasMine = await mine.MoveNextAsync();
+        var hasTheirs = await theirs.MoveNextAsync();
+        while (hasMine || hasTheirs)
         {
-            var hasRebuilt = rebuilt.TryGetValue(key, out var mine);
-            var hasLive = live.TryGetValue(key, out var theirs);
-            if (hasRebuilt && hasLive && JsonNode.DeepEquals(mine, theirs))
+            var order = !hasMine ? 1 : !hasTheirs ? -1 : string.CompareOrdinal(mine.Current.Key, theirs.Current.Key);
+            if (order == 0 && JsonNode.DeepEquals(mine.Current.Value, theirs.Current.Value))
             {
+                rebuiltRows++;
+                liveRows++;
+                hasMine = await mine.MoveNextAsync();
+                hasTheirs = await theirs.MoveNextAsync();
                 continue;
             }
-            var difference = new JsonObject { ["key"] = key };
-            if (mine is JsonObject a && theirs is JsonObject b)
+            count++;
+            var a = order <= 0 ? mine.Current.Value : null;
+            var b = order >= 0 ? theirs.Current.Value : null;
+            if (listed.Count < maxListed)
             {
-                // Name the fields that differ, so a tampered value is found without reading both rows side by side.
-                difference["fields"] = new JsonArray(a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal)
-                    .Where(field => !JsonNode.DeepEquals(a[field], b[field])).Select(field => (JsonNode)field).ToArray());
+                listed.Add(Difference(order <= 0 ? mine.Current.Key : theirs.Current.Key, a, b));
             }
-            difference["rebuilt"] = mine?.DeepClone();
-            difference["live"] = theirs?.DeepClone();
-            differences.Add(difference);
+            if (order <= 0)
+            {
+                rebuiltRows++;
+                hasMine = await mine.MoveNextAsync();
+            }
+            if (order >= 0)
+            {
+                liveRows++;
+                hasTheirs = await theirs.MoveNextAsync();
+            }
         }
-        return differences;
+        return new DiffResult(count, rebuiltRows, liveRows, listed);
+    }
+
+    /// <summary>The rows unchanged, failing loudly if a side is not strictly in key order (the merge would report nonsense).</summary>
+    private static async IAsyncEnumerable<KeyValuePair<string, JsonNode>> InKeyOrder(string projection, string side,
+        IAsyncEnumerable<KeyValuePair<string, JsonNode>> rows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? previous = null;
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+        {
+            if (previous is not null && string.CompareOrdinal(previous, row.Key) >= 0)
+            {
+                throw new InvalidDataException($"{projection}: the {side} rows are not in key order ('{row.Key}' after '{previous}'); the diff needs each key once, in ordinal order.");
+            }
+            previous = row.Key;
+            yield return row;
+        }
+    }
+
+    private static JsonObject Difference(string key, JsonNode? mine, JsonNode? theirs)
+    {
+        var difference = new JsonObject { ["key"] = key };
+        if (mine is JsonObject a && theirs is JsonObject b)
+        {
+            // Name the fields that differ, so a tampered value is found without reading both rows side by side.
+            difference["fields"] = new JsonArray(a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal)
+                .Where(field => !JsonNode.DeepEquals(a[field], b[field])).Select(field => (JsonNode)field).ToArray());
+        }
+        difference["rebuilt"] = mine?.DeepClone();
+        difference["live"] = theirs?.DeepClone();
+        return difference;
     }
 
     private static void WriteRows(DirectoryInfo directory, IReplayProjection projection)
@@ -276,7 +477,7 @@ internal static class ReplayRunner
         directory.Create();
         var path = Path.Combine(directory.FullName, $"{projection.Name}.jsonl");
         using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        foreach (var (key, row) in projection.Rows.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (key, row) in projection.RowsInKeyOrder())
         {
             writer.WriteLine(new JsonObject { ["key"] = key, ["value"] = row.DeepClone() }.ToJsonString());
         }

@@ -19,6 +19,13 @@ internal sealed class MarginReplayModule : IReplayModule
     // Margin's translator lives in its host (it maps to the public protobuf contracts); republishing margin goes --raw.
     public IOutboxTranslator? Translator => null;
 
+    /// <summary>Runs on the replay's read stage (its own thread, its own decoder); non-account streams are left to the projections.</summary>
+    public object? Decode(RecordedEvent recorded) =>
+        MarginStoreFold.IsAccountStream(recorded.StreamId) ? (_readStage ??= new MarginDecoder()).Read(recorded) : null;
+
+    // Created on first use by the read stage's thread and only used there.
+    private MarginDecoder? _readStage;
+
     public IReadOnlyList<IReplayProjection> CreateProjections()
     {
         var decoder = new MarginDecoder();
@@ -53,6 +60,8 @@ internal sealed class MarginAccountsProjection(MarginDecoder? decoder = null) : 
     public MarginStoreFold Fold => _fold;
 
     public void Apply(RecordedEvent recorded) => _fold.Apply(recorded);
+
+    public void Apply(RecordedEvent recorded, object? decoded) => _fold.Apply(recorded, decoded);
 
     public IReadOnlyDictionary<string, JsonNode> Rows
     {
@@ -122,13 +131,15 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
 
     public IReadOnlyList<LedgerEntryRecorded> Entries => _entries;
 
-    public void Apply(RecordedEvent recorded)
+    public void Apply(RecordedEvent recorded) => Apply(recorded, null);
+
+    public void Apply(RecordedEvent recorded, object? decoded)
     {
         if (!MarginStoreFold.IsAccountStream(recorded.StreamId) || !IsMoneyType(recorded.Type))
         {
             return;
         }
-        if (_decoder.Decode(recorded) is not IMovesMoney money)
+        if ((decoded ?? _decoder.Decode(recorded)) is not IMovesMoney money)
         {
             return;
         }
@@ -150,27 +161,49 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
         get
         {
             var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
-            foreach (var entry in _entries)
+            foreach (var (key, row) in RowsInKeyOrder())
             {
-                rows[MarginRows.LedgerKey(entry.Sequence)] = MarginRows.LedgerRow(entry);
+                rows[key] = row;
             }
             return rows;
         }
     }
 
+    /// <summary>Entries are numbered in fold order and keys are zero-padded numbers, so fold order is key order.</summary>
+    public IEnumerable<KeyValuePair<string, JsonNode>> RowsInKeyOrder()
+    {
+        foreach (var entry in _entries)
+        {
+            yield return KeyValuePair.Create(MarginRows.LedgerKey(entry.Sequence), (JsonNode)MarginRows.LedgerRow(entry));
+        }
+    }
+
     public async Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken)
     {
-        if (sources.Store is not { } store)
+        if (await ReadLiveInKeyOrderAsync(sources, cancellationToken) is not { } live)
         {
             return null;
         }
         var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
+        await foreach (var (key, row) in live)
+        {
+            rows[key] = row;
+        }
+        return rows;
+    }
+
+    /// <summary>ledger-main in stream order (the diff checks that its sequences, hence its keys, only go up).</summary>
+    public Task<IAsyncEnumerable<KeyValuePair<string, JsonNode>>?> ReadLiveInKeyOrderAsync(ReplaySources sources, CancellationToken cancellationToken) =>
+        Task.FromResult(sources.Store is { } store ? ReadLedgerMain(store, cancellationToken) : null);
+
+    private static async IAsyncEnumerable<KeyValuePair<string, JsonNode>> ReadLedgerMain(IEventStore store,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Forward, 0, cancellationToken: cancellationToken))
         {
             var entry = (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
-            rows[MarginRows.LedgerKey(entry.Sequence)] = MarginRows.LedgerRow(entry);
+            yield return KeyValuePair.Create(MarginRows.LedgerKey(entry.Sequence), (JsonNode)MarginRows.LedgerRow(entry));
         }
-        return rows;
     }
 
     /// <summary>Balances per ledger account and asset after <paramref name="entries"/> (time travel over ledger-main).</summary>

@@ -29,7 +29,10 @@ internal sealed class MarginStoreFold
 
     public static string OwnerOf(string streamId) => streamId[AccountPrefix.Length..];
 
-    public void Apply(RecordedEvent recorded)
+    public void Apply(RecordedEvent recorded) => Apply(recorded, null);
+
+    /// <summary>Folds <paramref name="recorded"/>; <paramref name="decoded"/> is its event when a read stage decoded it already.</summary>
+    public void Apply(RecordedEvent recorded, object? decoded)
     {
         if (!IsAccountStream(recorded.StreamId))
         {
@@ -38,7 +41,7 @@ internal sealed class MarginStoreFold
 
         var owner = OwnerOf(recorded.StreamId);
         var state = _accounts.TryGetValue(owner, out var known) ? known.State : Account.Empty(owner);
-        _accounts[owner] = (AccountDecider.Evolve(state, _decoder.Decode(recorded)), recorded.StreamVersion);
+        _accounts[owner] = (AccountDecider.Evolve(state, decoded ?? _decoder.Decode(recorded)), recorded.StreamVersion);
         EventsFolded++;
     }
 
@@ -93,20 +96,44 @@ internal sealed class MarginStoreFold
 /// <summary>
 /// Decodes each stored event once for every projection of one replay: the projections see the same
 /// <see cref="RecordedEvent"/> one after another, so remembering the last one saves the second deserialization.
+/// The two events that make up most of a margin store (the inbox record and PositionChanged) are read by hand
+/// (<see cref="MarginFastReader"/>); every other type, and any shape the fast path does not recognise, goes through
+/// margin's own serializer. One instance per thread.
 /// </summary>
 internal sealed class MarginDecoder
 {
+    public const string PositionChangedType = "margin.position-changed.v1";
+
+    private readonly MarginFastReader? _fast;
     private RecordedEvent? _last;
     private object? _decoded;
+
+    /// <param name="readPositionsByHand">false: PositionChanged goes through the serializer too (the path before the
+    /// hand reader, kept so the benchmark and the tests compare both in one run).</param>
+    public MarginDecoder(bool readPositionsByHand = true) => _fast = readPositionsByHand ? new MarginFastReader() : null;
 
     public object Decode(RecordedEvent recorded)
     {
         if (!ReferenceEquals(recorded, _last))
         {
-            _decoded = MarginStoreFold.Deserialize(recorded);
+            _decoded = Read(recorded);
             _last = recorded;
         }
         return _decoded!;
+    }
+
+    /// <summary>The event as margin's serializer would return it (no memory of the last one: the replay's read stage).</summary>
+    public object Read(RecordedEvent recorded)
+    {
+        if (recorded.Type == MarginStoreFold.MessageAppliedType && TryReadMessageApplied(recorded.Data.Span, out var applied))
+        {
+            return applied;
+        }
+        if (_fast is not null && recorded.Type == PositionChangedType && _fast.TryReadPositionChanged(recorded.Data.Span, out var changed))
+        {
+            return changed;
+        }
+        return MarginStoreFold.Deserialize(recorded);
     }
 
     /// <summary>{"sourceStream":"…","sourceSequence":n} (camelCase, as MarginEventTypes writes it); false for anything else.</summary>
