@@ -179,7 +179,7 @@ public sealed class SettlementHostTests : IAsyncLifetime
         var expiryNanos = expiry.ToUnixTimeMilliseconds() * 1_000_000;
         var windowStart = expiryNanos - (30L * 60 * 1_000_000_000);
         var seq = 0L;
-        for (var t = windowStart - (120L * 1_000_000_000); t <= expiryNanos + (60L * 1_000_000_000); t += 6_000_000_000)
+        for (var t = windowStart - (120L * 1_000_000_000); t < expiryNanos + (30L * 1_000_000_000); t += 6_000_000_000)
         {
             seq++;
             var price = t < windowStart + (15L * 60 * 1_000_000_000) ? "60000" : "60010";
@@ -188,10 +188,12 @@ public sealed class SettlementHostTests : IAsyncLifetime
 
         await processor.ObserveAsync("BTC", 5, windowStart, isOk: true, "1", "oracle-BTC", 5, default); // a repeat: skipped by the inbox
         await processor.ObserveAsync("ETH", 1, windowStart, isOk: true, "3000", "oracle-ETH", 1, default); // another asset: ignored
+        (await processor.StateAsync(market.Symbol, default)).IsFinal.ShouldBeFalse("no update stamped at expiry plus the 30 s grace yet");
+        (await processor.FixDueAsync(expiryNanos + (31L * 1_000_000_000), default)).ShouldBe(0, "the clock waits for the oracle's silence timeout");
 
-        (await processor.FixDueAsync(expiryNanos, default)).ShouldBe(0, "not before the grace period");
-        (await processor.FixDueAsync(expiryNanos + (30L * 1_000_000_000), default)).ShouldBe(1);
-        (await processor.FixDueAsync(expiryNanos + (60L * 1_000_000_000), default)).ShouldBe(0, "fixed once");
+        seq++;
+        await processor.ObserveAsync("BTC", seq, expiryNanos + (30L * 1_000_000_000), isOk: true, "70000", "oracle-BTC", seq, default);
+        (await processor.FixDueAsync(expiryNanos + (3600L * 1_000_000_000), default)).ShouldBe(0, "fixed once, by the update");
 
         var state = await processor.StateAsync(market.Symbol, default);
         state.SettlementPrice.ShouldBe(60005m);
@@ -215,7 +217,40 @@ public sealed class SettlementHostTests : IAsyncLifetime
         var expiryNanos = expiry.ToUnixTimeMilliseconds() * 1_000_000;
         await processor.ObserveAsync("BTC", 1, expiryNanos - 1_000_000_000, isOk: true, "60000", "oracle-BTC", 1, default);
         (await processor.FixDueAsync(expiryNanos + (31L * 1_000_000_000), default)).ShouldBe(0);
+        (await processor.StateAsync(market.Symbol, default)).IsFinal.ShouldBeFalse("the oracle may only be late, not silent");
+        (await processor.FixDueAsync(expiryNanos + (151L * 1_000_000_000), default)).ShouldBe(0, "30 s grace + 2 min of silence: decided, not fixed");
         (await processor.StateAsync(market.Symbol, default)).FixingFailed.ShouldBeTrue();
         (await AllAsync()).ShouldContain(e => e.Type == "settlement.fixing-failed.v1");
+    }
+
+    [Fact]
+    public async Task a_consumer_running_behind_the_clock_fixes_on_the_whole_window_once_the_index_passes_expiry()
+    {
+        var expiry = new DateTimeOffset(2027, 3, 26, 8, 0, 0, TimeSpan.Zero);
+        var market = new MarketDefinition { Symbol = "BTC-26MAR27", Kind = MarketKind.Future, Underlying = "BTC", TickSize = 0.5m, LotSize = 0.001m, Expiry = expiry };
+        var processor = new ExpiryProcessor(_store, new MarketCatalog([market]), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<ExpiryProcessor>.Instance);
+        var expiryNanos = expiry.ToUnixTimeMilliseconds() * 1_000_000;
+        const long second = 1_000_000_000;
+        var seq = 0L;
+        for (var t = expiryNanos - (30L * 60 * second); t < expiryNanos - (60L * second); t += 6 * second)
+        {
+            seq++;
+            await processor.ObserveAsync("BTC", seq, t, isOk: true, "60000", "oracle-BTC", seq, default);
+        }
+
+        // The clock is well past expiry plus grace, but the last minute of the window is still in the topic.
+        (await processor.FixDueAsync(expiryNanos + (90L * second), default)).ShouldBe(0);
+        (await processor.StateAsync(market.Symbol, default)).IsFinal.ShouldBeFalse();
+        for (var t = expiryNanos - (60L * second); t <= expiryNanos + (30L * second); t += 6 * second)
+        {
+            seq++;
+            await processor.ObserveAsync("BTC", seq, t, isOk: true, "61200", "oracle-BTC", seq, default);
+        }
+
+        // 29 minutes at 60000 and the last minute at 61200: (29 × 60000 + 61200) / 30 = 60040.
+        var state = await processor.StateAsync(market.Symbol, default);
+        state.SettlementPrice.ShouldBe(60040m);
+        var fixing = (await AllAsync()).Single(e => e.Type == "settlement.price-fixed.v1");
+        SettlementSerialization.Serializer.Deserialize(fixing).ShouldBeOfType<SettlementPriceFixedRecorded>().AtUnixNanos.ShouldBe(expiryNanos + (30L * second));
     }
 }

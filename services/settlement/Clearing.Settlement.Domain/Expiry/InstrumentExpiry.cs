@@ -30,8 +30,9 @@ public sealed record InstrumentExpiry
         timeUnixNanos <= expiryUnixNanos && timeUnixNanos >= expiryUnixNanos - settings.WindowNanos - settings.MaxSampleAgeNanos;
 
     /// <summary>
-    /// When the fixing may run: after expiry plus a grace period for the last observations to arrive (prices travel
-    /// on a topic keyed by asset and may land after the clock has passed expiry).
+    /// When the fixing may run: at or after expiry plus an interval. <paramref name="nowUnixNanos"/> is the stamp of an
+    /// index update (prices travel on a topic keyed by asset, so one stamped past expiry comes after all the window's
+    /// updates), or the clock when it stands in for an oracle that has gone silent.
     /// </summary>
     public static bool IsDue(long nowUnixNanos, long expiryUnixNanos, long graceNanos) => nowUnixNanos >= expiryUnixNanos + graceNanos;
 

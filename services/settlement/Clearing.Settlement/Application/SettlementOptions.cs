@@ -36,6 +36,11 @@ public sealed class SettlementOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:Expiry:Grace must not be negative");
         }
 
+        if (Expiry.OracleSilence <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"{Section}:Expiry:OracleSilence must be longer than zero");
+        }
+
         if (Epochs.Length <= TimeSpan.Zero)
         {
             yield return new ValidationResult($"{Section}:Epochs:Length must be longer than zero");
@@ -78,8 +83,18 @@ public sealed class ExpiryOptions
     /// <summary>Least fraction of the window covered by fresh OK samples for a fixing.</summary>
     public decimal MinCoverage { get; set; } = 0.5m;
 
-    /// <summary>Wait this long after expiry for the last prices in flight before fixing.</summary>
+    /// <summary>
+    /// The fixing runs at the first index update (in the price topic's order) stamped at or after expiry plus this: by
+    /// then every update stamped before expiry has been consumed, however far behind settlement's consumer is.
+    /// </summary>
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// If no such update has arrived this long after expiry plus grace by the clock (the oracle is down, or the price
+    /// topic is stuck), the fixing runs on the observations held and the TWAP's coverage rule decides whether they are
+    /// enough. Long, because fixing on a lagging consumer's partial window is the failure this guards against.
+    /// </summary>
+    public TimeSpan OracleSilence { get; set; } = TimeSpan.FromMinutes(2);
 
     public TwapSettings ToSettings() => new(Window.Ticks * 100, MaxSampleAge.Ticks * 100, MinCoverage);
 }

@@ -265,11 +265,15 @@ internal sealed class ExpiryPlay : IDisposable
         var markets = Markets(Expiry);
         var deadline = DateTimeOffset.UtcNow + timeout;
         var problems = new List<string>();
+        var expiryNanos = Expiry.ToUnixTimeMilliseconds() * 1_000_000;
         while (true)
         {
-            var (allFixed, allExpired, fills) = Read(() => (markets.All(m => _fixed.ContainsKey(m.Symbol)), markets.All(m => _expired.Contains(m.Symbol)), _fills.ToList()));
+            // The judge's own copy of the index must reach past the fixing point too (settlement fixes at the first
+            // update stamped at expiry plus grace); the price topic and the settlement topic are not ordered together.
+            var (allFixed, allExpired, fills, indexComplete) = Read(() => (markets.All(m => _fixed.ContainsKey(m.Symbol)), markets.All(m => _expired.Contains(m.Symbol)), _fills.ToList(),
+                _index.Any(o => o.TimeUnixNanos >= expiryNanos + (Grace.Ticks * 100))));
             var settled = observer.Read(o => fills.All(f => SettledAmount(o.Ledger, f.Taker, f.Market) is not null && SettledAmount(o.Ledger, f.Maker, f.Market) is not null));
-            if ((allFixed && allExpired && settled) || DateTimeOffset.UtcNow > deadline)
+            if ((allFixed && allExpired && settled && indexComplete) || DateTimeOffset.UtcNow > deadline)
             {
                 break;
             }
@@ -278,7 +282,6 @@ internal sealed class ExpiryPlay : IDisposable
 
         var summary = new JsonObject { ["expiry"] = Expiry.ToString("O", CultureInfo.InvariantCulture) };
         var settings = new TwapSettings(Window.Ticks * 100, 60L * 1_000_000_000, 0.5m);
-        var expiryNanos = Expiry.ToUnixTimeMilliseconds() * 1_000_000;
         var openFills = Read(() => _fills.ToList());
         var observations = Read(() => _index.ToList());
         foreach (var market in markets)
