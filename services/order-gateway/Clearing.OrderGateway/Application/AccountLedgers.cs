@@ -5,12 +5,55 @@ using Clearing.OrderGateway.Domain.Authentication;
 
 namespace Clearing.OrderGateway.Application;
 
-/// <summary>One account's ledger and the lock that serializes its commands (decide, append, record).</summary>
+/// <summary>
+/// One account's ledger, the lock that serializes its decisions (decide, append, record), and the queue of order
+/// commands waiting for the next round: while one round's append is in flight, the account's later commands gather
+/// here and go into the store together in the next one.
+/// </summary>
 public sealed class AccountSlot(string accountId)
 {
+    private readonly Queue<PendingCommand> _queue = new();
+    private bool _draining;
+
     public AccountLedger Ledger { get; } = new(accountId);
 
     public SemaphoreSlim Lock { get; } = new(1, 1);
+
+    /// <summary>Queues a command; true when the caller must drain the queue (nobody else is draining it).</summary>
+    internal bool Enqueue(PendingCommand pending)
+    {
+        lock (_queue)
+        {
+            _queue.Enqueue(pending);
+            if (_draining)
+            {
+                return false;
+            }
+
+            _draining = true;
+            return true;
+        }
+    }
+
+    /// <summary>Takes everything queued, in arrival order; empty (and no longer draining) when the queue ran dry.</summary>
+    internal List<PendingCommand> TakeQueued()
+    {
+        lock (_queue)
+        {
+            var taken = new List<PendingCommand>(_queue.Count);
+            while (_queue.TryDequeue(out var pending))
+            {
+                taken.Add(pending);
+            }
+
+            if (taken.Count == 0)
+            {
+                _draining = false;
+            }
+
+            return taken;
+        }
+    }
 }
 
 /// <summary>

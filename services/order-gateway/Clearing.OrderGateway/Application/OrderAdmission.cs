@@ -7,6 +7,7 @@ using Clearing.OrderGateway.Domain.Rules;
 using Clearing.OrderGateway.Integration;
 using Clearing.ServiceDefaults.Security;
 using Microsoft.Extensions.Options;
+using NSec.Cryptography;
 
 namespace Clearing.OrderGateway.Application;
 
@@ -26,12 +27,29 @@ public abstract record SessionAdmission
     public sealed record Refused(Refusal Refusal) : SessionAdmission;
 }
 
+/// <summary>An order command read from its request, with what the gate needs from outside, waiting for its account's round.</summary>
+internal sealed class PendingCommand(GatewayCommand command, OrderProof proof, PublicKey? key, MarginSnapshot? margin)
+{
+    public GatewayCommand Command => command;
+
+    public OrderProof Proof => proof;
+
+    public PublicKey? Key => key;
+
+    public MarginSnapshot? Margin => margin;
+
+    public TaskCompletionSource<Admission> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
 /// <summary>
-/// Runs the gate for one command and, when it passes, stores it (store first: the outbox relay publishes it). One
-/// account's commands are judged one at a time: the decision, the append and the ledger update happen under the
-/// account's lock, so two concurrent requests can never both spend one nonce or one client order id. The append
-/// names the stream version the decision saw, so a second gateway replica that got there first makes it fail and
-/// the account is read again and judged again.
+/// Runs the gate for order commands and stores the accepted ones (store first: the outbox relay publishes them). One
+/// account's commands are judged one at a time, in arrival order, under the account's lock, so two concurrent
+/// requests can never both spend one nonce or one client order id. Commands of one account that arrive while its
+/// previous round is being stored wait in its queue and are judged together in the next round, whose accepted commands
+/// go into the store in ONE append: one account no longer costs one store round trip per order, and the store's group
+/// commit merges the rounds of many accounts into one transaction. Nothing is answered before its round is committed,
+/// so an acknowledged order is stored. The append names the stream version the round's decisions saw, so a second
+/// gateway replica that got there first makes it fail and the account is read again and the round judged again.
 /// </summary>
 public sealed class OrderAdmission(
     IEventStore store,
@@ -43,45 +61,185 @@ public sealed class OrderAdmission(
     TimeProvider time)
 {
     private const int MaxAttempts = 3;
+
+    /// <summary>The most commands one batch call may carry: a round stays a small store transaction.</summary>
+    public const int MaxBatchSize = 1000;
+
     private readonly PreTradeParameters _preTrade = options.Value.PreTrade();
     private readonly GateParameters _gate = options.Value.Gate();
 
     public async Task<Admission> SubmitAsync(GatewayCommand command, OrderProof proof, CancellationToken cancellationToken)
     {
+        var pending = await PrepareAsync(command, proof, cancellationToken);
+        return await (await EnqueueAsync(pending, cancellationToken)).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Judges several commands (of one account or many) as if each were sent alone in this order: one account's
+    /// commands are decided in the order given, so a cancel after its place in the same batch finds the order.
+    /// </summary>
+    public async Task<IReadOnlyList<Admission>> SubmitManyAsync(IReadOnlyList<(GatewayCommand Command, OrderProof Proof)> commands, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(commands.Count, MaxBatchSize);
+        var prepared = new PendingCommand[commands.Count];
+        for (var i = 0; i < commands.Count; i++)
+        {
+            prepared[i] = await PrepareAsync(commands[i].Command, commands[i].Proof, cancellationToken);
+        }
+
+        // Queued only once all are read: the reads before the queue are what could reorder one account's commands.
+        var replies = new Task<Admission>[prepared.Length];
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            replies[i] = await EnqueueAsync(prepared[i], cancellationToken);
+        }
+
+        return await Task.WhenAll(replies).WaitAsync(cancellationToken);
+    }
+
+    private async Task<PendingCommand> PrepareAsync(GatewayCommand command, OrderProof proof, CancellationToken cancellationToken)
+    {
         var key = proof is AccountSignatureProof ? await keys.FindAsync(command.AccountId, cancellationToken) : null;
-        // Margin is read only for orders that can add risk, before taking the lock: it is another service's file or sidecar.
+        // Margin is read only for orders that can add risk, before the account's round: it is another service's file or sidecar.
         var margin = command.Kind == CommandKind.Place && !command.ReduceOnly
             ? AccountRiskViews.ToSnapshot(await risk.ReadAsync(command.AccountId, cancellationToken))
             : null;
-        var slot = await ledgers.GetAsync(command.AccountId, cancellationToken);
-        await slot.Lock.WaitAsync(cancellationToken);
-        try
+        return new PendingCommand(command, proof, key, margin);
+    }
+
+    private async Task<Task<Admission>> EnqueueAsync(PendingCommand pending, CancellationToken cancellationToken)
+    {
+        var slot = await ledgers.GetAsync(pending.Command.AccountId, cancellationToken);
+        if (slot.Enqueue(pending))
         {
-            for (var attempt = 1; ; attempt++)
+            // Detached on purpose: the drain serves every caller queued behind this one, so no caller's cancellation
+            // may stop it; each caller stops waiting for its own reply only.
+            _ = DrainAsync(slot);
+        }
+
+        return pending.Reply.Task;
+    }
+
+    /// <summary>Decides the account's queue round by round until it is empty; a failure fails the commands it held.</summary>
+    private async Task DrainAsync(AccountSlot slot)
+    {
+        while (true)
+        {
+            var queued = slot.TakeQueued();
+            if (queued.Count == 0)
             {
-                var now = NowNanos();
-                var outcome = OrderGate.Evaluate(slot.Ledger, command, proof, key, markets.ContextOf(command.Market), margin, _preTrade, _gate, now);
+                return;
+            }
+
+            await slot.Lock.WaitAsync(CancellationToken.None);
+            try
+            {
+                for (var next = 0; next < queued.Count;)
+                {
+                    next = await DecideRoundAsync(slot, queued, next);
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var pending in queued)
+                {
+                    pending.Reply.TrySetException(e);
+                }
+            }
+            finally
+            {
+                slot.Lock.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Judges queued[start..] against the ledger and stores the accepted ones in one append; returns where the next
+    /// round starts. A round ends before a command that repeats the nonce or the client order id of one accepted in
+    /// the same round: that one must be judged against a ledger that already holds the first (replay, duplicate).
+    /// </summary>
+    private async Task<int> DecideRoundAsync(AccountSlot slot, List<PendingCommand> queued, int start)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = NowNanos();
+            var outcomes = new Admission[queued.Count - start];
+            var accepted = new List<(int Index, CommandAccepted Event)>();
+            var nonces = new HashSet<string>(StringComparer.Ordinal);
+            var orderIds = new HashSet<string>(StringComparer.Ordinal);
+            var end = start;
+            for (; end < queued.Count; end++)
+            {
+                var command = queued[end].Command;
+                if (nonces.Contains(command.Nonce) || (command.Kind == CommandKind.Place && orderIds.Contains(command.OrderId)))
+                {
+                    break;
+                }
+
+                var outcome = OrderGate.Evaluate(slot.Ledger, command, queued[end].Proof, queued[end].Key, markets.ContextOf(command.Market),
+                    queued[end].Margin, _preTrade, _gate, now);
                 switch (outcome)
                 {
                     case GateOutcome.Refuse refuse:
-                        return new Admission.Refused(refuse.Refusal);
+                        outcomes[end - start] = new Admission.Refused(refuse.Refusal);
+                        break;
                     case GateOutcome.Duplicate duplicate:
-                        return new Admission.Accepted(duplicate.Original.CommandId, duplicate.Original.AcceptedAtUnixNanos, Duplicate: true);
-                }
+                        outcomes[end - start] = new Admission.Accepted(duplicate.Original.CommandId, duplicate.Original.AcceptedAtUnixNanos, Duplicate: true);
+                        break;
+                    case GateOutcome.Accept accept:
+                        var proto = OrderCommandMapping.ToProto(command, accept.CommandId, now);
+                        accepted.Add((end, new CommandAccepted(command.AccountId, command.Market, accept.CommandId, OrderCommandMapping.KindName(command.Kind),
+                            command.OrderId, accept.ContentHash, command.Nonce, command.ExpiresAtUnixNanos, now, OrderCommandMapping.ToJson(proto))));
+                        outcomes[end - start] = new Admission.Accepted(accept.CommandId, now, Duplicate: false);
+                        nonces.Add(command.Nonce);
+                        if (command.Kind == CommandKind.Place)
+                        {
+                            orderIds.Add(command.OrderId);
+                        }
 
-                var accept = (GateOutcome.Accept)outcome;
-                var proto = OrderCommandMapping.ToProto(command, accept.CommandId, now);
-                var accepted = new CommandAccepted(command.AccountId, command.Market, accept.CommandId, OrderCommandMapping.KindName(command.Kind),
-                    command.OrderId, accept.ContentHash, command.Nonce, command.ExpiresAtUnixNanos, now, OrderCommandMapping.ToJson(proto));
-                if (await TryAppendAsync(slot, accepted, accept.CommandId, secret: null, attempt, cancellationToken))
-                {
-                    return new Admission.Accepted(accept.CommandId, now, Duplicate: false);
+                        break;
                 }
             }
+
+            if (accepted.Count > 0 && !await TryAppendAsync(slot, accepted, attempt))
+            {
+                continue;
+            }
+
+            for (var i = start; i < end; i++)
+            {
+                queued[i].Reply.TrySetResult(outcomes[i - start]);
+            }
+
+            return end;
         }
-        finally
+    }
+
+    /// <summary>One round's accepted commands in one append at the version the round saw; false (after catching up) when another writer got there first.</summary>
+    private async Task<bool> TryAppendAsync(AccountSlot slot, List<(int Index, CommandAccepted Event)> accepted, int attempt)
+    {
+        var stream = GatewayEvents.StreamFor(slot.Ledger.AccountId);
+        var events = new EventData[accepted.Count];
+        for (var i = 0; i < accepted.Count; i++)
         {
-            slot.Lock.Release();
+            events[i] = GatewayEvents.Serializer.Serialize(accepted[i].Event, eventId: GatewayEvents.EventIdFor(accepted[i].Event.CommandId));
+        }
+
+        try
+        {
+            var result = await store.AppendAsync(stream, ExpectedVersion.From(slot.Ledger.StreamVersion), events, CancellationToken.None);
+            var first = result.NextExpectedVersion - accepted.Count + 1;
+            for (var i = 0; i < accepted.Count; i++)
+            {
+                AccountLedgers.Apply(slot.Ledger, accepted[i].Event, first + i, secret: null);
+            }
+
+            return true;
+        }
+        catch (WrongExpectedVersionException) when (attempt < MaxAttempts)
+        {
+            await ledgers.CatchUpAsync(slot, CancellationToken.None);
+            return false;
         }
     }
 

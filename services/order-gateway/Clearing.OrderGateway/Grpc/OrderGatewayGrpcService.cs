@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Clearing.Contracts.Gateway.V1;
 using Clearing.Contracts.Matching.V1;
 using Clearing.OrderGateway.Application;
+using Clearing.OrderGateway.Domain.Authentication;
 using Clearing.OrderGateway.Domain.Depth;
 using Clearing.OrderGateway.Domain.Encoding;
 using Clearing.OrderGateway.Domain.Rules;
@@ -37,6 +38,53 @@ public sealed class OrderGatewayGrpcService(OrderAdmission admission, MarketView
     [PublicEndpoint("the order carries its own proof: an account signature or a session MAC over its canonical bytes")]
     public override Task<OrderReply> CancelAll(CancelAllRequest request, ServerCallContext context) =>
         SubmitAsync(() => RequestMapping.ToCommand(request), request.Auth, "", context);
+
+    [PublicEndpoint("each command carries its own proof: an account signature or a session MAC over its canonical bytes")]
+    public override async Task<SubmitOrdersReply> SubmitOrders(SubmitOrdersRequest request, ServerCallContext context)
+    {
+        if (request.Commands.Count > OrderAdmission.MaxBatchSize)
+        {
+            throw Refuse(Rule.Refuse(Rule.Malformed, $"a batch may carry at most {OrderAdmission.MaxBatchSize} commands, got {request.Commands.Count}"), context);
+        }
+
+        // A command that cannot be read is refused alone; the readable ones are judged together, in the order given.
+        var results = new OrderResult[request.Commands.Count];
+        var readable = new List<(int Index, Domain.Commands.GatewayCommand Command, OrderProof Proof, string OrderId)>(request.Commands.Count);
+        for (var i = 0; i < request.Commands.Count; i++)
+        {
+            var item = request.Commands[i];
+            try
+            {
+                var (command, auth, orderId) = item.CommandCase switch
+                {
+                    OrderCommandRequest.CommandOneofCase.Place => (RequestMapping.ToCommand(item.Place), item.Place.Auth, item.Place.Order?.OrderId ?? ""),
+                    OrderCommandRequest.CommandOneofCase.Cancel => (RequestMapping.ToCommand(item.Cancel), item.Cancel.Auth, item.Cancel.Cancel?.OrderId ?? ""),
+                    OrderCommandRequest.CommandOneofCase.Amend => (RequestMapping.ToCommand(item.Amend), item.Amend.Auth, item.Amend.Amend?.OrderId ?? ""),
+                    OrderCommandRequest.CommandOneofCase.CancelAll => (RequestMapping.ToCommand(item.CancelAll), item.CancelAll.Auth, ""),
+                    _ => throw new MalformedRequestException($"commands[{i}] holds no command (place, cancel, amend or cancel_all)"),
+                };
+                readable.Add((i, command, RequestMapping.ToProof(auth), orderId));
+            }
+            catch (MalformedRequestException ex)
+            {
+                results[i] = Refused(ex.Refusal);
+            }
+        }
+
+        var outcomes = await admission.SubmitManyAsync(readable.Select(r => (r.Command, r.Proof)).ToList(), context.CancellationToken);
+        for (var j = 0; j < readable.Count; j++)
+        {
+            var (index, command, _, orderId) = readable[j];
+            results[index] = outcomes[j] switch
+            {
+                Admission.Accepted accepted => new OrderResult { Accepted = Reply(accepted, command, orderId) },
+                Admission.Refused refused => Refused(refused.Refusal),
+                var other => throw new InvalidOperationException($"unexpected admission {other.GetType().Name}"),
+            };
+        }
+
+        return new SubmitOrdersReply { Results = { results } };
+    }
 
     [PublicEndpoint("the grant carries the account key's signature over its canonical bytes")]
     public override async Task<SessionReply> GrantSession(GrantSessionRequest request, ServerCallContext context)
@@ -132,19 +180,27 @@ public sealed class OrderGatewayGrpcService(OrderAdmission admission, MarketView
         var outcome = await admission.SubmitAsync(command, proof, context.CancellationToken);
         return outcome switch
         {
-            Admission.Accepted accepted => new OrderReply
-            {
-                CommandId = accepted.CommandId,
-                AccountId = command.AccountId,
-                Market = command.Market,
-                OrderId = orderId,
-                Duplicate = accepted.Duplicate,
-                AcceptedAtUnixNanos = accepted.AcceptedAtUnixNanos,
-            },
+            Admission.Accepted accepted => Reply(accepted, command, orderId),
             Admission.Refused refused => throw Refuse(refused.Refusal, context),
             _ => throw new InvalidOperationException($"unexpected admission {outcome.GetType().Name}"),
         };
     }
+
+    private static OrderReply Reply(Admission.Accepted accepted, Domain.Commands.GatewayCommand command, string orderId) => new()
+    {
+        CommandId = accepted.CommandId,
+        AccountId = command.AccountId,
+        Market = command.Market,
+        OrderId = orderId,
+        Duplicate = accepted.Duplicate,
+        AcceptedAtUnixNanos = accepted.AcceptedAtUnixNanos,
+    };
+
+    /// <summary>A batch item's refusal: what a single call would have answered (its rule, message and status code).</summary>
+    private static OrderResult Refused(Refusal refusal) => new()
+    {
+        Refused = new OrderRefusal { Rule = refusal.Rule, Message = refusal.ToString(), StatusCode = (int)StatusCodeOf(refusal.Status) },
+    };
 
     private static T Read<T>(Func<T> read, ServerCallContext context)
     {
