@@ -52,8 +52,11 @@ public sealed class ValidationTests
         var decision = world.Propose(world.Draft("no-rebates", fees with { MaxMakerRebate = 0m }));
 
         decision.Refusal!.Reasons.ShouldBe([
-            "fees: tiers[3].makerFee -0.00005 is a rebate beyond maxMakerRebate 0",
-            "fees: tiers[4].makerFee -0.00011 is a rebate beyond maxMakerRebate 0",
+            "fees: tiers[4].makerFee -0.00002 is a rebate beyond maxMakerRebate 0",
+            "fees: tiers[5].makerFee -0.00005 is a rebate beyond maxMakerRebate 0",
+            "fees: tiers[6].makerFee -0.00007 is a rebate beyond maxMakerRebate 0",
+            "fees: tiers[7].makerFee -0.00009 is a rebate beyond maxMakerRebate 0",
+            "fees: tiers[8].makerFee -0.00011 is a rebate beyond maxMakerRebate 0",
         ]);
     }
 
