@@ -21,7 +21,8 @@ public sealed class QuotingLoop(
     IReadOnlyDictionary<string, string> underlyingOf,
     TimeSpan interval,
     TimeProvider time,
-    ILogger<QuotingLoop> logger) : BackgroundService
+    ILogger<QuotingLoop> logger,
+    VaultParametersGateway? caps = null) : BackgroundService
 {
     private long _orders;
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
@@ -72,7 +73,7 @@ public sealed class QuotingLoop(
             var input = price is null
                 ? new QuoteInput(0m, OracleStatus.Stale, DateTimeOffset.MinValue, now, 0m, 0m, nav)
                 : new QuoteInput(price.Index, price.Status, price.At, now, price.Volatility, state.Positions.GetValueOrDefault(p.Market)?.Size ?? 0m, nav);
-            var plan = QuotingStrategy.Plan(p, input);
+            var plan = QuotingStrategy.Plan(caps is null ? p : caps.Limit(p, state, marks, nav, now), input);
             var changes = QuoteReconciler.Reconcile(live.In(p.Market), plan);
             foreach (var cancel in changes.Cancel)
             {

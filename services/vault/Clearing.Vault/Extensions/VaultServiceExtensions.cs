@@ -43,6 +43,7 @@ public static class VaultServiceExtensions
             var quoting = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Quoting;
             return new VaultAccount(quoting.Enabled ? quoting.AccountId : string.Empty);
         });
+        builder.AddVaultParameters();   // governance's "vault" caps: the feed loads before the inputs below consume
         builder.Services.AddVaultInputs();
         builder.Services.AddHostedService<VaultClock>();
         if (builder.Configuration.GetValue<bool>($"{VaultOptions.Section}:Quoting:Enabled"))
@@ -71,7 +72,7 @@ public static class VaultServiceExtensions
             return new QuotingLoop(
                 sp.GetRequiredService<VaultLedger>(), sp.GetRequiredService<MarketPrices>(), sp.GetRequiredService<LiveQuotes>(), sp.GetRequiredService<IQuoteSink>(),
                 markets, markets.ToDictionary(m => m.Market, m => catalog.Get(m.Market).Underlying, StringComparer.Ordinal), options.Quoting.Interval,
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<QuotingLoop>>());
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<QuotingLoop>>(), sp.GetRequiredService<VaultParametersGateway>());
         });
     }
 }
