@@ -55,9 +55,14 @@ internal sealed class SimulateArguments
         Description = "Taker orders per second, offered open loop (a slow reply does not slow the offer): a load test of the whole stack, e.g. --scenario calm --taker-rate 500. Default per scenario (4-12/s).",
     };
 
+    public Option<bool> TakerBatch { get; } = new("--taker-batch")
+    {
+        Description = "Send the takers' due orders in one SubmitOrders call per tick instead of one PlaceOrder call each (how a bot sends many orders).",
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Scenario, Seed, Duration, Json, Data, KillService, KillAt, TakerRate })
+        foreach (var option in new Option[] { Scenario, Seed, Duration, Json, Data, KillService, KillAt, TakerRate, TakerBatch })
         {
             command.Options.Add(option);
         }
@@ -87,6 +92,7 @@ internal sealed class SimulateArguments
         {
             // The expiring markets are in the stack's catalog only when `up`/`demo` put them there, and they wrote when.
             Expiry = ExpiryPlay.ReadExpiry(result.GetValue(Data)!),
+            TakerBatch = result.GetValue(TakerBatch),
         } is var scenario && result.GetValue(TakerRate) is { } rate ? scenario with { TakerOrdersPerSecond = rate } : scenario,
         result.GetValue(Seed), result.GetValue(Json), Interactive: !Console.IsErrorRedirected, stack, keyring);
 

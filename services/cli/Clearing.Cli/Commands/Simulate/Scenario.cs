@@ -15,6 +15,9 @@ internal sealed record Scenario(
 {
     public static readonly IReadOnlyList<string> Names = ["calm", "crash", "squeeze", "expiry"];
 
+    /// <summary>Takers send the orders due at each tick in one SubmitOrders call instead of one PlaceOrder each.</summary>
+    public bool TakerBatch { get; init; }
+
     /// <summary>When the stack's expiring markets expire (expiry scenario only; see <see cref="ExpiryPlay"/>).</summary>
     public DateTimeOffset? Expiry { get; init; }
 

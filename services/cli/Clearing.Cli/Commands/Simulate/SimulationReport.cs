@@ -36,6 +36,14 @@ internal static class SimulationReport
                 ["perSecond"] = Math.Round(stats.CommandsSent / Math.Max(elapsed.TotalSeconds, 1e-9), 1),
                 ["rejectedByMatching"] = observed.MatchingRejected,
             },
+            ["takers"] = new JsonObject
+            {
+                // The load test's answer: orders offered per second while the takers ran, and how many the stack accepted.
+                ["offeredPerSecond"] = Math.Round(stats.OfferWindow.Offered / Math.Max(stats.OfferWindow.Seconds, 1e-9), 1),
+                ["acceptedPerSecond"] = Math.Round(stats.OfferWindow.Accepted / Math.Max(stats.OfferWindow.Seconds, 1e-9), 1),
+                ["seconds"] = Math.Round(stats.OfferWindow.Seconds, 1),
+                ["batched"] = scenario.TakerBatch,
+            },
             ["fills"] = observed.Fills,
             ["filledNotional"] = Text(observed.FilledNotional),
             ["orderToFillMillis"] = new JsonObject
@@ -43,7 +51,15 @@ internal static class SimulationReport
                 ["count"] = latencies.Count,
                 ["p50"] = Percentile(latencies, 0.50),
                 ["p99"] = Percentile(latencies, 0.99),
+                // Where the time goes: send → gateway reply, gateway accept → matching's fill record, → this consumer.
+                ["stages"] = new JsonObject
+                {
+                    ["reply"] = Summary(stats.TakerReplyMillis),
+                    ["acceptedToMatched"] = Summary(observed.AcceptedToMatchedMillis),
+                    ["matchedToObserved"] = Summary(observed.MatchedToObservedMillis),
+                },
             },
+            ["priceToRiskEventMillis"] = Summary(observed.PriceToRiskEventMillis),
             ["riskEvents"] = Counts(observed.RiskEvents),
             ["liquidations"] = new JsonObject
             {
@@ -163,6 +179,12 @@ internal static class SimulationReport
 
     private static JsonObject Counts(IEnumerable<KeyValuePair<string, long>> counts) =>
         new(counts.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
+
+    private static JsonObject Summary(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return new JsonObject { ["count"] = sorted.Count, ["p50"] = Percentile(sorted, 0.50), ["p99"] = Percentile(sorted, 0.99) };
+    }
 
     private static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)], 2);

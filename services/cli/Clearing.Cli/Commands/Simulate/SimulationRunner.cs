@@ -55,6 +55,7 @@ internal sealed class SimulationRunner
         var operatorCalls = marginChannel.Intercept(new RequestSigner(operatorKeyHandle, SignerKind.Operator, operatorId).AsInterceptor());
         var accounts = new Accounts.AccountsClient(operatorCalls);
         var gateway = new Clearing.Contracts.Gateway.V1.OrderGateway.OrderGatewayClient(gatewayChannel);
+        _gateway = gateway;
 
         using var observer = new TopicObserver(_settings.Stack.KafkaBootstrap, _stats);
         observer.Start([Topics.MatchingEvents, Topics.MarginRisk, Topics.LiquidationEvents, Topics.FundingEvents]);
@@ -204,6 +205,9 @@ internal sealed class SimulationRunner
     {
         var resting = makers.ToDictionary(m => m.AccountId, _ => new List<(string Market, string OrderId)>());
         decimal[] spreads = [0.0005m, 0.0015m, 0.003m];
+        // A load run's takers would empty 3 levels of the usual size within a second and then mostly miss (IOC, no
+        // fill, no order→fill sample): the quotes grow with the offered rate, one step per 20 orders/s.
+        var depth = (decimal)Math.Max(1, Math.Ceiling(Scenario.TakerOrdersPerSecond / 20));
         while (!cancellationToken.IsCancellationRequested)
         {
             foreach (var maker in makers)
@@ -219,8 +223,8 @@ internal sealed class SimulationRunner
                     {
                         var bid = Floor(index * (1m - spread), tick);
                         var ask = Ceiling(index * (1m + spread), tick);
-                        placed.Add(maker.PlaceAsync(market, OrderSide.Buy, OrderType.Limit, bid, size, OrderTimeInForce.Gtc, postOnly: true, cancellationToken: cancellationToken));
-                        placed.Add(maker.PlaceAsync(market, OrderSide.Sell, OrderType.Limit, ask, size, OrderTimeInForce.Gtc, postOnly: true, cancellationToken: cancellationToken));
+                        placed.Add(maker.PlaceAsync(market, OrderSide.Buy, OrderType.Limit, bid, size * depth, OrderTimeInForce.Gtc, postOnly: true, cancellationToken: cancellationToken));
+                        placed.Add(maker.PlaceAsync(market, OrderSide.Sell, OrderType.Limit, ask, size * depth, OrderTimeInForce.Gtc, postOnly: true, cancellationToken: cancellationToken));
                     }
                 }
                 foreach (var reply in await Task.WhenAll(placed))
@@ -239,48 +243,100 @@ internal sealed class SimulationRunner
     /// Takers cross the spread with IOC orders; in a squeeze they chase the move (buy while it rises, sell after). The
     /// offer is open loop: order n goes out at n / rate seconds whatever the replies to earlier ones are doing (up to
     /// <see cref="MaxTakerOrdersInFlight"/> unanswered), so a slow stack shows as latency and a shortfall against the
-    /// offered rate instead of quietly lowering the load (coordinated omission).
+    /// offered rate instead of quietly lowering the load (coordinated omission). A load run (above 20/s) trades under
+    /// session keys, as a bot would: the generator's own Ed25519 signing would otherwise be the first limit measured.
+    /// With <see cref="Scenario.TakerBatch"/> the orders due at one tick go out in one SubmitOrders call.
     /// </summary>
     private async Task TakeAsync(IReadOnlyList<TraderClient> takers, CancellationToken cancellationToken)
     {
+        if (Scenario.TakerOrdersPerSecond > 20)
+        {
+            foreach (var taker in takers)
+            {
+                await taker.StartSessionAsync(Perps.Select(p => p.Market).ToList(), TimeSpan.FromHours(1), cancellationToken);
+            }
+        }
+
         // Not disposed: orders still in flight when the run stops release it afterwards.
         var inFlight = new SemaphoreSlim(MaxTakerOrdersInFlight);
         var started = Stopwatch.GetTimestamp();
-        for (long n = 1; !cancellationToken.IsCancellationRequested; n++)
+        var acceptedAtStart = _stats.CommandsAccepted;
+        var sentAtStart = _stats.CommandsSent;
+        try
         {
-            var due = TimeSpan.FromSeconds(n / Scenario.TakerOrdersPerSecond) - Stopwatch.GetElapsedTime(started);
-            if (due > TimeSpan.FromMilliseconds(1))
+            var due = new List<(TraderClient Taker, PlaceOrderRequest Request)>();
+            for (long n = 1; !cancellationToken.IsCancellationRequested;)
             {
-                await Task.Delay(due, cancellationToken);
-            }
+                var wait = TimeSpan.FromSeconds(n / Scenario.TakerOrdersPerSecond) - Stopwatch.GetElapsedTime(started);
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
 
-            await inFlight.WaitAsync(cancellationToken);
-            if (_takerFailure is { } failure)
-            {
-                // An order that failed outside the gateway's refusals (stack unreachable) fails the actor, as it
-                // did when each order was awaited in turn: the run ends instead of idling.
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                // Every order whose time has come (one, or several after a late wake-up), each in its own slot of the in-flight bound.
+                var dueNow = Math.Max(1, (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * Scenario.TakerOrdersPerSecond) - n + 1);
+                due.Clear();
+                for (var i = 0; i < dueNow && i < OrderAdmissionBatchLimit; i++, n++)
+                {
+                    await inFlight.WaitAsync(cancellationToken);
+                    if (_takerFailure is { } failure)
+                    {
+                        // An order that failed outside the gateway's refusals (stack unreachable) fails the actor, as it
+                        // did when each order was awaited in turn: the run ends instead of idling.
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                    }
+                    due.Add(NextTakerOrder(takers));
+                }
+
+                var sentAt = Stopwatch.GetTimestamp();
+                foreach (var (_, request) in due)
+                {
+                    _stats.TakerSentAt[request.Order.OrderId] = sentAt;
+                }
+                if (Scenario.TakerBatch)
+                {
+                    var requests = due.Select(d => d.Request).ToList();
+                    _ = ReleasingAsync(TraderClient.SubmitAsync(_gateway!, requests, _stats, cancellationToken), inFlight, requests.Count, sentAt);
+                }
+                else
+                {
+                    foreach (var (taker, request) in due)
+                    {
+                        _ = ReleasingAsync(taker.SendAsync(request, cancellationToken), inFlight, 1, sentAt);
+                    }
+                }
             }
-            var taker = takers[_random.Next(takers.Count)];
-            var (market, asset, tick, _, min, max) = Perps[_random.Next(Perps.Length)];
-            var slope = Index(asset) - Scenario.PriceAt(asset, Math.Max(0, Elapsed - 1));
-            var buyBias = Scenario.Name == "squeeze" ? (slope > 0 ? 0.8 : slope < 0 ? 0.2 : 0.5) : 0.5;
-            var side = _random.NextDouble() < buyBias ? OrderSide.Buy : OrderSide.Sell;
-            var index = Index(asset);
-            var limit = side == OrderSide.Buy ? Ceiling(index * 1.01m, tick) : Floor(index * 0.99m, tick);
-            var quantity = decimal.Round(min + (max - min) * (decimal)_random.NextDouble(), 2);
-            quantity = Math.Max(min, quantity - quantity % min);
-            var orderId = taker.NextOrderId();
-            _stats.TakerSentAt[orderId] = Stopwatch.GetTimestamp();
-            _ = PlaceReleasingAsync(taker.PlaceAsync(market, side, OrderType.Limit, limit, quantity, OrderTimeInForce.Ioc, orderId: orderId, cancellationToken: cancellationToken), inFlight);
         }
+        finally
+        {
+            _stats.OfferWindow = (Stopwatch.GetElapsedTime(started).TotalSeconds, _stats.CommandsSent - sentAtStart, _stats.CommandsAccepted - acceptedAtStart);
+        }
+    }
+
+    /// <summary>The gateway's SubmitOrders limit (OrderAdmission.MaxBatchSize).</summary>
+    private const int OrderAdmissionBatchLimit = 1000;
+
+    private (TraderClient Taker, PlaceOrderRequest Request) NextTakerOrder(IReadOnlyList<TraderClient> takers)
+    {
+        var taker = takers[_random.Next(takers.Count)];
+        var (market, asset, tick, _, min, max) = Perps[_random.Next(Perps.Length)];
+        var slope = Index(asset) - Scenario.PriceAt(asset, Math.Max(0, Elapsed - 1));
+        var buyBias = Scenario.Name == "squeeze" ? (slope > 0 ? 0.8 : slope < 0 ? 0.2 : 0.5) : 0.5;
+        var side = _random.NextDouble() < buyBias ? OrderSide.Buy : OrderSide.Sell;
+        var index = Index(asset);
+        var limit = side == OrderSide.Buy ? Ceiling(index * 1.01m, tick) : Floor(index * 0.99m, tick);
+        var quantity = decimal.Round(min + (max - min) * (decimal)_random.NextDouble(), 2);
+        quantity = Math.Max(min, quantity - quantity % min);
+        return (taker, taker.PlaceRequest(market, side, OrderType.Limit, limit, quantity, OrderTimeInForce.Ioc));
     }
 
     private const int MaxTakerOrdersInFlight = 256;
 
     private Exception? _takerFailure;
 
-    private async Task PlaceReleasingAsync(Task<OrderReply?> placing, SemaphoreSlim inFlight)
+    private Clearing.Contracts.Gateway.V1.OrderGateway.OrderGatewayClient? _gateway;
+
+    private async Task ReleasingAsync(Task placing, SemaphoreSlim inFlight, int slots, long sentAt)
     {
         try
         {
@@ -296,7 +352,8 @@ internal sealed class SimulationRunner
         }
         finally
         {
-            inFlight.Release();
+            _stats.TakerReplyMillis.Enqueue(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
+            inFlight.Release(slots);
         }
     }
 

@@ -18,6 +18,15 @@ internal sealed class SimulationStats
     /// <summary>When each taker order was sent (Stopwatch ticks), for order→fill latency.</summary>
     public ConcurrentDictionary<string, long> TakerSentAt { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>When the gateway accepted each taker order (its own clock, Unix nanoseconds), for the order→fill stages.</summary>
+    public ConcurrentDictionary<string, long> TakerAcceptedAt { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Send → gateway reply of each taker order, milliseconds (the first stage of order→fill).</summary>
+    public ConcurrentQueue<double> TakerReplyMillis { get; } = new();
+
+    /// <summary>The takers' offer window: seconds offered and commands accepted in it (the rate the stack kept up with).</summary>
+    public (double Seconds, long Offered, long Accepted) OfferWindow { get; set; }
+
     /// <summary>Deposit references the simulator made: each must appear in the ledger.</summary>
     public ConcurrentDictionary<string, decimal> DepositReferences { get; } = new(StringComparer.Ordinal);
 

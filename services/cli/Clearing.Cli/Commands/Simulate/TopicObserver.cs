@@ -47,6 +47,15 @@ internal sealed class TopicObserver : IDisposable
     public string? InsuranceFundBalance { get; private set; }
     public ConcurrentDictionary<string, List<decimal>> FundingRates { get; } = new(StringComparer.Ordinal);
     public List<double> OrderToFillMillis { get; } = [];
+
+    /// <summary>Gateway accept → matching's fill record (its Kafka timestamp, ms resolution): outbox, broker, matching.</summary>
+    public List<double> AcceptedToMatchedMillis { get; } = [];
+
+    /// <summary>Matching's fill record → seen here: the broker hop to an outside consumer.</summary>
+    public List<double> MatchedToObservedMillis { get; } = [];
+
+    /// <summary>Oracle price time (carried by the risk event it caused) → the risk event seen here: oracle publish, margin, broker hops.</summary>
+    public List<double> PriceToRiskEventMillis { get; } = [];
     public HashSet<string> FillIds { get; } = new(StringComparer.Ordinal);
     public long DuplicateFills { get; private set; }
     public List<string> SequenceGaps { get; } = [];
@@ -87,7 +96,7 @@ internal sealed class TopicObserver : IDisposable
             {
                 try
                 {
-                    Dispatch(result.Topic, value);
+                    Dispatch(result.Topic, value, result.Message.Timestamp.UnixTimestampMs);
                 }
                 catch (Google.Protobuf.InvalidProtocolBufferException e)
                 {
@@ -98,7 +107,7 @@ internal sealed class TopicObserver : IDisposable
         }
     }
 
-    private void Dispatch(string topic, byte[] value)
+    private void Dispatch(string topic, byte[] value, long producedAtUnixMs)
     {
         switch (topic)
         {
@@ -106,7 +115,7 @@ internal sealed class TopicObserver : IDisposable
                 OnLedger(LedgerEntry.Parser.ParseFrom(value));
                 break;
             case Topics.MatchingEvents:
-                OnMatching(MatchingEvent.Parser.ParseFrom(value));
+                OnMatching(MatchingEvent.Parser.ParseFrom(value), producedAtUnixMs);
                 break;
             case Topics.MarginRisk:
                 OnRisk(RiskEvent.Parser.ParseFrom(value));
@@ -143,7 +152,7 @@ internal sealed class TopicObserver : IDisposable
         }
     }
 
-    private void OnMatching(MatchingEvent e)
+    private void OnMatching(MatchingEvent e, long producedAtUnixMs)
     {
         // Matching numbers its events gap-free per market: a jump means events were lost, a repeat that they were doubled.
         if (_lastMatchingSequence.TryGetValue(e.Market, out var last) && e.Sequence != last + 1)
@@ -172,6 +181,11 @@ internal sealed class TopicObserver : IDisposable
                 if (_stats.TakerSentAt.TryRemove(e.Fill.TakerOrderId, out var sentAt))
                 {
                     OrderToFillMillis.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
+                    if (_stats.TakerAcceptedAt.TryRemove(e.Fill.TakerOrderId, out var acceptedAt))
+                    {
+                        AcceptedToMatchedMillis.Add(producedAtUnixMs - acceptedAt / 1e6);
+                        MatchedToObservedMillis.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - producedAtUnixMs);
+                    }
                 }
                 break;
             case MatchingEvent.EventOneofCase.Rejected:
@@ -183,6 +197,10 @@ internal sealed class TopicObserver : IDisposable
     private void OnRisk(RiskEvent e)
     {
         RiskEvents.AddOrUpdate(e.EventCase.ToString(), 1, (_, n) => n + 1);
+        if (e.TimeUnixNanos > 0)
+        {
+            PriceToRiskEventMillis.Add(((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100 - e.TimeUnixNanos) / 1e6);
+        }
         LastRisk[e.AccountId] = e.Risk;
         if (e.EventCase == RiskEvent.EventOneofCase.Bankrupt)
         {
