@@ -9,7 +9,7 @@ namespace Clearing.Vault.Application;
 /// payout priced at the NAV always sees every fill, takeover and fee before it; marks come from the oracle view and each
 /// event records the NAV it used.
 /// </summary>
-public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrices prices, TimeProvider time)
+public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrices prices, TimeProvider time, Integration.VaultParametersGateway? caps = null)
 {
     public const string Category = "vault";
 
@@ -27,7 +27,13 @@ public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrice
     public string StreamId => _repository.StreamIdOf(rules.VaultId);
 
     public Task<IReadOnlyList<object>> DepositAsync(string lp, decimal amount, string reference, CancellationToken cancellationToken) =>
-        Execute(s => VaultBook.Deposit(s, rules, lp, amount, reference, prices.Marks, time.GetUtcNow()), cancellationToken);
+        Execute(s =>
+        {
+            var at = time.GetUtcNow();
+            return caps?.DepositRefusal(s, lp, amount, reference, at) is { } capped
+                ? throw new VaultRefusedException(capped)
+                : VaultBook.Deposit(s, rules, lp, amount, reference, prices.Marks, at);
+        }, cancellationToken);
 
     public Task<IReadOnlyList<object>> RequestWithdrawalAsync(string lp, decimal shares, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.RequestWithdrawal(s, rules, lp, shares, time.GetUtcNow()), cancellationToken);
