@@ -27,6 +27,11 @@ namespace Clearing.Matching.Application;
 /// a failed transaction is repaired the same way: abort, re-read what is visible, publish the rest.
 /// </para>
 /// <para>
+/// Governance's market parameters (default-tier fees, price band, halt) come from the service's stored copy of the
+/// registry (<see cref="MatchingParametersGateway"/>), folded before the books are rebuilt; the pipeline stores each
+/// version it applies as a book input right before the first input at or after its effective time.
+/// </para>
+/// <para>
 /// Books are snapshotted after a committed transaction every <see cref="MatchingOptions.SnapshotEveryInputs"/> stored
 /// inputs or <see cref="MatchingOptions.SnapshotInterval"/>; start-up restores the latest usable snapshot and replays
 /// only the stream's tail (<see cref="BookStore.RestoreAsync"/>).
