@@ -14,7 +14,7 @@ public sealed class PriceBook
 
     public RiskPrices Current => Volatile.Read(ref _current);
 
-    /// <summary>Applies an update if it is newer than the asset's last one; false when it is a repeat.</summary>
+    /// <summary>Applies an update if it is newer than the asset's last one; false when it is a repeat or changes nothing.</summary>
     public bool TryApply(string asset, long sequence, Func<RiskPrices, RiskPrices> update)
     {
         while (true)
@@ -26,6 +26,11 @@ public sealed class PriceBook
             }
 
             var next = update(current);
+            if (ReferenceEquals(next, current))
+            {
+                return false;
+            }
+
             if (Interlocked.CompareExchange(ref _current, next, current) == current)
             {
                 return true;

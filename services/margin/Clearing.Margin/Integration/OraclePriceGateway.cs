@@ -19,18 +19,26 @@ public sealed class OraclePriceGateway(AccountBook book, ILogger<OraclePriceGate
     {
         var update = message.Payload;
         var at = ContractText.FromUnixNanos(update.TimeUnixNanos);
-        var index = ContractText.Required(update.IndexPrice, "index_price");
         var stale = update.Status != PriceStatus.Ok;
+        // Before the oracle's first quorum a STALE update has no last good value to repeat (the stack's first seconds):
+        // there is nothing to value with, which is not a malformed message. An OK update must carry its index.
+        decimal? index = stale && string.IsNullOrEmpty(update.IndexPrice) ? null : ContractText.Required(update.IndexPrice, "index_price");
         var marks = update.Marks.Select(m => (m.Market, Mark: ContractText.Optional(m.MarkPrice_, $"marks[{m.Market}].mark_price"))).ToList();
         var surface = SurfaceOf(update, at);
         var applied = book.Prices.TryApply(update.Asset, update.Sequence, prices =>
         {
-            var next = prices.WithIndex(update.Asset, index, stale, update.Sequence, at);
+            var held = index ?? (prices.Assets.TryGetValue(update.Asset, out var last) ? last.Index : (decimal?)null);
+            if (held is not { } value)
+            {
+                return prices;
+            }
+
+            var next = prices.WithIndex(update.Asset, value, stale, update.Sequence, at);
             foreach (var (market, mark) in marks)
             {
-                if (mark is { } value)
+                if (mark is { } markValue)
                 {
-                    next = next.WithMark(market, value);
+                    next = next.WithMark(market, markValue);
                 }
             }
 
