@@ -22,6 +22,13 @@ public sealed record InsuranceFundState
     /// <summary>Bankrupt accounts not yet covered → loss recorded as uncovered so far.</summary>
     public ImmutableSortedDictionary<string, decimal> BankruptAccounts { get; init; } = ImmutableSortedDictionary.Create<string, decimal>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// "{account}/{market}" → the uncovered loss of that position as its latest liquidation case measured it. A position
+    /// nobody could take stays with the account, so the next case measures the same deficit again: it replaces this
+    /// figure instead of adding to it.
+    /// </summary>
+    public ImmutableSortedDictionary<string, decimal> UncoveredPositions { get; init; } = ImmutableSortedDictionary.Create<string, decimal>(StringComparer.Ordinal);
+
     public ImmutableSortedSet<string> DepositReferences { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
     public bool WithdrawalsPaused { get; init; }
@@ -90,16 +97,28 @@ public static class InsuranceFund
             case TransferredToFund e:
                 Add(new FundTakeoverBooked(e.AccountId, e.LiquidationId, e.Market, e.Size, e.BankruptcyPrice, e.MarkPrice, e.FundChange, s.Balance + e.FundChange, e.At, source));
                 break;
-            case LiquidationCompleted e when e.UncoveredLoss > 0:
-                var total = s.BankruptAccounts.GetValueOrDefault(e.AccountId) + e.UncoveredLoss;
-                Add(new FundUncoveredLossRecorded(e.AccountId, e.LiquidationId, e.Market, e.UncoveredLoss, total, e.At, source));
-                PauseIfNeeded(s, e.At, $"{Text(e.UncoveredLoss)} of {e.Market} loss of {e.AccountId} is uncovered", Add);
-                break;
-            case LiquidationCompleted e when e.Last && s.BankruptAccounts.TryGetValue(e.AccountId, out var uncovered) && uncovered == 0:
-                Add(new FundBankruptcyClosed(e.AccountId, e.LiquidationId, e.At, source));
-                if (s.WithdrawalsPaused && s.BankruptAccounts.IsEmpty)
+            case LiquidationCompleted e:
+                var key = PositionKey(e.AccountId, e.Market);
+                var measured = s.UncoveredPositions.TryGetValue(key, out var previous);
+                if (e.UncoveredLoss > 0 || measured)
                 {
-                    Add(new WithdrawalsPauseChanged(s.Asset, false, [], 0m, $"the loss of {e.AccountId} is covered and no bankrupt account is left uncovered", e.At));
+                    // The case measured this position's whole deficit (what was left of it is still the account's), so
+                    // it replaces the previous case's figure: a re-run after a band crossing must not count it twice.
+                    var total = s.BankruptAccounts.GetValueOrDefault(e.AccountId) - previous + e.UncoveredLoss;
+                    Add(new FundUncoveredLossRecorded(e.AccountId, e.LiquidationId, e.Market, e.UncoveredLoss, total, e.At, source));
+                    if (e.UncoveredLoss > 0)
+                    {
+                        PauseIfNeeded(s, e.At, $"{Text(e.UncoveredLoss)} of {e.Market} loss of {e.AccountId} is uncovered", Add);
+                    }
+                }
+
+                if (e.Last && s.BankruptAccounts.TryGetValue(e.AccountId, out var uncovered) && uncovered == 0)
+                {
+                    Add(new FundBankruptcyClosed(e.AccountId, e.LiquidationId, e.At, source));
+                    if (s.WithdrawalsPaused && s.BankruptAccounts.IsEmpty)
+                    {
+                        Add(new WithdrawalsPauseChanged(s.Asset, false, [], 0m, $"the loss of {e.AccountId} is covered and no bankrupt account is left uncovered", e.At));
+                    }
                 }
 
                 break;
@@ -144,16 +163,22 @@ public static class InsuranceFund
         FundBankruptcyClosed e => state with
         {
             BankruptAccounts = state.BankruptAccounts.Remove(e.AccountId),
+            UncoveredPositions = state.UncoveredPositions.RemoveRange(state.UncoveredPositions.Keys.Where(k => k.StartsWith(e.AccountId + "/", StringComparison.Ordinal))),
             Inbox = state.Inbox.RecordOnce(e.Source),
         },
         FundUncoveredLossRecorded e => state with
         {
             BankruptAccounts = state.BankruptAccounts.SetItem(e.AccountId, e.TotalUncovered),
+            UncoveredPositions = e.Loss > 0
+                ? state.UncoveredPositions.SetItem(PositionKey(e.AccountId, e.Market), e.Loss)
+                : state.UncoveredPositions.Remove(PositionKey(e.AccountId, e.Market)),
             Inbox = state.Inbox.RecordOnce(e.Source),
         },
         WithdrawalsPauseChanged e => state with { WithdrawalsPaused = e.Paused },
         _ => throw new ArgumentException($"{@event.GetType().Name} is not an insurance fund event.", nameof(@event)),
     };
+
+    private static string PositionKey(string accountId, string market) => $"{accountId}/{market}";
 
     private static void PauseIfNeeded(InsuranceFundState s, DateTimeOffset at, string reason, Action<object> add)
     {

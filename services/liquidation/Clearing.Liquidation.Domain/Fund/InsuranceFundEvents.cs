@@ -35,7 +35,11 @@ public sealed record FundBankruptcyOpened(string AccountId, string LiquidationId
 [EventType("insurance-fund.bankruptcy-closed.v1")]
 public sealed record FundBankruptcyClosed(string AccountId, string LiquidationId, DateTimeOffset At, MessageSource Source);
 
-/// <summary>Loss neither the fund nor ADL could take: recorded against the account, and withdrawals stay paused.</summary>
+/// <summary>
+/// Loss neither the fund nor ADL could take: recorded against the account, and withdrawals stay paused. <see cref="Loss"/>
+/// is the position's deficit as this case measured it (zero: a later case covered it); it replaces the figure an earlier
+/// case recorded for the same account and market, and <see cref="TotalUncovered"/> is the account's sum of those.
+/// </summary>
 [EventType("insurance-fund.uncovered-loss-recorded.v1")]
 public sealed record FundUncoveredLossRecorded(string AccountId, string LiquidationId, string Market, decimal Loss, decimal TotalUncovered, DateTimeOffset At, MessageSource Source);
 
