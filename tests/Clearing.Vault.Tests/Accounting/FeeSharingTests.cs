@@ -17,7 +17,7 @@ public sealed class FeeSharingTests
         state = Apply(state, [liquidation]);
 
         trading.Amount.ShouldBe(2.5m);
-        trading.Postings.ShouldBe([new VaultPosting("system:fee-pool", "USDC", -2.5m), new VaultPosting("vault:hlp", "USDC", 2.5m)]);
+        trading.Postings.ShouldBe([new VaultPosting("system:fee-pool", "USDC", -2.5m), new VaultPosting("vault-hlp", "USDC", 2.5m)]);
         liquidation.Amount.ShouldBe(20m);
         liquidation.Postings[0].AccountId.ShouldBe("system:insurance-fund");
         (state.TradingFeeIncome, state.LiquidationFeeIncome, state.Collateral).ShouldBe((2.5m, 20m, 1_022.5m));

@@ -25,7 +25,7 @@ public sealed class VaultAccountingTests
 
         var deposit = events.OfType<VaultDeposited>().Single();
         deposit.SharesMinted.ShouldBe(1_000m);
-        deposit.Postings.ShouldBe([new VaultPosting("lp-1", "USDC", -1_000m), new VaultPosting("vault:hlp", "USDC", 1_000m)]);
+        deposit.Postings.ShouldBe([new VaultPosting("lp-1", "USDC", -1_000m), new VaultPosting("vault-hlp", "USDC", 1_000m)]);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class VaultAccountingTests
 
         paid.NavBefore.ShouldBe(1_800m);
         paid.Amount.ShouldBe(450m);
-        paid.Postings.ShouldBe([new VaultPosting("vault:hlp", "USDC", -450m), new VaultPosting("lp-1", "USDC", 450m)]);
+        paid.Postings.ShouldBe([new VaultPosting("vault-hlp", "USDC", -450m), new VaultPosting("lp-1", "USDC", 450m)]);
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class VaultAccountingTests
 
         sell.RealizedPnl.ShouldBe(100m);
         sell.SizeAfter.ShouldBe(0.2m);
-        sell.Postings.ShouldBe([new VaultPosting("vault:hlp", "USDC", 100m), new VaultPosting("system:settlement", "USDC", -100m)]);
+        sell.Postings.ShouldBe([new VaultPosting("vault-hlp", "USDC", 100m), new VaultPosting("system:settlement", "USDC", -100m)]);
         Apply(state, [sell]).FeesOwed.ShouldBe(1m);
     }
 
@@ -195,7 +195,7 @@ public sealed class VaultAccountingTests
         var paid = VaultBook.PayFees(state, rules, T0).OfType<VaultFeesPaid>().Single();
         state = Apply(state, [paid]);
 
-        paid.Postings.ShouldBe([new VaultPosting("vault:hlp", "USDC", -5m), new VaultPosting("system:fee-pool", "USDC", 5m)]);
+        paid.Postings.ShouldBe([new VaultPosting("vault-hlp", "USDC", -5m), new VaultPosting("system:fee-pool", "USDC", 5m)]);
         VaultBook.Nav(state, marks, T0).Nav.ShouldBe(before);
     }
 }

@@ -119,7 +119,7 @@ public sealed class VaultPropertyTests
                         asset.Sum(p => p.Amount).ShouldBe(0m, $"seed {seed}: {e}");
                     }
 
-                    vaultPostings += postings.Where(p => p.AccountId == "vault:hlp").Sum(p => p.Amount);
+                    vaultPostings += postings.Where(p => p.AccountId == "vault-hlp").Sum(p => p.Amount);
                 }
 
                 last = step.After;

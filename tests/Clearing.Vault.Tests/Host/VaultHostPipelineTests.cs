@@ -1,4 +1,5 @@
 using Clearing.Contracts.Liquidation.V1;
+using Clearing.Contracts.Margin.V1;
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Contracts.Orders.V1;
@@ -54,10 +55,22 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
         SourceStream = stream, SourceSequence = sequence,
     });
 
+    /// <summary>LP money arrives as margin's VAULT_DEPOSIT ledger entry, read from clearing.margin.ledger.v1.</summary>
+    private Task DepositAsync(decimal amount)
+    {
+        var text = amount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var entry = new LedgerEntry
+        {
+            EntryId = "account-lp-1:1:0", Sequence = 1, Kind = LedgerEntryKind.VaultDeposit, Reference = "dep-1", AccountId = "lp-1", TimeUnixNanos = 1,
+            Postings = { new Posting { AccountId = "vault-hlp", Asset = "USDC", Amount = text }, new Posting { AccountId = "lp-1", Asset = "USDC", Amount = "-" + text } },
+        };
+        return new MarginLedgerInput(_ledger).HandleAsync(Message(entry, "ledger-main", 0), None);
+    }
+
     [Fact]
     public async Task the_vault_quotes_around_the_index_and_its_quotes_are_gone_on_the_first_pass_after_the_oracle_turns_stale()
     {
-        await _ledger.DepositAsync("lp-1", 1_000_000m, "dep-1", None);
+        await DepositAsync(1_000_000m);
         Price(50_000m);
 
         await _loop.PassAsync(None);
@@ -77,7 +90,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
     [Fact]
     public async Task a_fill_of_a_quote_books_the_position_and_fee_share_and_the_next_pass_replaces_the_quote_skewed()
     {
-        await _ledger.DepositAsync("lp-1", 1_000_000m, "dep-1", None);
+        await DepositAsync(1_000_000m);
         Price(50_000m);
         await _loop.PassAsync(None);
         var bid = _sink.Placed.Single(p => p.Quote.Side == QuoteSide.Bid);
@@ -110,7 +123,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
     [Fact]
     public async Task a_takeover_and_a_liquidation_fee_from_the_liquidation_topic_reach_the_books_and_the_nav_history()
     {
-        await _ledger.DepositAsync("lp-1", 100_000m, "dep-1", None);
+        await DepositAsync(100_000m);
         Price(44_000m);
         var liquidation = new LiquidationInput(_ledger);
         var takeover = new LiquidationEvent

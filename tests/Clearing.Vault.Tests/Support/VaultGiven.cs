@@ -31,6 +31,7 @@ internal static class VaultGiven
     public static IReadOnlyList<VaultPosting> PostingsOf(object e) => e switch
     {
         VaultDeposited d => d.Postings,
+        DepositReturned r => r.Postings,
         WithdrawalPaid w => w.Postings,
         VaultFilled f => f.Postings,
         VaultFeesPaid p => p.Postings,

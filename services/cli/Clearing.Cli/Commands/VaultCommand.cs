@@ -21,6 +21,8 @@ internal static class VaultCommand
 {
     public const string DefaultServer = "http://127.0.0.1:7108";
 
+    public const string DefaultMarginServer = "http://127.0.0.1:7102";
+
     public static Command Create()
     {
         var command = new Command("vault", "The LP vault: deposit, request or cancel a withdrawal, NAV and share price history, exposure per market, your statement.");
@@ -42,18 +44,49 @@ internal static class VaultCommand
     private static Command Deposit()
     {
         var amount = new Argument<string>("amount") { Description = "Amount of the vault's asset to deposit, e.g. 1000." };
-        var reference = new Option<string?>("--reference") { Description = "Idempotency key (default: a fresh one)." };
-        var (server, key, account) = (Server(), KeyOption(), AccountOption());
-        var command = new Command("deposit", "Deposits into the vault for shares at the current NAV (rounded down).") { amount, reference, server, key, account };
-        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(account), async (client, lp) =>
+        var reference = new Option<string?>("--reference") { Description = "The deposit id, its idempotency key (default: a fresh one)." };
+        var margin = new Option<string>("--margin-server")
         {
-            var reply = await client.DepositAsync(new DepositRequest
+            Description = $"Margin service gRPC address, where the money moves (default {DefaultMarginServer}, the `clearing up` address; a host started alone listens on 7103).",
+            DefaultValueFactory = _ => DefaultMarginServer,
+        };
+        var vaultAccount = new Option<string>("--vault-account") { Description = "The vault's account in margin (default vault-hlp).", DefaultValueFactory = _ => "vault-hlp" };
+        var asset = new Option<string>("--asset") { Description = "The vault's asset (default USDC).", DefaultValueFactory = _ => "USDC" };
+        var (server, key, account) = (Server(), KeyOption(), AccountOption());
+        var command = new Command("deposit",
+            "Moves collateral from your margin account to the vault's (refused if you lack free collateral), then waits for the vault to mint your shares at the NAV then.")
+            { amount, reference, margin, vaultAccount, asset, server, key, account };
+        command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(account), async (client, lp, signing) =>
+        {
+            var before = await client.GetStatementAsync(new GetStatementRequest { LpAccountId = lp }, cancellationToken: ct);
+            using var channel = GrpcChannel.ForAddress(result.GetValue(margin)!);
+            var accounts = new Clearing.Contracts.Margin.V1.Accounts.AccountsClient(channel.Intercept(signing));
+            var moved = await accounts.DepositToVaultAsync(new Clearing.Contracts.Margin.V1.VaultDepositRequest
             {
-                LpAccountId = lp, Amount = result.GetValue(amount)!, Reference = result.GetValue(reference) ?? $"cli-{Guid.NewGuid():N}",
+                AccountId = lp, VaultAccountId = result.GetValue(vaultAccount)!, Asset = result.GetValue(asset)!, Amount = result.GetValue(amount)!,
+                Reference = result.GetValue(reference) ?? $"cli-{Guid.NewGuid():N}",
             }, cancellationToken: ct);
-            Console.WriteLine(reply.Booked
-                ? $"{lp} received {reply.SharesMinted} shares at {reply.SharePrice} (stream version {reply.StreamVersion})"
-                : $"reference already booked: nothing new (stream version {reply.StreamVersion})");
+            if (moved.AlreadyApplied)
+            {
+                Console.WriteLine($"deposit id already booked in margin: nothing new ({lp} balance {moved.Balance} {moved.Asset})");
+                return;
+            }
+
+            Console.WriteLine($"margin moved {result.GetValue(amount)} {moved.Asset} from {lp} to {result.GetValue(vaultAccount)} ({lp} balance now {moved.Balance})");
+            // The vault mints when it reads the ledger entry: wait a little for the statement to show the shares.
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                var now = await client.GetStatementAsync(new GetStatementRequest { LpAccountId = lp }, cancellationToken: ct);
+                if (now.Deposited != before.Deposited || now.Shares != before.Shares)
+                {
+                    Console.WriteLine($"{lp}: {now.Shares} shares, value {now.Value}, deposited {now.Deposited}");
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+            }
+
+            Console.WriteLine("the vault has not minted the shares yet (it does when it reads the ledger entry); check `clearing vault statement`");
         }));
         return command;
     }
@@ -135,7 +168,11 @@ internal static class VaultCommand
         return command;
     }
 
-    private static async Task<int> Run(string server, FileInfo keyFile, string? account, Func<VaultClient, string, Task> action)
+    private static Task<int> Run(string server, FileInfo keyFile, string? account, Func<VaultClient, string, Task> action) =>
+        Run(server, keyFile, account, (client, lp, _) => action(client, lp));
+
+    /// <summary>Runs <paramref name="action"/> with a vault client and the interceptor signing as the LP (for calls to other services).</summary>
+    private static async Task<int> Run(string server, FileInfo keyFile, string? account, Func<VaultClient, string, Interceptor, Task> action)
     {
         (string Account, Key Key) lp;
         try
@@ -158,7 +195,8 @@ internal static class VaultCommand
         var signer = new RequestSigner(lp.Key, SignerKind.Trader, lp.Account);
         try
         {
-            await action(new VaultClient(channel.Intercept(new SigningInterceptor(signer))), lp.Account);
+            var signing = new SigningInterceptor(signer);
+            await action(new VaultClient(channel.Intercept(signing)), lp.Account, signing);
             return 0;
         }
         catch (RpcException e)

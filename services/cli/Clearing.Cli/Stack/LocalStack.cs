@@ -140,7 +140,8 @@ internal sealed class LocalStack : IAsyncDisposable
             {
                 throw new StackStartException($"not ready within {options.ReadyTimeout.TotalSeconds:F0} s: {string.Join(", ", notReady)}; stopping the stack", 1);
             }
-            if (options.VaultQuoting)
+            // The vault's capital goes in once, through margin (LocalVault.SeedAsync), whether or not it quotes.
+            if (selected.Any(s => s.Name == "vault") && selected.Any(s => s.Name == "margin"))
             {
                 try
                 {

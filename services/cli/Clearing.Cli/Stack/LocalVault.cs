@@ -8,7 +8,8 @@ using Grpc.Net.Client;
 namespace Clearing.Cli.Stack;
 
 /// <summary>
-/// The LP vault of a local stack. It always runs (it books its share of every fill's fees); with quoting on
+/// The LP vault of a local stack. It always runs, seeded with <see cref="Capital"/> (it books its share of every fill's
+/// fees, and backstops liquidations within its caps); with quoting on
 /// (`up --vault-quoting`) it also makes markets as the dev keyring's <see cref="DevKeyring.VaultAccountId"/>, through
 /// the order gateway like any trader. Quoting is off by default so `simulate` and `demo` keep their own market makers'
 /// figures: a vault quoting into the crash would take the liquidations the demo shows going to the fund and ADL.
@@ -39,10 +40,10 @@ internal static class LocalVault
     }
 
     /// <summary>
-    /// Books the vault's capital twice, once in each service that sizes or checks its quotes: as LP shares in the vault
-    /// (its NAV sets the exposure cap) and as collateral of its trading account in margin (the gateway's headroom check).
-    /// Margin does not yet book vault deposits itself (services/vault README, Limits). Both are idempotent by reference,
-    /// so a resumed stack does not add the capital again.
+    /// Seeds the vault once, through the one path LPs use: margin credits the seed LP's collateral (an operator deposit from
+    /// outside), then moves it to the vault's account (Accounts.DepositToVault, one VAULT_DEPOSIT ledger entry); the vault
+    /// mints the shares when it reads that entry. Both are idempotent by reference, so a resumed stack adds nothing. Waits
+    /// until the vault shows the shares (its NAV sets the quoting caps).
     /// </summary>
     public static async Task SeedAsync(StackEndpoints endpoints, DevKeyring keyring, StackLog log, CancellationToken cancellationToken)
     {
@@ -52,13 +53,30 @@ internal static class LocalVault
         using var vaultChannel = GrpcChannel.ForAddress(endpoints.Grpc("vault"));
         using var marginChannel = GrpcChannel.ForAddress(endpoints.Grpc("margin"));
         var amount = Capital.ToString(CultureInfo.InvariantCulture);
-        var deposit = await new Contracts.Vault.V1.Vault.VaultClient(vaultChannel.Intercept(signer)).DepositAsync(
-            new Contracts.Vault.V1.DepositRequest { LpAccountId = SeedLp, Amount = amount, Reference = Reference }, cancellationToken: cancellationToken);
-        await new Accounts.AccountsClient(marginChannel.Intercept(signer)).DepositAsync(
-            new Contracts.Margin.V1.DepositRequest { AccountId = DevKeyring.VaultAccountId, Asset = "USDC", Amount = amount, Reference = Reference },
+        var accounts = new Accounts.AccountsClient(marginChannel.Intercept(signer));
+        await accounts.DepositAsync(new Contracts.Margin.V1.DepositRequest { AccountId = SeedLp, Asset = "USDC", Amount = amount, Reference = Reference },
             cancellationToken: cancellationToken);
-        log.Info("vault", deposit.Booked
-            ? $"vault capital {amount} USDC: {deposit.SharesMinted} shares to {SeedLp}, and {amount} USDC of collateral on {DevKeyring.VaultAccountId} in margin; quoting as {DevKeyring.VaultAccountId}"
-            : $"vault capital already booked (resumed stack); quoting as {DevKeyring.VaultAccountId}");
+        var moved = await accounts.DepositToVaultAsync(new VaultDepositRequest
+        {
+            AccountId = SeedLp, VaultAccountId = DevKeyring.VaultAccountId, Asset = "USDC", Amount = amount, Reference = Reference,
+        }, cancellationToken: cancellationToken);
+        var vault = new Contracts.Vault.V1.Vault.VaultClient(vaultChannel.Intercept(signer));
+        var deadline = DateTimeOffset.UtcNow + SeedTimeout;
+        StatementReply statement;
+        while ((statement = await vault.GetStatementAsync(new GetStatementRequest { LpAccountId = SeedLp }, cancellationToken: cancellationToken)).Shares is "" or "0")
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new StackStartException($"the vault did not mint the seed deposit's shares within {SeedTimeout.TotalSeconds:F0} s (it reads them from clearing.margin.ledger.v1)", 1);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+
+        log.Info("vault", moved.AlreadyApplied
+            ? $"vault capital already booked (resumed stack): {SeedLp} holds {statement.Shares} shares; vault account {DevKeyring.VaultAccountId}"
+            : $"vault capital {amount} USDC: margin moved it from {SeedLp} to {DevKeyring.VaultAccountId} (one VAULT_DEPOSIT entry), {statement.Shares} shares to {SeedLp}");
     }
+
+    private static readonly TimeSpan SeedTimeout = TimeSpan.FromSeconds(30);
 }

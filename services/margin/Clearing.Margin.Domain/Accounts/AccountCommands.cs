@@ -10,6 +10,25 @@ public sealed record Withdraw(string AccountId, string Asset, decimal Amount, st
 public sealed record TransferBetweenSubAccounts(string FromAccountId, string ToAccountId, string Asset, decimal Amount, string Reference, DateTimeOffset At);
 
 /// <summary>
+/// An LP moves collateral from its account to an LP vault's trading account (<see cref="VaultAccountId"/>, "vault-{id}").
+/// <see cref="Reference"/> is the deposit id the vault mints shares against.
+/// </summary>
+public sealed record DepositToVault(string AccountId, string VaultAccountId, string Asset, decimal Amount, string Reference, DateTimeOffset At);
+
+/// <summary>
+/// The vault pays <see cref="Amount"/> from its trading account to an LP (a withdrawal at the payout-time NAV, or a deposit
+/// it returned): decided by the vault, which has already burned the shares, so margin books it without a margin check.
+/// </summary>
+public sealed record PayFromVault(string VaultAccountId, string LpAccountId, string Asset, decimal Amount, string Reference, string Reason, MessageSource Source, DateTimeOffset At);
+
+/// <summary>
+/// The other half of a vault transfer whose ledger entry was booked on the paying side's stream: credits (or debits) the
+/// counterpart's balance by <see cref="Amount"/> (signed). <see cref="Source"/> is that entry in "ledger-main": the
+/// counterpart's inbox records it, so the half is applied once however often the ledger is read again.
+/// </summary>
+public sealed record MirrorVaultTransfer(string AccountId, LedgerKind Kind, string Reference, string Asset, decimal Amount, MessageSource Source, DateTimeOffset At);
+
+/// <summary>
 /// One side of a fill, as the account that traded it sees it: <see cref="Quantity"/> signed (+ bought, − sold),
 /// <see cref="Fee"/> in <see cref="FeeAsset"/> (negative: a rebate), and for isolated margin the collateral the
 /// order asked to pin.

@@ -46,6 +46,13 @@ public sealed class AccountDecider(RiskCalculator risk)
             state = WithSub(state, sub);
         }
 
+        if (@event is VaultTransferMirrored mirrored)
+        {
+            var address = AccountAddress.Parse(mirrored.AccountId);
+            var sub = state.Sub(address);
+            state = WithSub(state, sub with { Balances = sub.Balances.SetItem(mirrored.Asset, sub.BalanceOf(mirrored.Asset) + mirrored.Amount) });
+        }
+
         if (@event is IMovesMoney money)
         {
             foreach (var line in money.LedgerLines)
@@ -71,6 +78,9 @@ public sealed class AccountDecider(RiskCalculator risk)
             CollateralCredited c => $"credit:{c.Reference}",
             Withdrawn w => $"withdraw:{w.Reference}",
             SubAccountTransferred t => $"transfer:{t.Reference}",
+            VaultDepositBooked v => $"vault-deposit:{v.Reference}",
+            VaultPayoutBooked v => $"vault-payout:{v.Reference}",
+            VaultTransferMirrored v => $"vault-mirror:{v.Kind}:{v.Reference}",
             _ => null,
         };
         return reference is null ? state : state with { References = state.References.Add(reference) };
@@ -138,6 +148,62 @@ public sealed class AccountDecider(RiskCalculator risk)
         var after = Risk.Evaluate(Evolve(state, transferred), from.SubAccount, prices);
         RequireInitialMarginKept(after, $"transfer of {Format(command.Amount)} {command.Asset} from {command.FromAccountId}", state, from, command.Asset, prices);
         return WithRisk(state, [transferred], prices, "", 0, command.At, null);
+    }
+
+    /// <summary>
+    /// LP collateral into a vault's trading account: refused (nothing moves) unless the LP has the amount free and keeps
+    /// its initial margin afterwards, the same rule as a withdrawal. Not subject to withdrawal pauses: the money stays in
+    /// the clearing system (the vault's account is margined like any other).
+    /// </summary>
+    public IReadOnlyList<object> Decide(Account state, DepositToVault command, RiskPrices prices)
+    {
+        RequirePositive(command.Amount, "amount");
+        RequireCollateral(command.Asset);
+        var address = RequireOwner(state, command.AccountId);
+        var vault = AccountAddress.Parse(command.VaultAccountId);
+        if (vault.Owner == address.Owner || SystemAccounts.IsSystem(command.VaultAccountId))
+        {
+            throw new AccountRuleException($"{command.VaultAccountId} cannot receive a vault deposit from {command.AccountId}: name another owner's vault trading account, e.g. \"vault-hlp\"");
+        }
+
+        if (state.References.Contains($"vault-deposit:{command.Reference}"))
+        {
+            return [];
+        }
+
+        RequireFree(state.Sub(address), command.AccountId, command.Asset, command.Amount);
+        var probe = new VaultDepositBooked(command.AccountId, command.VaultAccountId, command.Asset, command.Amount, command.Reference, command.At, 0m, 0m);
+        var after = Risk.Evaluate(Evolve(state, probe), address.SubAccount, prices);
+        RequireInitialMarginKept(after, $"vault deposit of {Format(command.Amount)} {command.Asset} from {command.AccountId} to {command.VaultAccountId}", state, address, command.Asset, prices);
+        var booked = probe with { EquityForNewRiskAfter = after.EquityForNewRisk, InitialRequirementAfter = after.InitialRequirement };
+        return WithRisk(state, [booked], prices, "", 0, command.At, null);
+    }
+
+    /// <summary>A vault payout to an LP, booked on the vault account once per reference (the vault has burned the shares already).</summary>
+    public IReadOnlyList<object> Decide(Account state, PayFromVault command, RiskPrices prices)
+    {
+        RequirePositive(command.Amount, "amount");
+        var address = RequireOwner(state, command.VaultAccountId);
+        var events = new List<object>();
+        if (!state.References.Contains($"vault-payout:{command.Reference}"))
+        {
+            events.Add(new VaultPayoutBooked(address.AccountId, command.LpAccountId, command.Asset, command.Amount, command.Reference, command.Reason, command.At));
+        }
+
+        return WithRisk(state, events, prices, "", 0, command.At, command.Source);
+    }
+
+    /// <summary>The counterpart's half of a vault transfer (see <see cref="VaultTransferMirrored"/>).</summary>
+    public IReadOnlyList<object> Decide(Account state, MirrorVaultTransfer command, RiskPrices prices)
+    {
+        RequireOwner(state, command.AccountId);
+        var events = new List<object>();
+        if (command.Amount != 0m && !state.References.Contains($"vault-mirror:{command.Kind}:{command.Reference}"))
+        {
+            events.Add(new VaultTransferMirrored(command.AccountId, command.Kind, command.Reference, command.Asset, command.Amount, command.Source.Sequence, command.At));
+        }
+
+        return WithRisk(state, events, prices, "", 0, command.At, command.Source);
     }
 
     public IReadOnlyList<object> Decide(Account state, BookFill command, RiskPrices prices)

@@ -73,6 +73,54 @@ public sealed record SubAccountTransferred(
         [LedgerLine.Between(LedgerKind.Transfer, Reference, "", Asset, ToAccountId, AccountId, Amount)];
 }
 
+/// <summary>
+/// An LP's collateral moved into an LP vault's trading account: one ledger entry, LP debited and vault credited. Stored
+/// in the LP's stream (which Evolve debits: postings of other owners are skipped); the vault account's stream gets the
+/// credit as a <see cref="VaultTransferMirrored"/> from the same entry. The numbers the initial-margin check allowed it on are kept.
+/// </summary>
+[EventType("margin.vault-deposit-booked.v1")]
+public sealed record VaultDepositBooked(
+    string AccountId,
+    string VaultAccountId,
+    string Asset,
+    decimal Amount,
+    string Reference,
+    DateTimeOffset At,
+    decimal EquityForNewRiskAfter,
+    decimal InitialRequirementAfter) : IMovesMoney
+{
+    [JsonIgnore]
+    public IReadOnlyList<LedgerLine> LedgerLines =>
+        [LedgerLine.Between(LedgerKind.VaultDeposit, Reference, "", Asset, VaultAccountId, AccountId, Amount)];
+}
+
+/// <summary>
+/// The vault paid an LP from its trading account (a withdrawal, or a deposit it returned): one ledger entry, stored in the
+/// vault account's stream; the LP's stream gets the credit as a <see cref="VaultTransferMirrored"/>.
+/// </summary>
+[EventType("margin.vault-payout-booked.v1")]
+public sealed record VaultPayoutBooked(
+    string AccountId,
+    string LpAccountId,
+    string Asset,
+    decimal Amount,
+    string Reference,
+    string Reason,
+    DateTimeOffset At) : IMovesMoney
+{
+    [JsonIgnore]
+    public IReadOnlyList<LedgerLine> LedgerLines =>
+        [LedgerLine.Between(LedgerKind.VaultWithdrawal, Reference, "", Asset, LpAccountId, AccountId, Amount)];
+}
+
+/// <summary>
+/// The counterpart's half of a vault transfer booked on another owner's stream: its balance changes by
+/// <see cref="Amount"/>. Not a ledger line of its own (the entry is numbered once, from the paying side), so the ledger
+/// projector skips it; <see cref="LedgerSequence"/> names the entry it mirrors.
+/// </summary>
+[EventType("margin.vault-transfer-mirrored.v1")]
+public sealed record VaultTransferMirrored(string AccountId, LedgerKind Kind, string Reference, string Asset, decimal Amount, long LedgerSequence, DateTimeOffset At) : IAccountEvent;
+
 /// <summary>Why a position changed.</summary>
 public enum PositionChange
 {

@@ -16,6 +16,8 @@ public enum LedgerKind
     FeeDistribution = 11,
     Vault = 12,
     Transfer = 13,
+    VaultDeposit = 14,
+    VaultWithdrawal = 15,
 }
 
 /// <summary>One side of a double entry: positive credits <see cref="AccountId"/>, negative debits it.</summary>

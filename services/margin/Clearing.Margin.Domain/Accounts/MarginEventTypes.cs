@@ -18,6 +18,9 @@ public static class MarginEventTypes
         .Register<Deposited>()
         .Register<Withdrawn>()
         .Register<SubAccountTransferred>()
+        .Register<VaultDepositBooked>()
+        .Register<VaultPayoutBooked>()
+        .Register<VaultTransferMirrored>()
         .Register<PositionChanged>()
         .Register<MoneyMoved>()
         .Register<RiskEventRecorded>()
@@ -37,6 +40,9 @@ public static class MarginEventTypes
 [JsonSerializable(typeof(Deposited))]
 [JsonSerializable(typeof(Withdrawn))]
 [JsonSerializable(typeof(SubAccountTransferred))]
+[JsonSerializable(typeof(VaultDepositBooked))]
+[JsonSerializable(typeof(VaultPayoutBooked))]
+[JsonSerializable(typeof(VaultTransferMirrored))]
 [JsonSerializable(typeof(PositionChanged))]
 [JsonSerializable(typeof(MoneyMoved))]
 [JsonSerializable(typeof(RiskEventRecorded))]

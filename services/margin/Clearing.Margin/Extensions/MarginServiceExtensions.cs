@@ -4,6 +4,7 @@ using Clearing.Contracts.Liquidation.V1;
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Contracts.Settlement.V1;
+using Clearing.Contracts.Vault.V1;
 using Clearing.Dapr.Hosting;
 using Clearing.EventSourcing;
 using Clearing.Margin.Application;
@@ -27,7 +28,7 @@ public static class MarginServiceExtensions
     /// The margin service: its name and default ports (gRPC 7103, health/metrics 8103), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
     /// is set) and Dapr (embedded state store unless Dapr:Enabled); each adds its readiness check. Then the account
-    /// book, its consumers (fills, prices, funding, liquidation, settlement), the ledger projector and the outbox relay
+    /// book, its consumers (fills, prices, funding, liquidation, settlement, vault payouts), the ledger projector, the vault transfer mirror and the outbox relay
     /// publishing risk events and ledger entries.
     /// </summary>
     public static IHostApplicationBuilder AddMarginService(this IHostApplicationBuilder builder)
@@ -63,6 +64,9 @@ public static class MarginServiceExtensions
         builder.Services.AddHostedService<AccountBookLoader>();
         builder.Services.AddSingleton<LedgerProjector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LedgerProjector>());
+        // The counterpart half of vault deposits and payouts, from the numbered ledger (VaultTransferMirror).
+        builder.Services.AddSingleton<VaultTransferMirror>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<VaultTransferMirror>());
         // Governance parameters (margin tiers per market) before the consumers, switched at price-update times.
         builder.Services.AddGovernanceParameters();
         builder.Services.AddSingleton<MarginParametersGateway>();
@@ -72,6 +76,7 @@ public static class MarginServiceExtensions
         builder.Services.AddSingleton<FundingGateway>();
         builder.Services.AddSingleton<LiquidationGateway>();
         builder.Services.AddSingleton<SettlementGateway>();
+        builder.Services.AddSingleton<VaultGateway>();
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<MatchingEvent> { Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
             sp => sp.GetRequiredService<MatchingFillGateway>().HandleAsync);
@@ -87,6 +92,9 @@ public static class MarginServiceExtensions
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<SettlementEvent> { Name = "margin-settlement", Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
             sp => sp.GetRequiredService<SettlementGateway>().HandleAsync);
+        builder.Services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<VaultEvent> { Name = "margin-vault", Topics = [Topics.VaultEvents], Deserializer = new ProtobufPayloadDeserializer<VaultEvent>() },
+            sp => sp.GetRequiredService<VaultGateway>().HandleAsync);
         builder.Services.AddOutboxRelay<MarginOutboxTranslator>(new OutboxRelayOptions { Name = "margin" });
         return builder;
     }

@@ -43,6 +43,15 @@ public sealed class AccountsGrpcService(AccountBook book, WithdrawalPauseBook pa
         return await RunAsync(from, command.Asset, (state, prices) => book.Decider.Decide(state, command, prices), context);
     }
 
+    [Callers(Caller.Trader, Caller.Operator)]
+    public override async Task<MoneyReply> DepositToVault(VaultDepositRequest request, ServerCallContext context)
+    {
+        var accountId = OwnAccount(InputRules.AccountId(request.AccountId), context);
+        var command = new DepositToVault(accountId, InputRules.AccountId(request.VaultAccountId), InputRules.Asset(request.Asset), PositiveAmount(request.Amount),
+            InputRules.Reference(request.Reference), time.GetUtcNow());
+        return await RunAsync(accountId, command.Asset, (state, prices) => book.Decider.Decide(state, command, prices), context);
+    }
+
     [Callers(Caller.Trader, Caller.Operator, Caller.Service)]
     public override async Task<AccountReply> GetAccount(GetAccountRequest request, ServerCallContext context)
     {

@@ -11,6 +11,9 @@ public sealed record VaultFillInput(string Market, string FillId, string OrderId
 /// <summary>A fee charged somewhere in the venue that the vault takes a share of.</summary>
 public sealed record FeeInput(FeeKind Kind, string Market, string Reference, decimal Fee, DateTimeOffset At, MessageSource Source);
 
+/// <summary>A VAULT_DEPOSIT entry of margin's ledger: <see cref="Amount"/> of <see cref="Asset"/> moved from <see cref="Lp"/> to the vault's account.</summary>
+public sealed record DepositInput(string Lp, string Asset, decimal Amount, string Reference, DateTimeOffset At, MessageSource Source);
+
 /// <summary>Liquidation handed the vault <see cref="Size"/> on <see cref="Side"/> at the bankruptcy price (TransferredToVault).</summary>
 public sealed record TakeoverInput(string LiquidationId, string LiquidatedAccountId, string Market, VaultSide Side, decimal Size, decimal BankruptcyPrice, decimal MarkPrice, DateTimeOffset At, MessageSource Source);
 
@@ -71,6 +74,40 @@ public static class VaultBook
         Require(minted > 0, $"Deposit of {Text(amount)} buys less than one share unit at a share price of {Text(nav.SharePrice)}.");
         return [new VaultDeposited(state.VaultId, lp, reference, amount, minted, nav.Nav, state.TotalShares, at,
             [new VaultPosting(lp, rules.Asset, -amount), new VaultPosting(rules.LedgerAccount, rules.Asset, amount)])];
+    }
+
+    /// <summary>
+    /// Margin moved a deposit into the vault's account (the authority on the LP's money went first): mint shares at the NAV
+    /// now, once per ledger entry and per deposit id. A deposit the vault's rules refuse (below the minimum, NAV not
+    /// positive, no mark to value a position, another asset) is returned to the LP instead; the money never stays
+    /// without shares.
+    /// </summary>
+    public static IReadOnlyList<object> OnDepositBooked(VaultState state, VaultRules rules, DepositInput deposit, IReadOnlyDictionary<string, decimal> marks,
+        Func<VaultState, DepositInput, string?>? admit = null)
+    {
+        ArgumentNullException.ThrowIfNull(deposit);
+        if (!state.Inbox.ShouldApply(deposit.Source.Stream, deposit.Source.Sequence) || state.DepositReferences.Contains(deposit.Reference))
+        {
+            return [];
+        }
+
+        try
+        {
+            Require(deposit.Asset == rules.Asset, $"The vault holds {rules.Asset}, not {deposit.Asset}.");
+            // Caps (governed, Integration/VaultParametersGateway.cs): a deposit beyond one is returned like any other refusal.
+            if (admit?.Invoke(state, deposit) is { } capped)
+            {
+                throw new VaultRefusedException(capped);
+            }
+
+            return [.. Deposit(state, rules, deposit.Lp, deposit.Amount, deposit.Reference, marks, deposit.At).Cast<VaultDeposited>().Select(d => d with { Source = deposit.Source })];
+        }
+        catch (VaultRefusedException refused)
+        {
+            return [new DepositReturned(state.VaultId, deposit.Lp, deposit.Reference, deposit.Asset, deposit.Amount, refused.Message, deposit.At, deposit.Source,
+                [new VaultPosting(deposit.Lp, deposit.Asset, -deposit.Amount), new VaultPosting(rules.AccountId, deposit.Asset, deposit.Amount),
+                 new VaultPosting(rules.AccountId, deposit.Asset, -deposit.Amount), new VaultPosting(deposit.Lp, deposit.Asset, deposit.Amount)])];
+        }
     }
 
     public static IReadOnlyList<object> RequestWithdrawal(VaultState state, VaultRules rules, string lp, decimal shares, DateTimeOffset at)
@@ -256,11 +293,13 @@ public static class VaultBook
             Collateral = state.Collateral + e.Amount,
             TotalShares = state.TotalShares + e.SharesMinted,
             DepositReferences = state.DepositReferences.Add(e.Reference),
+            Inbox = state.Inbox.RecordOnce(e.Source),
             Holdings = state.Holdings.SetItem(e.Lp, Holding(state, e.Lp) switch
             {
                 var h => h with { Shares = h.Shares + e.SharesMinted, Deposited = h.Deposited + e.Amount },
             }),
         },
+        DepositReturned e => state with { DepositReferences = state.DepositReferences.Add(e.Reference), Inbox = state.Inbox.RecordOnce(e.Source) },
         WithdrawalRequested e => state with
         {
             WithdrawalRequests = state.WithdrawalRequests + 1,

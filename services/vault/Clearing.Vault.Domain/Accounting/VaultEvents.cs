@@ -22,7 +22,10 @@ public enum VaultSide
     Sell,
 }
 
-/// <summary>An LP paid <see cref="Amount"/> in and received <see cref="SharesMinted"/> = floor(amount × shares / NAV).</summary>
+/// <summary>
+/// An LP paid <see cref="Amount"/> in and received <see cref="SharesMinted"/> = floor(amount × shares / NAV).
+/// <see cref="Source"/>: the margin ledger entry (VAULT_DEPOSIT) that moved the money, recorded in the inbox.
+/// </summary>
 [EventType("vault.deposited.v1")]
 public sealed record VaultDeposited(
     string VaultId,
@@ -33,6 +36,24 @@ public sealed record VaultDeposited(
     decimal NavBefore,
     decimal SharesBefore,
     DateTimeOffset At,
+    IReadOnlyList<VaultPosting> Postings,
+    MessageSource? Source = null);
+
+/// <summary>
+/// Margin moved a deposit into the vault's account that the vault cannot turn into shares (<see cref="Reason"/>): it is
+/// paid back (margin books the payout from the clearing.vault.events.v1 message). The postings hold both legs, in and
+/// back out, so the vault's collateral does not change.
+/// </summary>
+[EventType("vault.deposit-returned.v1")]
+public sealed record DepositReturned(
+    string VaultId,
+    string Lp,
+    string Reference,
+    string Asset,
+    decimal Amount,
+    string Reason,
+    DateTimeOffset At,
+    MessageSource Source,
     IReadOnlyList<VaultPosting> Postings);
 
 /// <summary>An LP asked to redeem shares; they stay at the vault's risk until <see cref="PayableAt"/> and are paid at that time's NAV.</summary>
@@ -126,7 +147,7 @@ public static class VaultEventTypes
 {
     public static IReadOnlyList<Type> All { get; } =
     [
-        typeof(VaultDeposited), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
+        typeof(VaultDeposited), typeof(DepositReturned), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
         typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(BackstopTakenOver), typeof(NavStruck),
     ];
 }

@@ -31,8 +31,16 @@ public sealed record VaultRules
 
     public decimal LiquidationFeeShare { get; init; } = 0.5m;
 
-    /// <summary>The ledger account the vault's money sits in (margin/v1/ledger.proto names "vault:{id}").</summary>
-    public string LedgerAccount => "vault:" + VaultId;
+    /// <summary>
+    /// The vault's one account id: its trading account in margin ("vault-{id}"), where LP deposits arrive, payouts leave,
+    /// its quotes trade and liquidation hands it backstop positions. Its postings name this account.
+    /// </summary>
+    public string AccountId => AccountIdFor(VaultId);
+
+    /// <summary>The account the vault's money sits in: <see cref="AccountId"/> (one id, one ledger).</summary>
+    public string LedgerAccount => AccountId;
+
+    public static string AccountIdFor(string vaultId) => "vault-" + vaultId;
 
     public IReadOnlyList<string> Validate()
     {

@@ -8,6 +8,7 @@ namespace Clearing.Vault.Application;
 /// <summary>Stored events and the snapshot state, serialized without reflection (DESIGN.md §4).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(VaultDeposited))]
+[JsonSerializable(typeof(DepositReturned))]
 [JsonSerializable(typeof(WithdrawalRequested))]
 [JsonSerializable(typeof(WithdrawalCancelled))]
 [JsonSerializable(typeof(WithdrawalDeferred))]

@@ -26,14 +26,9 @@ public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrice
 
     public string StreamId => _repository.StreamIdOf(rules.VaultId);
 
-    public Task<IReadOnlyList<object>> DepositAsync(string lp, decimal amount, string reference, CancellationToken cancellationToken) =>
-        Execute(s =>
-        {
-            var at = time.GetUtcNow();
-            return caps?.DepositRefusal(s, lp, amount, reference, at) is { } capped
-                ? throw new VaultRefusedException(capped)
-                : VaultBook.Deposit(s, rules, lp, amount, reference, prices.Marks, at);
-        }, cancellationToken);
+    /// <summary>A VAULT_DEPOSIT entry read from margin's ledger: shares at the NAV now, or the deposit returned (VaultBook.OnDepositBooked).</summary>
+    public Task<IReadOnlyList<object>> OnDepositBookedAsync(DepositInput deposit, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnDepositBooked(s, rules, deposit, prices.Marks, caps is null ? null : (st, d) => caps.DepositRefusal(st, d.Lp, d.Amount, d.Reference, d.At)), cancellationToken);
 
     public Task<IReadOnlyList<object>> RequestWithdrawalAsync(string lp, decimal shares, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.RequestWithdrawal(s, rules, lp, shares, time.GetUtcNow()), cancellationToken);

@@ -77,12 +77,15 @@ public sealed class VaultOptions : IValidatableObject
             }
         }
 
+        var account = VaultRules.AccountIdFor(VaultId);
+        if (!string.IsNullOrWhiteSpace(Quoting.AccountId) && Quoting.AccountId != account)
+        {
+            yield return new ValidationResult(
+                $"{Section}:Quoting:AccountId is '{Quoting.AccountId}', but the vault has one account, '{account}' (deposits, payouts, quotes and backstop positions): leave it unset or set it to that");
+        }
+
         if (Quoting.Enabled)
         {
-            if (string.IsNullOrWhiteSpace(Quoting.AccountId))
-            {
-                yield return new ValidationResult($"{Section}:Quoting:AccountId is required when quoting is enabled (the trading account the quotes are signed as)");
-            }
 
             if (string.IsNullOrWhiteSpace(Quoting.PrivateKey))
             {
@@ -102,10 +105,13 @@ public sealed class QuotingOptions
     /// <summary>Off by default: a vault with no deposits has nothing to quote with, and the key must be configured.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>The trading account the quotes are placed as (registered with the gateway like any trader's).</summary>
+    /// <summary>
+    /// Optional check: the vault quotes as its one account "vault-{VaultId}" (registered with the gateway like any trader's);
+    /// a value here must name that account.
+    /// </summary>
     public string AccountId { get; set; } = string.Empty;
 
-    /// <summary>Base64 raw Ed25519 private key of <see cref="AccountId"/> (dev keyring format; a Kubernetes Secret in a cluster).</summary>
+    /// <summary>Base64 raw Ed25519 private key of the vault's account (dev keyring format; a Kubernetes Secret in a cluster).</summary>
     public string PrivateKey { get; set; } = string.Empty;
 
     public string GatewayAddress { get; set; } = "http://localhost:7101";

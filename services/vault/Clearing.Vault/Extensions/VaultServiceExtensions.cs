@@ -2,6 +2,7 @@ using Clearing.Contracts.Gateway.V1;
 using Clearing.Dapr.Hosting;
 using Clearing.EventSourcing;
 using Clearing.Messaging.Kafka.Hosting;
+using Clearing.Messaging.Kafka.Outbox;
 using Clearing.Primitives.Markets;
 using Clearing.ServiceDefaults.Configuration;
 using Clearing.Vault.Application;
@@ -20,7 +21,8 @@ public static class VaultServiceExtensions
     /// The vault service: its name and default ports (gRPC 7109, health/metrics 8109), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers is
     /// set) and Dapr (embedded state store unless Dapr:Enabled). Then the vault: its books (stream vault-{id}), the
-    /// oracle view, the matching and liquidation inputs, the clock, and — when Vault:Quoting:Enabled — the quoting loop
+    /// oracle view, the margin-ledger, matching and liquidation inputs, the clock, the outbox relay publishing
+    /// clearing.vault.events.v1, and — when Vault:Quoting:Enabled — the quoting loop
     /// that sends signed orders to the order gateway.
     /// </summary>
     public static IHostApplicationBuilder AddVaultService(this IHostApplicationBuilder builder)
@@ -38,14 +40,13 @@ public static class VaultServiceExtensions
         builder.Services.AddSingleton(_ => new MarketPrices());
         builder.Services.AddSingleton<LiveQuotes>();
         builder.Services.AddSingleton<VaultLedger>();
-        builder.Services.AddSingleton(sp =>
-        {
-            var quoting = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Quoting;
-            return new VaultAccount(quoting.Enabled ? quoting.AccountId : string.Empty);
-        });
+        // One id for the vault's money, quotes and backstop positions: its trading account "vault-{id}" in margin.
+        builder.Services.AddSingleton(sp => new VaultAccount(sp.GetRequiredService<Clearing.Vault.Domain.Accounting.VaultRules>().AccountId));
         builder.AddVaultParameters();   // governance's "vault" caps: the feed loads before the inputs below consume
         builder.Services.AddVaultInputs();
         builder.Services.AddHostedService<VaultClock>();
+        // Its events go out on clearing.vault.events.v1 from the store (margin pays withdrawals from them).
+        builder.Services.AddOutboxRelay<VaultOutboxTranslator>(new OutboxRelayOptions { Name = "vault", Category = VaultLedger.Category });
         if (builder.Configuration.GetValue<bool>($"{VaultOptions.Section}:Quoting:Enabled"))
         {
             AddQuoting(builder.Services);
@@ -61,7 +62,7 @@ public static class VaultServiceExtensions
             var quoting = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Quoting;
             var key = Key.Import(SignatureAlgorithm.Ed25519, Convert.FromBase64String(quoting.PrivateKey), KeyBlobFormat.RawPrivateKey);
             var channel = GrpcChannel.ForAddress(quoting.GatewayAddress);
-            return new GatewayQuoteSink(quoting.AccountId, key, new Clearing.Contracts.Gateway.V1.OrderGateway.OrderGatewayClient(channel), sp.GetRequiredService<TimeProvider>(),
+            return new GatewayQuoteSink(sp.GetRequiredService<Clearing.Vault.Domain.Accounting.VaultRules>().AccountId, key, new Clearing.Contracts.Gateway.V1.OrderGateway.OrderGatewayClient(channel), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<GatewayQuoteSink>>());
         });
         services.AddHostedService(sp =>

@@ -7,13 +7,17 @@ using Clearing.Vault.Application;
 using Clearing.Vault.Domain.Accounting;
 using Clearing.Vault.Domain.Quoting;
 using Grpc.Core;
+using NavStruck = Clearing.Vault.Domain.Accounting.NavStruck;
 using ProtoNavPoint = Clearing.Contracts.Vault.V1.NavPoint;
+using WithdrawalCancelled = Clearing.Vault.Domain.Accounting.WithdrawalCancelled;
+using WithdrawalRequested = Clearing.Vault.Domain.Accounting.WithdrawalRequested;
 using ProtoPendingWithdrawal = Clearing.Contracts.Vault.V1.PendingWithdrawal;
 
 namespace Clearing.Vault.Grpc;
 
 /// <summary>
-/// clearing.vault.v1.Vault. An LP moves its own money (a trader signs for its own account; an operator or a service may
+/// clearing.vault.v1.Vault. Deposits are not taken here: margin moves the money (Accounts.DepositToVault) and the vault
+/// mints shares when it reads that ledger entry (Integration/VaultInputs.cs). An LP moves its own money (a trader signs for its own account; an operator or a service may
 /// act for any); reads are open to traders, operators and services. Domain refusals come back as FAILED_PRECONDITION
 /// with the rule's message; malformed input as INVALID_ARGUMENT.
 /// </summary>
@@ -21,29 +25,6 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
 {
     private const int DefaultHistory = 100;
     private const int MaxHistory = 1_000;
-
-    [Callers(Caller.Trader, Caller.Operator, Caller.Service)]
-    public override async Task<DepositReply> Deposit(DepositRequest request, ServerCallContext context)
-    {
-        var lp = OwnAccount(request.LpAccountId, context);
-        var amount = Decimal(request.Amount, "amount");
-        if (string.IsNullOrWhiteSpace(request.Reference))
-        {
-            throw Invalid("reference must be set (the deposit's idempotency key)");
-        }
-
-        var events = await Refusing(() => ledger.DepositAsync(lp, amount, request.Reference, context.CancellationToken));
-        var loaded = await ledger.LoadAsync(context.CancellationToken);
-        var deposit = events.OfType<VaultDeposited>().SingleOrDefault();
-        return new DepositReply
-        {
-            LpAccountId = lp,
-            SharesMinted = Text(deposit?.SharesMinted ?? 0m),
-            SharePrice = Text(deposit is null ? 0m : ExactMath.MulDivFloor(deposit.Amount, 1m, deposit.SharesMinted, VaultRules.MoneyDecimals)),
-            Booked = deposit is not null,
-            StreamVersion = loaded.Version,
-        };
-    }
 
     [Callers(Caller.Trader, Caller.Operator, Caller.Service)]
     public override async Task<WithdrawalReply> RequestWithdrawal(RequestWithdrawalRequest request, ServerCallContext context)

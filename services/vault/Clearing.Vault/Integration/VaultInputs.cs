@@ -1,6 +1,7 @@
 using System.Globalization;
 using Clearing.Contracts;
 using Clearing.Contracts.Liquidation.V1;
+using Clearing.Contracts.Margin.V1;
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Contracts.Orders.V1;
@@ -14,8 +15,9 @@ using Clearing.Vault.Domain.Accounting;
 namespace Clearing.Vault.Integration;
 
 /// <summary>
-/// The vault's three inputs. Oracle prices feed an in-memory view (marks, index, status, volatility), rebuilt on every
-/// start under a consumer group of its own. Matching events and liquidation events change the vault's books; repeats
+/// The vault's four inputs. Oracle prices feed an in-memory view (marks, index, status, volatility), rebuilt on every
+/// start under a consumer group of its own. Margin's ledger (deposits into the vault's account), matching events and
+/// liquidation events change the vault's books; repeats
 /// are skipped by the inbox kept in the vault's state (source stream and sequence of each message).
 /// </summary>
 public static class VaultInputs
@@ -44,6 +46,10 @@ public static class VaultInputs
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<MatchingEvent> { Name = "vault-matching", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
             sp => sp.GetRequiredService<MatchingInput>().HandleAsync);
+        services.AddSingleton<MarginLedgerInput>();
+        services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<LedgerEntry> { Name = "vault-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>() },
+            sp => sp.GetRequiredService<MarginLedgerInput>().HandleAsync);
         services.AddSingleton<LiquidationInput>();
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<LiquidationEvent> { Name = "vault-liquidation", Topics = [Topics.LiquidationEvents], Deserializer = new ProtobufPayloadDeserializer<LiquidationEvent>() },
@@ -106,6 +112,37 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
                 live.Gone(e.Market, e.Rejected.OrderId);
                 break;
         }
+    }
+}
+
+/// <summary>
+/// Margin's ledger (one partition, gap-free sequence): a LEDGER_ENTRY_KIND_VAULT_DEPOSIT entry crediting the vault's account
+/// is an LP deposit margin has already moved; the vault mints its shares (or returns it). Every other entry is skipped.
+/// </summary>
+public sealed class MarginLedgerInput(VaultLedger ledger)
+{
+    public async Task HandleAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        if (e.Kind != LedgerEntryKind.VaultDeposit)
+        {
+            return;
+        }
+
+        var credit = e.Postings.FirstOrDefault(p => p.AccountId == ledger.Rules.AccountId);
+        if (credit is null)
+        {
+            return;   // a deposit into another vault
+        }
+
+        var amount = VaultInputs.Amount(credit.Amount, "vault deposit posting amount");
+        if (amount <= 0 || string.IsNullOrWhiteSpace(e.AccountId) || string.IsNullOrWhiteSpace(e.Reference))
+        {
+            throw new FormatException($"ledger entry {e.EntryId}: a vault deposit needs a positive credit to {ledger.Rules.AccountId}, the LP's account_id and the deposit id as reference");
+        }
+
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        await ledger.OnDepositBookedAsync(new DepositInput(e.AccountId, credit.Asset, amount, e.Reference, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
     }
 }
 

@@ -1,0 +1,178 @@
+using Clearing.Contracts.Liquidation.V1;
+using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Vault.V1;
+using Clearing.Dapr.State;
+using Clearing.EventSourcing;
+using Clearing.EventSourcing.Sqlite;
+using Clearing.Margin.Application;
+using Clearing.Margin.Domain.Accounts;
+using Clearing.Margin.Domain.Options;
+using Clearing.Margin.Integration;
+using Clearing.Messaging.Kafka;
+using Clearing.Primitives.Markets;
+using Clearing.Vault.Application;
+using Clearing.Vault.Domain.Accounting;
+using Clearing.Vault.Integration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Clearing.Vault.Tests.Ledger;
+
+/// <summary>
+/// Margin and the vault in-process, each on its own SQLite store, joined the way the broker joins them: margin's stored
+/// ledger entries go through its outbox translator into the vault's ledger input, the vault's stored events through its
+/// outbox translator into margin's vault gateway, each message with the inbox coordinates the relay stamps (stream and
+/// version). <see cref="ExchangeAsync"/> may redeliver everything from the start, as a relay without a checkpoint does.
+/// </summary>
+internal sealed class OneLedgerHarness : IAsyncDisposable
+{
+    public const string Vault = "vault-hlp";
+    public static readonly DateTimeOffset T0 = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-vault-ledger", Guid.NewGuid().ToString("N"));
+    private readonly SqliteStateStore _views;
+    private readonly LedgerProjector _projector;
+    private readonly VaultTransferMirror _mirror;
+    private readonly MarginLedgerInput _vaultIn;
+    private readonly VaultGateway _marginIn;
+    private long _ledgerForwarded = -1;
+    private long _vaultForwarded = -1;
+
+    public OneLedgerHarness(VaultRules? rules = null)
+    {
+        Directory.CreateDirectory(_directory);
+        MarginStore = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "margin.db")));
+        VaultStore = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "vault.db")));
+        _views = new SqliteStateStore("margin-risk", Path.Combine(_directory, "state.db"));
+        Book = new AccountBook(MarginStore, new AccountDecider(new RiskCalculator(MarketCatalog.EmbeddedDefaults, MarginParameters.Default, PortfolioMargin.Default)),
+            new PriceBook(), new AccountRiskViews(_views), TimeProvider.System, NullLogger<AccountBook>.Instance);
+        _projector = new LedgerProjector(MarginStore, TimeProvider.System, NullLogger<LedgerProjector>.Instance);
+        _mirror = new VaultTransferMirror(MarginStore, Book, NullLogger<VaultTransferMirror>.Instance);
+        VaultBooks = new VaultLedger(VaultStore, rules ?? new VaultRules { VaultId = "hlp", MinimumDeposit = 10m }, new MarketPrices(), Time);
+        _vaultIn = new MarginLedgerInput(VaultBooks);
+        _marginIn = new VaultGateway(Book);
+    }
+
+    public FakeTimeProvider Time { get; } = new(T0);
+
+    public SqliteEventStore MarginStore { get; }
+
+    public SqliteEventStore VaultStore { get; }
+
+    public AccountBook Book { get; }
+
+    public VaultLedger VaultBooks { get; }
+
+    /// <summary>An operator deposit from outside into an LP's margin account.</summary>
+    public Task CreditAsync(string lp, decimal amount) =>
+        Book.ExecuteAsync(lp, (state, prices) => Book.Decider.Decide(state, new Deposit(lp, "USDC", amount, $"credit-{lp}-{amount}", T0), prices), None);
+
+    /// <summary>Accounts.DepositToVault: margin moves the money first (or refuses).</summary>
+    public Task DepositToVaultAsync(string lp, decimal amount, string depositId) =>
+        Book.ExecuteAsync(lp, (state, prices) => Book.Decider.Decide(state, new DepositToVault(lp, Vault, "USDC", amount, depositId, Time.GetUtcNow()), prices), None);
+
+    /// <summary>Delivers what each side published since the last exchange (everything again with <paramref name="fromStart"/>), until both are quiet.</summary>
+    public async Task ExchangeAsync(bool fromStart = false)
+    {
+        if (fromStart)
+        {
+            (_ledgerForwarded, _vaultForwarded) = (-1, -1);
+        }
+
+        for (var round = 0; round < 5; round++)
+        {
+            await _projector.CatchUpAsync(None);
+            await _mirror.CatchUpAsync(None);
+            var delivered = 0;
+            var translator = new MarginOutboxTranslator();
+            await foreach (var recorded in MarginStore.ReadStreamAsync(LedgerProjector.LedgerStream, ReadDirection.Forward, _ledgerForwarded + 1))
+            {
+                _ledgerForwarded = recorded.StreamVersion;
+                if (translator.Translate(recorded) is { } message)
+                {
+                    await _vaultIn.HandleAsync(Message(LedgerEntry.Parser.ParseFrom(message.Payload), recorded), None);
+                    delivered++;
+                }
+            }
+
+            var vaultTranslator = new VaultOutboxTranslator();
+            await foreach (var recorded in VaultStore.ReadStreamAsync(VaultBooks.StreamId, ReadDirection.Forward, _vaultForwarded + 1))
+            {
+                _vaultForwarded = recorded.StreamVersion;
+                if (vaultTranslator.Translate(recorded) is { } message)
+                {
+                    await _marginIn.HandleAsync(Message(VaultEvent.Parser.ParseFrom(message.Payload), recorded), None);
+                    delivered++;
+                }
+            }
+
+            if (delivered == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    public async Task<decimal> BalanceAsync(string account) => (await Book.LoadAsync(AccountAddress.Parse(account).Owner, None)).State.Sub(AccountAddress.Parse(account)).BalanceOf("USDC");
+
+    public async Task<VaultState> VaultAsync() => (await VaultBooks.LoadAsync(None)).State;
+
+    /// <summary>Every entry margin published on clearing.margin.ledger.v1.</summary>
+    public async Task<List<LedgerEntry>> LedgerAsync()
+    {
+        var translator = new MarginOutboxTranslator();
+        var entries = new List<LedgerEntry>();
+        await foreach (var recorded in MarginStore.ReadStreamAsync(LedgerProjector.LedgerStream, ReadDirection.Forward, 0))
+        {
+            entries.Add(LedgerEntry.Parser.ParseFrom(translator.Translate(recorded)!.Payload));
+        }
+
+        return entries;
+    }
+
+    public async Task<List<object>> VaultEventsAsync()
+    {
+        var events = new List<object>();
+        await foreach (var recorded in VaultStore.ReadStreamAsync(VaultBooks.StreamId, ReadDirection.Forward, 0))
+        {
+            events.Add(VaultJsonContext.Serializer.Deserialize(recorded));
+        }
+
+        return events;
+    }
+
+    /// <summary>A liquidation fee on the liquidation topic: the vault's share of it raises its NAV.</summary>
+    public Task LiquidationFeeAsync(decimal fee, long sequence) => new LiquidationInput(VaultBooks).HandleAsync(
+        new KafkaInboundMessage<LiquidationEvent>(
+            new LiquidationEvent
+            {
+                AccountId = "acct-9", LiquidationId = "acct-9:1", TimeUnixNanos = 1,
+                SliceFilled = new SliceFilled { Market = "BTC-PERP", FillId = $"BTC-PERP:{sequence}", LiquidationFee = fee.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
+            Metadata("liquidation-acct-9", sequence)),
+        None);
+
+    private static KafkaInboundMessage<T> Message<T>(T payload, RecordedEvent recorded) => new(payload, Metadata(recorded.StreamId, recorded.StreamVersion));
+
+    private static KafkaMessageMetadata Metadata(string stream, long sequence) => new()
+    {
+        Topic = "t", Partition = 0, Offset = sequence, Key = "k", Id = $"{stream}:{sequence}", Type = "x", Source = "test", Subject = "s", Time = T0,
+        SourceStream = stream, SourceSequence = sequence,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await MarginStore.DisposeAsync();
+        await VaultStore.DisposeAsync();
+        _views.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold a file for a moment; the temp directory is cleaned by the OS.
+        }
+    }
+}
