@@ -34,6 +34,9 @@ internal sealed class PublisherClient(string publisherId, Key key, PricePublishe
         var text = decimal.Round(price, 2).ToString(CultureInfo.InvariantCulture);
         var confidence = decimal.Round(price * 0.0002m, 2).ToString(CultureInfo.InvariantCulture);
         var report = ReportSigning.Sign(new PriceReport(publisherId, asset, text, confidence, now.ToUnixTimeMilliseconds() * 1_000_000, sequence, []), key);
+        // Not cancelled by the loop's token either: a write cut short by the stop cancels the whole call, and closing
+        // it then fails with "Call canceled by the client" (seen under load) instead of reading the summary.
+        cancellationToken.ThrowIfCancellationRequested();
         await _stream.RequestStream.WriteAsync(new PublisherMessage
         {
             Price = new SignedPriceReport
@@ -46,7 +49,7 @@ internal sealed class PublisherClient(string publisherId, Key key, PricePublishe
                 Sequence = sequence,
                 Signature = ByteString.CopyFrom(report.Signature),
             },
-        }, cancellationToken);
+        }, CancellationToken.None);
     }
 
     /// <summary>Closes the stream and keeps the service's summary (accepted, refused and why).</summary>

@@ -273,12 +273,21 @@ internal sealed class SimulationRunner
                     await Task.Delay(wait, cancellationToken);
                 }
 
-                // Every order whose time has come (one, or several after a late wake-up), each in its own slot of the in-flight bound.
+                // Every order whose time has come (one, or several after a late wake-up), each in its own slot of the
+                // in-flight bound: the first slot is waited for, the others taken only while free, so the orders held
+                // here never wait for slots that only their own sending would free.
                 var dueNow = Math.Max(1, (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * Scenario.TakerOrdersPerSecond) - n + 1);
                 due.Clear();
                 for (var i = 0; i < dueNow && i < OrderAdmissionBatchLimit; i++, n++)
                 {
-                    await inFlight.WaitAsync(cancellationToken);
+                    if (i == 0)
+                    {
+                        await inFlight.WaitAsync(cancellationToken);
+                    }
+                    else if (!inFlight.Wait(0, CancellationToken.None))
+                    {
+                        break;
+                    }
                     if (_takerFailure is { } failure)
                     {
                         // An order that failed outside the gateway's refusals (stack unreachable) fails the actor, as it
