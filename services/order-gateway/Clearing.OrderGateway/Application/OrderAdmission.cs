@@ -70,7 +70,7 @@ public sealed class OrderAdmission(
 
     public async Task<Admission> SubmitAsync(GatewayCommand command, OrderProof proof, CancellationToken cancellationToken)
     {
-        var pending = await PrepareAsync(command, proof, cancellationToken);
+        var pending = await PrepareAsync(command, proof, views: null, cancellationToken);
         return await (await EnqueueAsync(pending, cancellationToken)).WaitAsync(cancellationToken);
     }
 
@@ -81,10 +81,12 @@ public sealed class OrderAdmission(
     public async Task<IReadOnlyList<Admission>> SubmitManyAsync(IReadOnlyList<(GatewayCommand Command, OrderProof Proof)> commands, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(commands.Count, MaxBatchSize);
+        // Margin's view is read once per account for the whole batch: its commands are judged at one instant anyway.
+        var views = new Dictionary<string, MarginSnapshot?>(StringComparer.Ordinal);
         var prepared = new PendingCommand[commands.Count];
         for (var i = 0; i < commands.Count; i++)
         {
-            prepared[i] = await PrepareAsync(commands[i].Command, commands[i].Proof, cancellationToken);
+            prepared[i] = await PrepareAsync(commands[i].Command, commands[i].Proof, views, cancellationToken);
         }
 
         // Queued only once all are read: the reads before the queue are what could reorder one account's commands.
@@ -97,13 +99,17 @@ public sealed class OrderAdmission(
         return await Task.WhenAll(replies).WaitAsync(cancellationToken);
     }
 
-    private async Task<PendingCommand> PrepareAsync(GatewayCommand command, OrderProof proof, CancellationToken cancellationToken)
+    private async Task<PendingCommand> PrepareAsync(GatewayCommand command, OrderProof proof, Dictionary<string, MarginSnapshot?>? views, CancellationToken cancellationToken)
     {
         var key = proof is AccountSignatureProof ? await keys.FindAsync(command.AccountId, cancellationToken) : null;
         // Margin is read only for orders that can add risk, before the account's round: it is another service's file or sidecar.
-        var margin = command.Kind == CommandKind.Place && !command.ReduceOnly
-            ? AccountRiskViews.ToSnapshot(await risk.ReadAsync(command.AccountId, cancellationToken))
-            : null;
+        MarginSnapshot? margin = null;
+        if (command.Kind == CommandKind.Place && !command.ReduceOnly && (views is null || !views.TryGetValue(command.AccountId, out margin)))
+        {
+            margin = AccountRiskViews.ToSnapshot(await risk.ReadAsync(command.AccountId, cancellationToken));
+            views?.Add(command.AccountId, margin);
+        }
+
         return new PendingCommand(command, proof, key, margin);
     }
 
