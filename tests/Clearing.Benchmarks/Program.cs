@@ -18,6 +18,10 @@ if (args is ["replay-store", var dataDirectory, ..])
     Console.WriteLine($"{events:N0} margin events in {Path.Combine(dataDirectory, "margin", "events.db")}");
     return 0;
 }
+if (args is ["replay-cpu", ..])
+{
+    return await Clearing.Benchmarks.Replay.ReplayCpuRunner.RunAsync(args[1..]);
+}
 if (args is ["margin-e2e", ..])
 {
     return Clearing.Benchmarks.Margin.PriceTickToRiskEventRunner.Run(args[1..]);

@@ -24,6 +24,7 @@ internal sealed class MarginFastReader
 
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private string? _lastReference;
 
     public MarginFastReader() => _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -89,7 +90,7 @@ internal sealed class MarginFastReader
             }
             else if (reader.ValueTextEquals("reference"u8))
             {
-                if (reference is not null || !TryString(ref reader, out reference))
+                if (reference is not null || !TryReference(ref reader, out reference))
                 {
                     return false;
                 }
@@ -247,7 +248,7 @@ internal sealed class MarginFastReader
                 }
                 else if (reader.ValueTextEquals("reference"u8))
                 {
-                    ok = reference is null && TryString(ref reader, out reference);
+                    ok = reference is null && TryReference(ref reader, out reference);
                 }
                 else if (reader.ValueTextEquals("market"u8))
                 {
@@ -362,6 +363,42 @@ internal sealed class MarginFastReader
         }
         value = reader.ValueIsEscaped ? reader.GetString() : Shared(ref reader);
         return value is not null;
+    }
+
+    /// <summary>
+    /// References are unique per fill (caching them would only fill the cache), but an event's lines repeat the event's
+    /// own reference: share with the last one read.
+    /// </summary>
+    private bool TryReference(ref Utf8JsonReader reader, out string? value)
+    {
+        value = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && _lastReference is { } last && Matches(reader.ValueSpan, last))
+        {
+            value = last;
+            return true;
+        }
+        value = _lastReference = reader.GetString();
+        return value is not null;
+    }
+
+    private static bool Matches(ReadOnlySpan<byte> utf8, string text)
+    {
+        if (utf8.Length != text.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] != text[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The current unescaped string token, shared with earlier events that held the same text.</summary>

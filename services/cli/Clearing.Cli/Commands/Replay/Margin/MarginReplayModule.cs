@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Clearing.EventSourcing;
@@ -125,11 +126,46 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
 
     private readonly MarginDecoder _decoder = decoder ?? new MarginDecoder();
 
-    private readonly List<LedgerEntryRecorded> _entries = [];
+    // A million-event rebuild keeps hundreds of thousands of entries until they are written and diffed: held as rows of
+    // two flat lists of structs (no object per entry or posting, strings shared with the decoded events), so the
+    // garbage collector has almost nothing to trace or promote; LedgerEntryRecorded is built per row when it is read.
+    private readonly List<Entry> _entries = [];
+    private readonly List<FlatPosting> _postings = [];
+
+    private readonly record struct Entry(
+        LedgerKind Kind, string Reference, string Market, string AccountId, DateTimeOffset At, string StreamId, long StreamVersion,
+        long GlobalPosition, int LineIndex, int FirstPosting, int PostingCount);
+
+    private readonly record struct FlatPosting(string AccountId, string Asset, decimal Amount);
 
     public string Name => "ledger";
 
-    public IReadOnlyList<LedgerEntryRecorded> Entries => _entries;
+    /// <summary>The rebuilt entries in sequence order, as margin's LedgerProjector records them.</summary>
+    public IEnumerable<LedgerEntryRecorded> Entries
+    {
+        get
+        {
+            for (var i = 0; i < _entries.Count; i++)
+            {
+                yield return EntryAt(i);
+            }
+        }
+    }
+
+    public int Count => _entries.Count;
+
+    private LedgerEntryRecorded EntryAt(int index)
+    {
+        var e = _entries[index];
+        var postings = new Posting[e.PostingCount];
+        for (var p = 0; p < postings.Length; p++)
+        {
+            var flat = _postings[e.FirstPosting + p];
+            postings[p] = new Posting(flat.AccountId, flat.Asset, flat.Amount);
+        }
+        return new LedgerEntryRecorded(index + 1L, string.Create(CultureInfo.InvariantCulture, $"{e.StreamId}:{e.StreamVersion}:{e.LineIndex}"),
+            e.Kind, e.Reference, e.Market, e.AccountId, postings, e.At, e.StreamId, e.StreamVersion, e.GlobalPosition, e.LineIndex);
+    }
 
     public void Apply(RecordedEvent recorded) => Apply(recorded, null);
 
@@ -143,12 +179,16 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
         {
             return;
         }
-        for (var i = 0; i < money.LedgerLines.Count; i++)
+        var lines = money.LedgerLines;
+        for (var i = 0; i < lines.Count; i++)
         {
-            var line = money.LedgerLines[i];
-            var sequence = _entries.Count + 1L;
-            _entries.Add(new LedgerEntryRecorded(sequence, $"{recorded.StreamId}:{recorded.StreamVersion}:{i}", line.Kind, line.Reference, line.Market,
-                money.AccountId, line.Postings, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition, i));
+            var line = lines[i];
+            _entries.Add(new Entry(line.Kind, line.Reference, line.Market, money.AccountId, recorded.Timestamp, recorded.StreamId,
+                recorded.StreamVersion, recorded.GlobalPosition, i, _postings.Count, line.Postings.Count));
+            foreach (var posting in line.Postings)
+            {
+                _postings.Add(new FlatPosting(posting.AccountId, posting.Asset, posting.Amount));
+            }
         }
     }
 
@@ -172,8 +212,9 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
     /// <summary>Entries are numbered in fold order and keys are zero-padded numbers, so fold order is key order.</summary>
     public IEnumerable<KeyValuePair<string, JsonNode>> RowsInKeyOrder()
     {
-        foreach (var entry in _entries)
+        for (var i = 0; i < _entries.Count; i++)
         {
+            var entry = EntryAt(i);
             yield return KeyValuePair.Create(MarginRows.LedgerKey(entry.Sequence), (JsonNode)MarginRows.LedgerRow(entry));
         }
     }

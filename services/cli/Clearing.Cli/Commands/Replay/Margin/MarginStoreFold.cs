@@ -13,13 +13,25 @@ internal sealed class MarginStoreFold
 {
     public const string AccountPrefix = MarginEventTypes.AccountCategory + "-";
 
-    private readonly Dictionary<string, (Account State, long Version)> _accounts = new(StringComparer.Ordinal);
+    // Keyed by stream id (the reader shares those strings), so folding an event is one lookup and no substring.
+    private readonly Dictionary<string, Slot> _streams = new(StringComparer.Ordinal);
+    private Dictionary<string, (Account State, long Version)>? _accounts;
     private readonly MarginDecoder _decoder;
 
     public MarginStoreFold(MarginDecoder? decoder = null) => _decoder = decoder ?? new MarginDecoder();
 
     /// <summary>Owner → (account, stream version), for every account stream seen.</summary>
-    public IReadOnlyDictionary<string, (Account State, long Version)> Accounts => _accounts;
+    public IReadOnlyDictionary<string, (Account State, long Version)> Accounts =>
+        _accounts ??= _streams.Values.ToDictionary(slot => slot.Owner, slot => (slot.State, slot.Version), StringComparer.Ordinal);
+
+    private sealed class Slot(string owner)
+    {
+        public string Owner { get; } = owner;
+
+        public Account State { get; set; } = Account.Empty(owner);
+
+        public long Version { get; set; }
+    }
 
     public long EventsFolded { get; private set; }
 
@@ -39,9 +51,13 @@ internal sealed class MarginStoreFold
             return;
         }
 
-        var owner = OwnerOf(recorded.StreamId);
-        var state = _accounts.TryGetValue(owner, out var known) ? known.State : Account.Empty(owner);
-        _accounts[owner] = (AccountDecider.Evolve(state, decoded ?? _decoder.Decode(recorded)), recorded.StreamVersion);
+        if (!_streams.TryGetValue(recorded.StreamId, out var slot))
+        {
+            _streams.Add(recorded.StreamId, slot = new Slot(OwnerOf(recorded.StreamId)));
+        }
+        slot.State = AccountDecider.Evolve(slot.State, decoded ?? _decoder.Decode(recorded));
+        slot.Version = recorded.StreamVersion;
+        _accounts = null;
         EventsFolded++;
     }
 

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+using Clearing.Cli.Commands.Replay;
+using Clearing.Cli.Commands.Replay.Margin;
+using Clearing.EventSourcing;
+
+namespace Clearing.Benchmarks.Replay;
+
+/// <summary>
+/// The replay paths of <see cref="MarginReplayBenchmarks"/> timed by wall clock and by CPU time of the process, on the
+/// same cached 1M-event store. On a machine shared with other builds the wall clock says more about the neighbours than
+/// about the code; CPU seconds per event do not (a one-thread path's CPU time is its wall time on an idle core, a
+/// two-stage path's idle wall time is at least its CPU time halved).
+/// Run: dotnet run -c Release --project tests/Clearing.Benchmarks -- replay-cpu [rounds] [part of a path name]
+/// </summary>
+internal static class ReplayCpuRunner
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
+        var only = args.Length > 1 ? args[1] : "";
+        var (store, events) = await MarginHistory.OpenCachedAsync();
+        await using (store)
+        {
+            var paths = new (string Name, Func<Task<long>> Run)[]
+            {
+                ("read all (raw)", () => ReadAsync(store, _ => 1)),
+                ("read + serializer decode (old)", () => { var d = new MarginDecoder(readPositionsByHand: false); return ReadAsync(store, r => d.Read(r) is null ? 0 : 1); }),
+                ("read + hand decode (new)", () => { var d = new MarginDecoder(); return ReadAsync(store, r => d.Read(r) is null ? 0 : 1); }),
+                ("old rebuild (1 thread, serializer)", () => OldRebuildAsync(store)),
+                ("new rebuild (2 stages, hand decode)", () => NewRebuildAsync(store, events)),
+                ("replay command --out (fold+write+diff)", () => CommandAsync(store)),
+            };
+            Console.WriteLine($"// {events:N0} events; load: {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"{"path",-42} {"wall ev/s",12} {"cpu µs/ev",10} {"cpu-bound ev/s",15} {"gc pause ms",12} {"gen0/1/2",14}");
+            foreach (var (name, run) in paths.Where(p => p.Name.Contains(only, StringComparison.Ordinal)))
+            {
+                for (var round = 0; round < rounds; round++)
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var paused = GC.GetTotalPauseDuration();
+                    var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                    var wall = Stopwatch.StartNew();
+                    var count = await run();
+                    wall.Stop();
+                    var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                    if (count != events)
+                    {
+                        throw new InvalidOperationException($"{name}: {count} events, the store holds {events}");
+                    }
+                    var cpuPerEvent = used.TotalMicroseconds / events;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name,-42} {events / wall.Elapsed.TotalSeconds,12:N0} {cpuPerEvent,10:F2} {1e6 / cpuPerEvent,15:N0} {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds,12:N0} {$"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}",14}"));
+                }
+            }
+            Console.WriteLine($"// load after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+        return 0;
+    }
+
+    private static async Task<long> ReadAsync(IEventStore store, Func<RecordedEvent, long> touch)
+    {
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync(store))
+        {
+            read += touch(recorded);
+        }
+        return read;
+    }
+
+    private static async Task<long> OldRebuildAsync(IEventStore store)
+    {
+        var decoder = new MarginDecoder(readPositionsByHand: false);
+        IReplayProjection[] projections = [new MarginAccountsProjection(decoder), new MarginLedgerProjection(decoder)];
+        long read = 0;
+        await foreach (var recorded in ReadAllAsync(store))
+        {
+            foreach (var projection in projections)
+            {
+                projection.Apply(recorded);
+            }
+            read++;
+        }
+        return read;
+    }
+
+    private static Task<long> NewRebuildAsync(IEventStore store, long events)
+    {
+        var module = new MarginReplayModule();
+        return ReplayRunner.FoldAsync(store, module, module.CreateProjections(), 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None);
+    }
+
+    private static async Task<long> CommandAsync(IEventStore store)
+    {
+        var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"clearing-replay-cpu-{Guid.NewGuid():N}.db"));
+        var output = new StringWriter();
+        await ReplayRunner.RunAsync(store, new MarginReplayModule(), new ReplayOptions { Service = "margin", OutputStore = file, Json = true },
+            output, TextWriter.Null, interactive: false, CancellationToken.None);
+        file.Delete();
+        return System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!["events"]!.GetValue<long>();
+    }
+
+    private static async IAsyncEnumerable<RecordedEvent> ReadAllAsync(IEventStore store)
+    {
+        const int page = 4096;
+        var position = 1L;
+        while (true)
+        {
+            var read = 0;
+            await foreach (var recorded in store.ReadAllAsync(position, page))
+            {
+                read++;
+                position = recorded.GlobalPosition + 1;
+                yield return recorded;
+            }
+            if (read < page)
+            {
+                yield break;
+            }
+        }
+    }
+}
