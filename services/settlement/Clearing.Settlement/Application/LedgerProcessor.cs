@@ -126,7 +126,13 @@ public sealed class LedgerProcessor(
         }
     }
 
-    /// <summary>The fee tiers assessed at the close of <paramref name="epoch"/>, as recorded; null when it has not closed.</summary>
+    /// <summary>How many epochs' fee-tier assessments <see cref="FeeTiersAsync"/> answers from memory.</summary>
+    public const int KeptFeeTierEpochs = 3;
+
+    /// <summary>
+    /// The fee tiers assessed at the close of <paramref name="epoch"/>, as recorded; null when it has not closed or is
+    /// more than <see cref="KeptFeeTierEpochs"/> closes old (read its epoch stream instead).
+    /// </summary>
     public async Task<FeeTiersAssigned?> FeeTiersAsync(long epoch, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -336,6 +342,8 @@ public sealed class LedgerProcessor(
                 break;
             case FeeTiersAssigned t:
                 _feeTiers[t.Epoch] = t;
+                // Only the latest assessments stay in memory (they hold one row per trading account); older ones are in the store.
+                _feeTiers.Remove(t.Epoch - KeptFeeTierEpochs);
                 break;
             case EpochSealed s:
                 ledger.EpochClosed(s.Epoch);
