@@ -243,7 +243,8 @@ internal sealed class SimulationRunner
     /// Takers cross the spread with IOC orders; in a squeeze they chase the move (buy while it rises, sell after). The
     /// offer is open loop: order n goes out at n / rate seconds whatever the replies to earlier ones are doing (up to
     /// <see cref="MaxTakerOrdersInFlight"/> unanswered), so a slow stack shows as latency and a shortfall against the
-    /// offered rate instead of quietly lowering the load (coordinated omission). A load run (above 20/s) trades under
+    /// offered rate instead of quietly lowering the load (coordinated omission); the bound is one second of the offer
+    /// (at least 256), so it is the stack, not the bound, that holds a fast offer back. A load run (above 20/s) trades under
     /// session keys, as a bot would: the generator's own Ed25519 signing would otherwise be the first limit measured.
     /// With <see cref="Scenario.TakerBatch"/> the orders due at one tick go out in one SubmitOrders call.
     /// </summary>
@@ -258,7 +259,7 @@ internal sealed class SimulationRunner
         }
 
         // Not disposed: orders still in flight when the run stops release it afterwards.
-        var inFlight = new SemaphoreSlim(MaxTakerOrdersInFlight);
+        var inFlight = new SemaphoreSlim(Math.Max(MaxTakerOrdersInFlight, (int)Math.Ceiling(Scenario.TakerOrdersPerSecond)));
         var started = Stopwatch.GetTimestamp();
         var acceptedAtStart = _stats.CommandsAccepted;
         var sentAtStart = _stats.CommandsSent;
@@ -339,6 +340,7 @@ internal sealed class SimulationRunner
         return (taker, taker.PlaceRequest(market, side, OrderType.Limit, limit, quantity, OrderTimeInForce.Ioc));
     }
 
+    /// <summary>The least bound on unanswered taker orders; a faster offer may have one second of it unanswered.</summary>
     private const int MaxTakerOrdersInFlight = 256;
 
     private Exception? _takerFailure;
