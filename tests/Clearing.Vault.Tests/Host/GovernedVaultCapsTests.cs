@@ -1,6 +1,8 @@
 using Clearing.EventSourcing.Sqlite;
 using Clearing.Parameters;
 using Clearing.Parameters.Consuming;
+using Clearing.Vault.Application;
+using Clearing.Vault.Domain;
 using Clearing.Vault.Domain.Accounting;
 using Clearing.Vault.Domain.Quoting;
 using Clearing.Vault.Integration;
@@ -73,6 +75,26 @@ public sealed class GovernedVaultCapsTests : IAsyncLifetime
         gateway.DepositRefusal(state, "lp-1", 600_000m, "dep-2", T0.AddHours(2)).ShouldNotBeNull()
             .ShouldContain("net deposits would be 2100000, above maxDepositPerAccount 2000000 USDC (params-vault version 1)");
         gateway.DepositRefusal(state, "lp-1", 500_000m, "dep-2", T0.AddHours(2)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task a_deposit_booked_in_margin_beyond_the_governed_cap_is_returned_naming_the_cap_and_admitted_once_a_raised_cap_is_in_force()
+    {
+        await PublishAsync(0, new VaultParameters(50_000_000m, 1_000_000m, 20_000_000m, 5m), T0.AddDays(-1));
+        await PublishAsync(1, new VaultParameters(50_000_000m, 2_000_000m, 20_000_000m, 5m), T0.AddHours(1));
+        var ledger = new VaultLedger(_store, Rules, new MarketPrices(), _time, Gateway());
+
+        // The ledger entry's time decides, not the wall clock (still T0 here).
+        var returned = (await ledger.OnDepositBookedAsync(new DepositInput("lp-1", "USDC", 1_500_000m, "dep-1", T0, new MessageSource("ledger-main", 1)), CancellationToken.None))
+            .ShouldHaveSingleItem().ShouldBeOfType<DepositReturned>();
+        returned.Reason.ShouldBe("Deposit of 1500000 refused: lp-1's net deposits would be 1500000, above maxDepositPerAccount 1000000 USDC (params-vault version 0).");
+        var admitted = (await ledger.OnDepositBookedAsync(new DepositInput("lp-1", "USDC", 1_500_000m, "dep-2", T0.AddHours(1), new MessageSource("ledger-main", 2)), CancellationToken.None))
+            .ShouldHaveSingleItem().ShouldBeOfType<VaultDeposited>();
+        admitted.SharesMinted.ShouldBe(1_500_000m);
+
+        var state = (await ledger.LoadAsync(CancellationToken.None)).State;
+        state.Collateral.ShouldBe(1_500_000m);
+        state.Holdings["lp-1"].Deposited.ShouldBe(1_500_000m);
     }
 
     [Fact]
