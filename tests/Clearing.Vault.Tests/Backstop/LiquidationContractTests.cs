@@ -39,7 +39,7 @@ public sealed class LiquidationContractTests
     [Fact]
     public void a_transfer_to_the_vault_is_published_with_what_a_booker_needs_side_size_prices_and_the_vaults_account()
     {
-        var stored = new StoredToVault("acct-1", "acct-1:1", "BTC-PERP", "hlp", "vault:hlp", CloseSide.Sell, 0.5m, 45_000m, 44_000m, 500m, 0m, 9_500m, "within caps", T0);
+        var stored = new StoredToVault("acct-1", "acct-1:1", "BTC-PERP", "hlp", "vault-hlp", CloseSide.Sell, 0.5m, 45_000m, 44_000m, 500m, 0m, 9_500m, "within caps", T0);
 
         var message = new LiquidationOutboxTranslator().Translate(Recorded(stored))!;
         var published = LiquidationEvent.Parser.ParseFrom(message.Payload);
@@ -50,7 +50,7 @@ public sealed class LiquidationContractTests
         published.EventCase.ShouldBe(LiquidationEvent.EventOneofCase.TransferredToVault);
         var t = published.TransferredToVault;
         (t.VaultId, t.VaultAccountId, t.Market, t.Side, t.Size, t.BankruptcyPrice, t.MarkPrice, t.LossTaken, t.MarketLossLeft, t.DailyLossLeft)
-            .ShouldBe(("hlp", "vault:hlp", "BTC-PERP", Proto.Side.Sell, "0.5", "45000", "44000", "500", "0", "9500"));
+            .ShouldBe(("hlp", "vault-hlp", "BTC-PERP", Proto.Side.Sell, "0.5", "45000", "44000", "500", "0", "9500"));
         published.Sequence.ShouldBe(7);
         LiquidationJsonContext.Serializer.Deserialize(Recorded(stored)).ShouldBe(stored);
     }

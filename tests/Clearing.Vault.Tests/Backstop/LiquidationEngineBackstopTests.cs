@@ -56,11 +56,11 @@ public sealed class LiquidationEngineBackstopTests : IAsyncDisposable
 
         var first = await EventsOf("liquidation-acct-1");
         var toVault = first.OfType<TransferredToVault>().Single();
-        (toVault.Size, toVault.LossTaken, toVault.VaultAccountId).ShouldBe((0.5m, 500m, "vault:hlp"));
+        (toVault.Size, toVault.LossTaken, toVault.VaultAccountId).ShouldBe((0.5m, 500m, "vault-hlp"));
         first.OfType<TransferredToFund>().Single().Size.ShouldBe(0.5m);
         first.OfType<LiquidationCompleted>().Single().TakenByVault.ShouldBe(0.5m);
         (await engine.LoadVaultBackstopAsync(None)).State.TotalLoss.ShouldBe(500m);
-        (await engine.LoadPositionsAsync("BTC-PERP", None)).State.Positions["vault:hlp"].Size.ShouldBe(0.5m);   // the vault now holds the long it took over
+        (await engine.LoadPositionsAsync("BTC-PERP", None)).State.Positions["vault-hlp"].Size.ShouldBe(0.5m);   // the vault now holds the long it took over
 
         // A new process on the same store: the cap used stays used, so the next bankrupt long goes to the fund.
         var restarted = Engine();

@@ -74,6 +74,8 @@ internal sealed class LocalStack : IAsyncDisposable
             throw new StackStartException("Vault quoting needs the vault, margin and order-gateway services (drop --only or add them).", 2);
         }
 
+        // The vault is seeded (and backstops liquidations) when it runs with margin; LocalVault.
+        var withVault = selected.Any(s => s.Name == "vault") && selected.Any(s => s.Name == "margin");
         var assemblies = new Dictionary<ServiceSpec, string>();
         foreach (var service in selected)
         {
@@ -119,7 +121,8 @@ internal sealed class LocalStack : IAsyncDisposable
                     ["Governance__GenesisFile"] = genesis,
                 };
                 // The vault's trading key goes to the vault process only.
-                var own = service.Name == "vault" ? LocalVault.Environment(keyring, options.VaultQuoting, options.BasePort + gatewayIndex) : [];
+                var own = service.Name == "vault" ? LocalVault.Environment(keyring, options.VaultQuoting, options.BasePort + gatewayIndex)
+                    : service.Name == "liquidation" && withVault ? LocalVault.BackstopEnvironment() : [];
                 foreach (var (key, value) in keyring.ServiceEnvironment().Concat(own).Concat(options.ExtraEnvironment ?? new Dictionary<string, string>()))
                 {
                     environment[key] = value;
@@ -141,7 +144,7 @@ internal sealed class LocalStack : IAsyncDisposable
                 throw new StackStartException($"not ready within {options.ReadyTimeout.TotalSeconds:F0} s: {string.Join(", ", notReady)}; stopping the stack", 1);
             }
             // The vault's capital goes in once, through margin (LocalVault.SeedAsync), whether or not it quotes.
-            if (selected.Any(s => s.Name == "vault") && selected.Any(s => s.Name == "margin"))
+            if (withVault)
             {
                 try
                 {

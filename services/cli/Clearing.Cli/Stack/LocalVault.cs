@@ -40,6 +40,19 @@ internal static class LocalVault
     }
 
     /// <summary>
+    /// Turns on liquidation's vault stage for the local vault (id "hlp", account vault-hlp): what the book cannot absorb goes
+    /// to the vault at the bankruptcy price, within liquidation's default caps ($50k loss per market, $250k for all markets
+    /// per 24 h, $500k notional per takeover), before the insurance fund. A key without ':' so it can be an environment variable.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> BackstopEnvironment()
+    {
+        yield return new("Liquidation__Vault__VaultId", VaultId);
+    }
+
+    /// <summary>The local vault's id; its one account is "vault-{id}" = <see cref="DevKeyring.VaultAccountId"/>.</summary>
+    public const string VaultId = "hlp";
+
+    /// <summary>
     /// Seeds the vault once, through the one path LPs use: margin credits the seed LP's collateral (an operator deposit from
     /// outside), then moves it to the vault's account (Accounts.DepositToVault, one VAULT_DEPOSIT ledger entry); the vault
     /// mints the shares when it reads that entry. Both are idempotent by reference, so a resumed stack adds nothing. Waits

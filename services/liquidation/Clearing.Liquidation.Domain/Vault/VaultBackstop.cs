@@ -33,7 +33,11 @@ public sealed record VaultBackstopRules
 
     public bool Enabled => !string.IsNullOrWhiteSpace(VaultId);
 
-    public string AccountId => "vault:" + VaultId;
+    /// <summary>
+    /// The vault's one account: its trading account in margin, "vault-{id}" (where its LP money is, as the vault service
+    /// names it: VaultRules.AccountId). Positions it takes over land there, margined like its quotes.
+    /// </summary>
+    public string AccountId => "vault-" + VaultId;
 
     public decimal LossCapFor(string market) => MarketLossCaps.TryGetValue(market, out var cap) ? cap : DefaultMarketLossCap;
 

@@ -10,7 +10,7 @@ namespace Clearing.Margin.Integration;
 /// Reads clearing.liquidation.events.v1 and books what liquidation decided (the slices themselves arrive as fills):
 /// SliceFilled → the liquidation fee into system:insurance-fund; TransferredToFund → the position closes at the
 /// bankruptcy price, the insurance fund (account "system:insurance-fund") takes it over at that price and pays any
-/// deficit left; TransferredToVault → the same with the LP vault's account ("vault:{id}") taking the position over
+/// deficit left; TransferredToVault → the same with the LP vault's trading account ("vault-{id}", margined like its quotes) taking the position over
 /// (the vault stage sits before the fund, so a deficit the vault's price leaves is still the fund's); AdlExecuted → the liquidated position and the counterparty's opposite one close at the ADL price.
 /// Sizes are read as absolute quantities: the held position says the direction. Completed (last market of a case) →
 /// an account still below maintenance is asked for again (AccountDecider, LiquidationFinished). WithdrawalsPaused (key
