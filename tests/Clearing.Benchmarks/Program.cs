@@ -13,8 +13,11 @@ if (args is ["matching-e2e", ..])
 if (args is ["replay-store", var dataDirectory, ..])
 {
     // A `clearing up`-shaped data directory holding a generated margin store, for timing `clearing replay` by hand.
+    // replay-store <data-dir> [fills] [--with-ledger-main]
+    var numbers = args[2..].Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
     var events = await Clearing.Benchmarks.Replay.MarginHistory.GenerateAsync(Path.Combine(dataDirectory, "margin", "events.db"),
-        Clearing.Benchmarks.Replay.MarginHistory.Accounts, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : Clearing.Benchmarks.Replay.MarginHistory.Fills);
+        Clearing.Benchmarks.Replay.MarginHistory.Accounts, numbers.Length > 0 ? int.Parse(numbers[0], System.Globalization.CultureInfo.InvariantCulture) : Clearing.Benchmarks.Replay.MarginHistory.Fills,
+        withLedgerMain: args.Contains("--with-ledger-main"));
     Console.WriteLine($"{events:N0} margin events in {Path.Combine(dataDirectory, "margin", "events.db")}");
     return 0;
 }
