@@ -102,6 +102,71 @@ public class LiquidationFollowUpHostTests
         again.LiquidationRequired.Shortfall.ShouldBe("236.24"); // maintenance 1.2% of 88 020 = 1 056.24, less equity 820
     }
 
+    private static LiquidationEvent CompletedBeforeItsLastFill() => new()
+    {
+        AccountId = "alice", LiquidationId = "alice:1", Sequence = 9, TimeUnixNanos = ContractText.UnixNanos(MarginHostHarness.T0.AddSeconds(9)),
+        Completed = new LiquidationCompleted
+        {
+            Market = "BTC-PERP", ClosedInBook = "0.15", TakenByFund = "0", Deleveraged = "0", UncoveredLoss = "0", UncoveredSize = "0", Last = true,
+            FillsThrough = { ["book-BTC-PERP"] = 3 },
+        },
+    };
+
+    private static async Task<List<RiskEvent>> PublishedRiskOfAliceAsync(MarginHostHarness host)
+    {
+        var translator = new MarginOutboxTranslator();
+        return (await host.AllAsync()).Select(translator.Translate).OfType<Clearing.Messaging.Kafka.OutboundMessage>()
+            .Where(m => m.Topic == Topics.MarginRisk && m.Key == "alice").Select(m => RiskEvent.Parser.ParseFrom(m.Payload)).ToList();
+    }
+
+    [Fact]
+    public async Task a_case_that_ends_before_its_last_fill_is_booked_is_judged_on_the_position_after_that_fill()
+    {
+        await using var host = new MarginHostHarness();
+        await host.DepositAsync("alice", 3_000m);
+        await host.DepositAsync("bob", 100_000m);
+        await host.DepositAsync("carol", 100_000m);
+        await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
+        await host.PriceAsync(1, 98_000m, 98_000m);
+        await host.FillAsync(2, "carol", Side.Buy, "alice", 0.1m, 98_000m);
+        await host.PriceAsync(2, 97_800m, 97_800m);
+
+        // Liquidation's end overtakes matching's last slice fill (book-BTC-PERP #3): alice still shows 0.9 here.
+        await host.Liquidation.HandleAsync(MarginHostHarness.Message(CompletedBeforeItsLastFill(), "liquidation-alice", 9), CancellationToken.None);
+        (await PublishedRiskOfAliceAsync(host)).Count(e => e.EventCase == RiskEvent.EventOneofCase.LiquidationRequired).ShouldBe(1, "no request on the stale 0.9");
+
+        await host.FillAsync(3, "carol", Side.Buy, "alice", 0.5m, 97_800m);
+
+        // Judged on 0.4: balance 1 700 + 0.4 × 97 800 − 40 000 = 820 equity against 469.44 maintenance — no new case.
+        (await PublishedRiskOfAliceAsync(host)).Count(e => e.EventCase == RiskEvent.EventOneofCase.LiquidationRequired).ShouldBe(1);
+        var types = (await host.AllAsync()).Select(e => e.Type).ToList();
+        types.ShouldContain("margin.liquidation-recheck-deferred.v1");
+        types.ShouldContain("margin.liquidation-rechecked.v1");
+    }
+
+    [Fact]
+    public async Task a_deferred_check_asks_again_with_the_fill_that_completes_the_case_when_the_account_is_still_below_maintenance()
+    {
+        await using var host = new MarginHostHarness();
+        await host.DepositAsync("alice", 3_000m);
+        await host.DepositAsync("bob", 100_000m);
+        await host.DepositAsync("carol", 100_000m);
+        await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
+        await host.PriceAsync(1, 98_000m, 98_000m);
+        await host.FillAsync(2, "carol", Side.Buy, "alice", 0.1m, 98_000m);
+        await host.PriceAsync(2, 97_800m, 97_800m);
+        await host.Liquidation.HandleAsync(MarginHostHarness.Message(CompletedBeforeItsLastFill(), "liquidation-alice", 9), CancellationToken.None);
+
+        await host.FillAsync(3, "carol", Side.Buy, "alice", 0.05m, 97_800m);
+        await host.FillAsync(3, "carol", Side.Buy, "alice", 0.05m, 97_800m); // redelivered: booked and judged once
+
+        var requests = (await PublishedRiskOfAliceAsync(host)).Where(e => e.EventCase == RiskEvent.EventOneofCase.LiquidationRequired).ToList();
+        requests.Count.ShouldBe(2);
+        requests[^1].Risk.Positions.Single().Size.ShouldBe("0.85");
+        requests[^1].Risk.Equity.ShouldBe("820"); // 2 690 balance + 0.85 × 97 800 − 85 000 cost
+        (await host.Book.LoadAsync("alice", CancellationToken.None)).Item1.PendingRecheck.ShouldBeNull();
+    }
+
     /// <summary>An operator's call as the host's security layer leaves it: an HTTP context with no trader claim.</summary>
     private sealed class OperatorCallContext : ServerCallContext
     {

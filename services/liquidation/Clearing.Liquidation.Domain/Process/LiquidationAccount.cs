@@ -72,6 +72,9 @@ public sealed record MarketLiquidation
 
     public decimal Fees { get; init; }
 
+    /// <summary>Where this case's last slice fill came from (matching's book stream and sequence); null before the first.</summary>
+    public MessageSource? LastFill { get; init; }
+
     public OpenSlice? Slice { get; init; }
 
     public int Slices { get; init; }

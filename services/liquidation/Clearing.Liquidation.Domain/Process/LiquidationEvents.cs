@@ -172,7 +172,8 @@ public sealed record LiquidationCompleted(
     decimal LiquidationFees,
     bool Last,
     DateTimeOffset At,
-    decimal TakenByVault = 0m);
+    decimal TakenByVault = 0m,
+    IReadOnlyDictionary<string, long>? FillsThrough = null);
 
 public static class LiquidationEventTypes
 {

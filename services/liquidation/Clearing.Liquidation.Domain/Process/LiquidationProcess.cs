@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Clearing.Liquidation.Domain.Vault;
 
@@ -213,6 +214,7 @@ public static class LiquidationProcess
             Size = e.RemainingPosition,
             ClosedInBook = m.ClosedInBook + e.Quantity,
             Fees = m.Fees + e.LiquidationFee,
+            LastFill = e.Source ?? m.LastFill,
             Slice = m.Slice is { } s && s.OrderId == e.OrderId
                 ? (s.Filled + e.Quantity >= s.Quantity ? null : s with { Filled = s.Filled + e.Quantity })
                 : m.Slice,
@@ -517,8 +519,13 @@ public static class LiquidationProcess
         var uncoveredSize = Math.Max(0m, m.Remaining);
         var lossPerUnit = Math.Max(0m, m.Side == CloseSide.Sell ? m.BankruptcyPrice - m.MarkPrice : m.MarkPrice - m.BankruptcyPrice);
         var last = active.Markets.Values.All(x => x.Market == market || x.Completed);
+        // The case's end says how far into each book its fills go, so margin judges the account after the case only
+        // once it has booked them: the fills travel on matching's topic, this on liquidation's, in no common order.
+        var fillsThrough = last
+            ? active.Markets.Values.Select(x => x.LastFill).OfType<MessageSource>().ToImmutableSortedDictionary(x => x.Stream, x => x.Sequence, StringComparer.Ordinal)
+            : null;
         decision.Add(new LiquidationCompleted(decision.State.AccountId, active.Id, market, m.ClosedInBook, m.TakenByFund, m.Deleveraged,
-            uncoveredSize, uncoveredSize * lossPerUnit, m.Fees, last, now, m.TakenByVault));
+            uncoveredSize, uncoveredSize * lossPerUnit, m.Fees, last, now, m.TakenByVault, fillsThrough));
     }
 
     private static LiquidationAccount WithMarket(LiquidationAccount state, string market, Func<MarketLiquidation, MarketLiquidation> change) =>

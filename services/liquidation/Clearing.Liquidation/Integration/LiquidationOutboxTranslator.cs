@@ -81,6 +81,7 @@ public sealed class LiquidationOutboxTranslator : IOutboxTranslator
             {
                 Market = e.Market, ClosedInBook = Of(e.ClosedInBook), TakenByFund = Of(e.TakenByFund), Deleveraged = Of(e.Deleveraged), UncoveredLoss = Of(e.UncoveredLoss),
                 UncoveredSize = Of(e.UncoveredSize), LiquidationFees = Of(e.LiquidationFees), Last = e.Last, TakenByVault = Of(e.TakenByVault),
+                FillsThrough = { (e.FillsThrough ?? new Dictionary<string, long>()).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) },
             }),
             FundFeeCollected e => FundChanged(recorded, e.At, e.Change, e.BalanceAfter, $"liquidation fee of {e.AccountId} ({e.OrderId})", e.Market, e.AccountId, e.LiquidationId),
             FundTakeoverBooked e => FundChanged(recorded, e.At, e.Change, e.BalanceAfter,

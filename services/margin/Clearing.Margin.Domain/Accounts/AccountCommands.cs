@@ -80,8 +80,10 @@ public sealed record CreditFeeShare(string AccountId, string Asset, decimal Amou
 /// <summary>
 /// Liquidation's LiquidationCompleted with last = true: the case <see cref="LiquidationId"/> of <see cref="AccountId"/> is
 /// over. <see cref="LeftUncovered"/>: it ended with quantity neither the book, the fund nor ADL took.
+/// <see cref="FillsThrough"/>: source stream → sequence of the case's last slice fill in each book it traded.
 /// </summary>
-public sealed record LiquidationFinished(string AccountId, string LiquidationId, bool LeftUncovered, MessageSource Source, DateTimeOffset At);
+public sealed record LiquidationFinished(string AccountId, string LiquidationId, bool LeftUncovered, MessageSource Source, DateTimeOffset At,
+    IReadOnlyDictionary<string, long>? FillsThrough = null);
 
 /// <summary>Revalue at new prices; emits risk events only when a band is crossed.</summary>
 public sealed record Revalue(string TriggerAsset, long TriggerSequence, DateTimeOffset At);

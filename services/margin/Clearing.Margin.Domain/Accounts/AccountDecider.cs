@@ -26,6 +26,10 @@ public sealed class AccountDecider(RiskCalculator risk)
         {
             case MessageApplied applied:
                 return state with { Inbox = state.Inbox.Record(applied.SourceStream, applied.SourceSequence) };
+            case LiquidationRecheckDeferred deferred:
+                return state with { PendingRecheck = deferred };
+            case LiquidationRechecked:
+                return state with { PendingRecheck = null };
             case RiskEventRecorded recorded:
             {
                 var address = AccountAddress.Parse(recorded.AccountId);
@@ -237,7 +241,18 @@ public sealed class AccountDecider(RiskCalculator risk)
             current = Evolve(current, changed);
         }
 
-        return WithRisk(state, events, prices, "", 0, command.At, command.Source);
+        var decided = WithRisk(state, events, prices, "", 0, command.At, command.Source);
+        if (state.PendingRecheck is { } pending && Fold(state, decided).Inbox is var booked && pending.WaitingFor.All(w => booked.LastAppliedFor(w.Key) >= w.Value))
+        {
+            // This fill completes the finished case's fills: the check it waited for runs now, before the inbox record.
+            var inbox = decided[^1];
+            decided.RemoveAt(decided.Count - 1);
+            RecheckAfterCase(state, decided, pending.AccountId, prices, command.At);
+            decided.Add(new LiquidationRechecked(pending.AccountId, pending.LiquidationId, command.At));
+            decided.Add(inbox);
+        }
+
+        return decided;
     }
 
     public IReadOnlyList<object> Decide(Account state, ApplyFunding command, RiskPrices prices)
@@ -407,21 +422,23 @@ public sealed class AccountDecider(RiskCalculator risk)
     /// change while liquidation worked. One request per finished case, so this re-arms without repeating on every tick.
     /// Not when the case ended with quantity nobody took (<see cref="LiquidationFinished.LeftUncovered"/>): the loss is
     /// recorded and withdrawals paused, and asking again at once would only rerun the same empty backstop; the next
-    /// crossing (into bankruptcy) asks again.
+    /// crossing (into bankruptcy) asks again. If the case's last slice fills are not booked yet (<see
+    /// cref="LiquidationFinished.FillsThrough"/> beyond this account's inbox), the check waits for the fill that books them.
     /// </summary>
     public IReadOnlyList<object> Decide(Account state, LiquidationFinished command, RiskPrices prices)
     {
-        var address = RequireOwner(state, command.AccountId);
+        RequireOwner(state, command.AccountId);
         var events = WithRisk(state, [], prices, "", 0, command.At, null);
-        var asked = events.OfType<RiskEventRecorded>().Any(r => r.AccountId == command.AccountId && r.Kind is RiskEventKind.LiquidationRequired or RiskEventKind.Bankrupt);
-        if (!command.LeftUncovered && !asked && !SystemAccounts.IsSystem(state.Owner))
+        var waiting = (command.FillsThrough ?? new Dictionary<string, long>())
+            .Where(f => (state.Inbox.LastAppliedFor(f.Key) ?? 0) < f.Value)
+            .ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+        if (!command.LeftUncovered && waiting.Count > 0)
         {
-            var sub = Fold(state, events).Sub(address);
-            var snapshot = Risk.Evaluate(command.AccountId, sub, prices);
-            if (snapshot.Band is HealthBand.Liquidation or HealthBand.Bankrupt && sub.Positions.Values.Any(p => p.Size != 0m))
-            {
-                events.Add(Alert(snapshot, sub, sub.RiskSequence + 1, snapshot.Band == HealthBand.Bankrupt ? RiskEventKind.Bankrupt : RiskEventKind.LiquidationRequired, command.At));
-            }
+            events.Add(new LiquidationRecheckDeferred(command.AccountId, command.LiquidationId, waiting, command.At));
+        }
+        else if (!command.LeftUncovered)
+        {
+            RecheckAfterCase(state, events, command.AccountId, prices, command.At);
         }
 
         if (events.Count > 0)
@@ -430,6 +447,23 @@ public sealed class AccountDecider(RiskCalculator risk)
         }
 
         return events;
+    }
+
+    /// <summary>Asks again for an account a finished case left below maintenance with positions open (see LiquidationFinished).</summary>
+    private void RecheckAfterCase(Account state, List<object> events, string accountId, RiskPrices prices, DateTimeOffset at)
+    {
+        var asked = events.OfType<RiskEventRecorded>().Any(r => r.AccountId == accountId && r.Kind is RiskEventKind.LiquidationRequired or RiskEventKind.Bankrupt);
+        if (asked || SystemAccounts.IsSystem(state.Owner))
+        {
+            return;
+        }
+
+        var sub = Fold(state, events).Sub(AccountAddress.Parse(accountId));
+        var snapshot = Risk.Evaluate(accountId, sub, prices);
+        if (snapshot.Band is HealthBand.Liquidation or HealthBand.Bankrupt && sub.Positions.Values.Any(p => p.Size != 0m))
+        {
+            events.Add(Alert(snapshot, sub, sub.RiskSequence + 1, snapshot.Band == HealthBand.Bankrupt ? RiskEventKind.Bankrupt : RiskEventKind.LiquidationRequired, at));
+        }
     }
 
     public IReadOnlyList<object> Decide(Account state, Revalue command, RiskPrices prices) =>

@@ -188,6 +188,18 @@ public sealed record RiskEventRecorded(
     decimal Deficit,
     DateTimeOffset At) : IAccountEvent;
 
+/// <summary>
+/// A liquidation case finished before margin booked all of its slice fills (they come on matching's topic, the end on
+/// liquidation's): judging the account now would see a position the book has already reduced, so the check whether to
+/// ask again waits until every stream in <see cref="WaitingFor"/> reaches its sequence.
+/// </summary>
+[EventType("margin.liquidation-recheck-deferred.v1")]
+public sealed record LiquidationRecheckDeferred(string AccountId, string LiquidationId, IReadOnlyDictionary<string, long> WaitingFor, DateTimeOffset At) : IAccountEvent;
+
+/// <summary>The deferred check ran, with the case's last fill booked.</summary>
+[EventType("margin.liquidation-rechecked.v1")]
+public sealed record LiquidationRechecked(string AccountId, string LiquidationId, DateTimeOffset At) : IAccountEvent;
+
 /// <summary>The inbox record of one consumed public message: appended last by every decision that applies one.</summary>
 [EventType("margin.message-applied.v1")]
 public sealed record MessageApplied(string SourceStream, long SourceSequence);

@@ -85,6 +85,9 @@ public sealed record Account(
 
     public string AccountIdOf(int number) => new AccountAddress(Owner, number).AccountId;
 
+    /// <summary>A finished liquidation case whose re-check waits for its last fills (null: none).</summary>
+    public LiquidationRecheckDeferred? PendingRecheck { get; init; }
+
     /// <summary>Markets this account holds an open position in, in any sub-account.</summary>
     public IEnumerable<string> OpenMarkets => SubAccounts.Values.SelectMany(s => s.Positions.Keys).Distinct(StringComparer.Ordinal);
 

@@ -25,6 +25,8 @@ public static class MarginEventTypes
         .Register<MoneyMoved>()
         .Register<RiskEventRecorded>()
         .Register<MessageApplied>()
+        .Register<LiquidationRecheckDeferred>()
+        .Register<LiquidationRechecked>()
         .Register<LedgerEntryRecorded>();
 
     public static JsonSerializerOptions Options { get; } = new(MarginEventJsonContext.Default.Options);
@@ -47,6 +49,8 @@ public static class MarginEventTypes
 [JsonSerializable(typeof(MoneyMoved))]
 [JsonSerializable(typeof(RiskEventRecorded))]
 [JsonSerializable(typeof(MessageApplied))]
+[JsonSerializable(typeof(LiquidationRecheckDeferred))]
+[JsonSerializable(typeof(LiquidationRechecked))]
 [JsonSerializable(typeof(LedgerEntryRecorded))]
 [JsonSerializable(typeof(Account))]
 internal sealed partial class MarginEventJsonContext : JsonSerializerContext;

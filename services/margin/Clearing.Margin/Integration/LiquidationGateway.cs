@@ -75,7 +75,8 @@ public sealed class LiquidationGateway(AccountBook book, WithdrawalPauseBook pau
             case LiquidationEvent.EventOneofCase.Completed when e.Completed.Last:
             {
                 var uncoveredSize = ContractText.Optional(e.Completed.UncoveredSize, "completed.uncovered_size") ?? 0m;
-                var finished = new LiquidationFinished(e.AccountId, e.LiquidationId, LeftUncovered: uncoveredSize != 0m, source, at);
+                var finished = new LiquidationFinished(e.AccountId, e.LiquidationId, LeftUncovered: uncoveredSize != 0m, source, at,
+                    e.Completed.FillsThrough.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal));
                 await book.ApplyAsync(owner, source, (state, prices) => book.Decider.Decide(state, finished, prices), cancellationToken);
                 break;
             }
