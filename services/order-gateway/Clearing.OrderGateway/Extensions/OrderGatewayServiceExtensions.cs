@@ -48,7 +48,13 @@ public static class OrderGatewayServiceExtensions
         services.AddSingleton<OrderAdmission>();
         services.AddSingleton<IAccountRiskReader>(sp => RiskReader(sp, configuration));
 
-        services.AddOutboxRelay<GatewayOutboxTranslator>(new OutboxRelayOptions { Name = "order-gateway", Category = GatewayEvents.Category, IdleWait = TimeSpan.FromMilliseconds(20) });
+        // Pages of 4096: under load the relay is the stage that falls behind first (a whole-stack run offered ~750
+        // orders/s held a lag of 5-7k events at ~600/s published with pages of 500): each page pays a broker round
+        // trip and two store writes however full it is. A crash repeats at most one page, which matching skips by command_id.
+        services.AddOutboxRelay<GatewayOutboxTranslator>(new OutboxRelayOptions
+        {
+            Name = "order-gateway", Category = GatewayEvents.Category, IdleWait = TimeSpan.FromMilliseconds(20), PageSize = 4096,
+        });
 
         // The views are in memory: every start reads the topics from the beginning under a group of its own.
         var viewsGroup = $"order-gateway-views-{Guid.NewGuid():N}";
