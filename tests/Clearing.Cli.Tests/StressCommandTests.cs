@@ -49,6 +49,22 @@ public sealed class StressCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task an_lp_vaults_trading_account_counts_as_the_vaults_capacity_not_as_a_member_who_could_default()
+    {
+        var (_, before, _) = await StressAsync(Options("crash-30"));
+        await _margin.DepositAsync("vault-hlp", 20_000m);
+
+        var (exit, output, error) = await StressAsync(Options("crash-30"));
+
+        exit.ShouldBe(0, error);
+        var report = JsonNode.Parse(output)!;
+        report["accountsStressed"]!.GetValue<int>().ShouldBe(JsonNode.Parse(before)!["accountsStressed"]!.GetValue<int>());
+        report["resources"]!["vault"]!.GetValue<string>().ShouldBe("20000");
+        report["resources"]!["total"]!.GetValue<string>().ShouldBe("20100"); // the fund's 100 and the vault's 20 000
+        report["covered"]!.GetValue<bool>().ShouldBeTrue(); // 18 175 of loss
+    }
+
+    [Fact]
     public async Task a_rally_the_shorts_can_pay_leaves_nothing_uncovered()
     {
         var (exit, output, _) = await StressAsync(Options("rally-30", failUncovered: true));

@@ -75,17 +75,18 @@ internal static class StressInputLoader
             foreach (var sub in state.SubAccounts.Values)
             {
                 var accountId = state.AccountIdOf(sub.Number);
-                if (!SystemAccounts.IsSystem(owner))
+                if (IsVault(owner))
+                {
+                    // A margined vault account's own stream holds its balances; the old system-style id lived in the ledger.
+                    vault.Add(new StressMember(accountId, SystemAccounts.IsSystem(owner) ? WithLedger(sub, accountId, ledger) : sub));
+                }
+                else if (!SystemAccounts.IsSystem(owner))
                 {
                     members.Add(new StressMember(accountId, sub));
                 }
                 else if (accountId == SystemAccounts.InsuranceFund)
                 {
                     fund.Add(new StressMember(accountId, WithLedger(sub, accountId, ledger)));
-                }
-                else if (owner.StartsWith("vault:", StringComparison.Ordinal))
-                {
-                    vault.Add(new StressMember(accountId, WithLedger(sub, accountId, ledger)));
                 }
             }
         }
@@ -94,7 +95,7 @@ internal static class StressInputLoader
         {
             foreach (var accountId in ledger.Keys.Select(k => k.Account).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
             {
-                var list = accountId == SystemAccounts.InsuranceFund ? fund : accountId.StartsWith("vault:", StringComparison.Ordinal) ? vault : null;
+                var list = accountId == SystemAccounts.InsuranceFund ? fund : IsVault(accountId) ? vault : null;
                 if (list is not null && list.All(m => m.AccountId != accountId))
                 {
                     list.Add(new StressMember(accountId, WithLedger(SubAccount.Open(0), accountId, ledger)));
@@ -157,6 +158,14 @@ internal static class StressInputLoader
         }
         return new StressInputs(members, fund, vault, prices, indexes, marks, fold.EventsFolded, ledger is not null);
     }
+
+    /// <summary>
+    /// An LP vault's trading account ("vault-{id}", margined like any trader's: its quotes and the positions it took over
+    /// are revalued with everyone's) is the vault's capacity, not a member that could default; "vault:" is the id the
+    /// backstop used before the vault had one account.
+    /// </summary>
+    private static bool IsVault(string accountOrOwner) =>
+        accountOrOwner.StartsWith("vault-", StringComparison.Ordinal) || accountOrOwner.StartsWith("vault:", StringComparison.Ordinal);
 
     private static bool IsLinear(MarketCatalog markets, string market) => markets.TryGet(market, out var m) && m.Kind != MarketKind.Option;
 
