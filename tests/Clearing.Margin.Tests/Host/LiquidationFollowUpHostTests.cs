@@ -112,6 +112,24 @@ public class LiquidationFollowUpHostTests
         },
     };
 
+    /// <summary>
+    /// alice long 1 BTC-PERP at 100 000 on 3 000, a first slice of 0.1 sold at 98 000 and the mark at 97 800; then
+    /// liquidation's end overtakes matching's last slice fill (book-BTC-PERP #3): margin still shows 0.9.
+    /// </summary>
+    private static async Task<MarginHostHarness> CaseEndingBeforeItsLastFillAsync()
+    {
+        var host = new MarginHostHarness();
+        await host.DepositAsync("alice", 3_000m);
+        await host.DepositAsync("bob", 100_000m);
+        await host.DepositAsync("carol", 100_000m);
+        await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
+        await host.PriceAsync(1, 98_000m, 98_000m);
+        await host.FillAsync(2, "carol", Side.Buy, "alice", 0.1m, 98_000m);
+        await host.PriceAsync(2, 97_800m, 97_800m);
+        await host.Liquidation.HandleAsync(MarginHostHarness.Message(CompletedBeforeItsLastFill(), "liquidation-alice", 9), CancellationToken.None);
+        return host;
+    }
+
     private static async Task<List<RiskEvent>> PublishedRiskOfAliceAsync(MarginHostHarness host)
     {
         var translator = new MarginOutboxTranslator();
@@ -122,17 +140,7 @@ public class LiquidationFollowUpHostTests
     [Fact]
     public async Task a_case_that_ends_before_its_last_fill_is_booked_is_judged_on_the_position_after_that_fill()
     {
-        await using var host = new MarginHostHarness();
-        await host.DepositAsync("alice", 3_000m);
-        await host.DepositAsync("bob", 100_000m);
-        await host.DepositAsync("carol", 100_000m);
-        await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
-        await host.PriceAsync(1, 98_000m, 98_000m);
-        await host.FillAsync(2, "carol", Side.Buy, "alice", 0.1m, 98_000m);
-        await host.PriceAsync(2, 97_800m, 97_800m);
-
-        // Liquidation's end overtakes matching's last slice fill (book-BTC-PERP #3): alice still shows 0.9 here.
-        await host.Liquidation.HandleAsync(MarginHostHarness.Message(CompletedBeforeItsLastFill(), "liquidation-alice", 9), CancellationToken.None);
+        await using var host = await CaseEndingBeforeItsLastFillAsync();
         (await PublishedRiskOfAliceAsync(host)).Count(e => e.EventCase == RiskEvent.EventOneofCase.LiquidationRequired).ShouldBe(1, "no request on the stale 0.9");
 
         await host.FillAsync(3, "carol", Side.Buy, "alice", 0.5m, 97_800m);
@@ -147,15 +155,7 @@ public class LiquidationFollowUpHostTests
     [Fact]
     public async Task a_deferred_check_asks_again_with_the_fill_that_completes_the_case_when_the_account_is_still_below_maintenance()
     {
-        await using var host = new MarginHostHarness();
-        await host.DepositAsync("alice", 3_000m);
-        await host.DepositAsync("bob", 100_000m);
-        await host.DepositAsync("carol", 100_000m);
-        await host.FillAsync(1, "alice", Side.Buy, "bob", 1m, 100_000m);
-        await host.PriceAsync(1, 98_000m, 98_000m);
-        await host.FillAsync(2, "carol", Side.Buy, "alice", 0.1m, 98_000m);
-        await host.PriceAsync(2, 97_800m, 97_800m);
-        await host.Liquidation.HandleAsync(MarginHostHarness.Message(CompletedBeforeItsLastFill(), "liquidation-alice", 9), CancellationToken.None);
+        await using var host = await CaseEndingBeforeItsLastFillAsync();
 
         await host.FillAsync(3, "carol", Side.Buy, "alice", 0.05m, 97_800m);
         await host.FillAsync(3, "carol", Side.Buy, "alice", 0.05m, 97_800m); // redelivered: booked and judged once
