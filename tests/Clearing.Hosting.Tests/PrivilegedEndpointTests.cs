@@ -171,7 +171,7 @@ public sealed class PrivilegedEndpointTests(HostsFixture hosts)
             declaredPublic.ShouldBe(name == "order-gateway"
                 ? ["/clearing.gateway.v1.OrderGateway/AmendOrder", "/clearing.gateway.v1.OrderGateway/CancelAll", "/clearing.gateway.v1.OrderGateway/CancelOrder",
                    "/clearing.gateway.v1.OrderGateway/GrantSession", "/clearing.gateway.v1.OrderGateway/PlaceOrder", "/clearing.gateway.v1.OrderGateway/RevokeSession",
-                   "/clearing.gateway.v1.OrderGateway/StreamDepth"]
+                   "/clearing.gateway.v1.OrderGateway/StreamDepth", "/clearing.gateway.v1.OrderGateway/SubmitOrders"]
                 : [], $"{name} public gRPC methods");
         }
     }

@@ -35,7 +35,7 @@ public sealed class DemoTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task the_crash_demo_liquidates_in_the_book_then_the_fund_then_adl_and_every_invariant_holds_while_kcat_reads_the_topics()
+    public async Task the_crash_demo_liquidates_in_the_book_then_the_vault_then_the_fund_then_adl_and_every_invariant_holds_while_kcat_reads_the_topics()
     {
         var kcatSawFills = false;
         var report = await RunDemoAsync(async cli =>
@@ -50,9 +50,11 @@ public sealed class DemoTests(ITestOutputHelper output) : IDisposable
         report["invariants"]!["ok"]!.GetValue<bool>().ShouldBeTrue();
         report["fills"]!.GetValue<long>().ShouldBeGreaterThan(0);
         report["liquidations"]!["accounts"]!.GetValue<int>().ShouldBeGreaterThan(0);
-        // The slide's liquidations go to the book and the fund; the gap's losses exceed what the fund holds, so ADL
-        // closes the rest through the real liquidation and margin services — and the money still balances (above).
+        // The slide's liquidations go to the book, then the LP vault up to its (local, small) loss caps, then the fund; the
+        // gap's losses exceed what the fund holds, so ADL closes the rest through the real liquidation and margin
+        // services — and the money still balances (above).
         var stages = report["liquidations"]!["events"]!.AsObject();
+        (stages["TransferredToVault"]?.GetValue<long>() ?? 0).ShouldBeGreaterThan(0, "the vault took nothing over");
         (stages["TransferredToFund"]?.GetValue<long>() ?? 0).ShouldBeGreaterThan(0, "the insurance fund took nothing over");
         (stages["AdlExecuted"]?.GetValue<long>() ?? 0).ShouldBeGreaterThan(0, "the fund never ran dry: no ADL");
     }

@@ -41,12 +41,15 @@ internal static class LocalVault
 
     /// <summary>
     /// Turns on liquidation's vault stage for the local vault (id "hlp", account vault-hlp): what the book cannot absorb goes
-    /// to the vault at the bankruptcy price, within liquidation's default caps ($50k loss per market, $250k for all markets
-    /// per 24 h, $500k notional per takeover), before the insurance fund. A key without ':' so it can be an environment variable.
+    /// to the vault at the bankruptcy price, before the insurance fund. The local vault takes at most $1,000 of loss per
+    /// market and $2,500 a day (liquidation's defaults are $50k and $250k): a 30% crash on a handful of leveraged accounts
+    /// would otherwise stop at the vault, and the demo is there to show every stage — book, vault, fund, ADL.
     /// </summary>
     public static IEnumerable<KeyValuePair<string, string>> BackstopEnvironment()
     {
         yield return new("Liquidation__Vault__VaultId", VaultId);
+        yield return new("Liquidation__Vault__DefaultMarketLossCap", "1000");
+        yield return new("Liquidation__Vault__DailyLossCap", "2500");
     }
 
     /// <summary>The local vault's id; its one account is "vault-{id}" = <see cref="DevKeyring.VaultAccountId"/>.</summary>
