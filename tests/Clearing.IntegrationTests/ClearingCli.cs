@@ -119,7 +119,10 @@ internal sealed class ClearingCli : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var candidate = Random.Shared.Next(20_000, 40_000);
+            // Below Linux's ephemeral range (32768-60999): a stack's own outgoing connections (nine processes, each with
+            // several broker sockets) take source ports from that range, and one landed on a service's listen port
+            // between this check and the bind ("address already in use" in CI).
+            var candidate = Random.Shared.Next(20_000, 32_768 - 1000 - count);
             if (Enumerable.Range(0, count).All(i => IsFree(candidate + i) && IsFree(candidate + 1000 + i)))
             {
                 return candidate;
