@@ -143,10 +143,10 @@ internal static class VaultCommand
         command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(account), async (client, _) =>
         {
             var reply = await client.GetNavHistoryAsync(new GetNavHistoryRequest { Limit = result.GetValue(limit) }, cancellationToken: ct);
-            Console.WriteLine($"{"time (UTC)",-24} {"NAV",16} {"shares",16} {"share price",12}");
+            Console.WriteLine($"{"time (UTC)",-24} {"NAV",16} {"shares",16} {"share price",12} {"trading fees",14} {"liq. fees",14}");
             foreach (var p in reply.Points)
             {
-                Console.WriteLine($"{Time(p.TimeUnixNanos),-24} {p.Nav,16} {p.Shares,16} {p.SharePrice,12}");
+                Console.WriteLine($"{Time(p.TimeUnixNanos),-24} {p.Nav,16} {p.Shares,16} {p.SharePrice,12} {p.TradingFeeIncome,14} {p.LiquidationFeeIncome,14}");
             }
         }));
         return command;
@@ -163,6 +163,12 @@ internal static class VaultCommand
             foreach (var w in s.PendingWithdrawals)
             {
                 Console.WriteLine($"  {w.WithdrawalId}: {w.Shares} shares, payable from {Time(w.PayableAtUnixNanos)}{(w.Deferred ? " (deferred: free collateral short)" : string.Empty)}");
+            }
+
+            // Each line is a fee share margin paid into the vault's account (per epoch); an LP's part is its shares then × per share.
+            foreach (var f in s.VaultFeeIncome)
+            {
+                Console.WriteLine($"  fee income {Time(f.TimeUnixNanos)} {f.Reference} ({f.Kind.ToLowerInvariant()}): vault +{f.Amount}, {f.IncomePerShare} per share of {f.SharesOutstanding}, ledger #{f.LedgerSequence}");
             }
         }));
         return command;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace Clearing.Vault.Domain.Accounting;
@@ -8,8 +9,11 @@ public sealed class VaultRefusedException(string message) : Exception(message);
 /// <summary>A fill of one of the vault's orders, as the vault books it.</summary>
 public sealed record VaultFillInput(string Market, string FillId, string OrderId, VaultSide Side, decimal Quantity, decimal Price, decimal Fee, DateTimeOffset At, MessageSource Source);
 
-/// <summary>A fee charged somewhere in the venue that the vault takes a share of.</summary>
-public sealed record FeeInput(FeeKind Kind, string Market, string Reference, decimal Fee, DateTimeOffset At, MessageSource Source);
+/// <summary>
+/// A FEE_DISTRIBUTION entry of margin's ledger crediting the vault's account: <see cref="Amount"/> of <see cref="Asset"/>
+/// moved from <see cref="From"/> (the fee pool: trading fees; the insurance fund: liquidation fees) into it.
+/// </summary>
+public sealed record FeeIncomeInput(FeeKind Kind, string From, string Asset, decimal Amount, string Reference, long LedgerSequence, DateTimeOffset At, MessageSource Source);
 
 /// <summary>A VAULT_DEPOSIT entry of margin's ledger: <see cref="Amount"/> of <see cref="Asset"/> moved from <see cref="Lp"/> to the vault's account.</summary>
 public sealed record DepositInput(string Lp, string Asset, decimal Amount, string Reference, DateTimeOffset At, MessageSource Source);
@@ -171,40 +175,6 @@ public static class VaultBook
         return events;
     }
 
-    /// <summary>
-    /// One matching fill: the vault's own side of it (when one of its quotes traded) and its share of the fill's fees, decided
-    /// together because both come from one message and the inbox records it once. A negative fee (maker rebate) lowers what
-    /// the vault owes.
-    /// </summary>
-    public static IReadOnlyList<object> OnMatchingFill(VaultState state, VaultRules rules, VaultFillInput? ownFill, FeeInput? fee, MessageSource source)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        if (!state.Inbox.ShouldApply(source.Stream, source.Sequence))
-        {
-            return [];
-        }
-
-        var events = new List<object>();
-        var s = state;
-        if (ownFill is not null)
-        {
-            foreach (var e in OnFill(s, rules, ownFill))
-            {
-                events.Add(e);
-                s = Evolve(s, e);
-            }
-        }
-
-        if (fee is not null)
-        {
-            // Decided on the state before the fill, whose inbox has not recorded this message yet; a fill changes neither
-            // shares nor fee income, so the fee share is the same as after it.
-            events.AddRange(OnFee(state, rules, fee));
-        }
-
-        return events;
-    }
-
     public static IReadOnlyList<object> OnFill(VaultState state, VaultRules rules, VaultFillInput fill)
     {
         ArgumentNullException.ThrowIfNull(fill);
@@ -229,27 +199,28 @@ public static class VaultBook
             [new VaultPosting(rules.LedgerAccount, rules.Asset, -amount), new VaultPosting("system:fee-pool", rules.Asset, amount)])];
     }
 
-    public static IReadOnlyList<object> OnFee(VaultState state, VaultRules rules, FeeInput fee)
+    /// <summary>
+    /// Margin paid the vault a fee share (settlement's distribution, booked as a FEE_DISTRIBUTION entry on the vault's
+    /// account): the money is already in the account, so the vault only counts it, once per ledger entry (inbox), and
+    /// attributes it to the shares outstanding. This is the vault's only fee income: NAV follows the money margin holds.
+    /// </summary>
+    public static IReadOnlyList<object> OnFeeIncome(VaultState state, VaultRules rules, FeeIncomeInput income)
     {
-        ArgumentNullException.ThrowIfNull(fee);
-        if (!state.Inbox.ShouldApply(fee.Source.Stream, fee.Source.Sequence) || fee.Fee <= 0)
+        ArgumentNullException.ThrowIfNull(income);
+        if (!state.Inbox.ShouldApply(income.Source.Stream, income.Source.Sequence) || income.Amount == 0)
         {
             return [];
         }
 
-        var rate = fee.Kind == FeeKind.Trading ? rules.TradingFeeShare : rules.LiquidationFeeShare;
-        var amount = ExactMath.Floor(fee.Fee * rate, VaultRules.MoneyDecimals);
-        if (amount <= 0)
-        {
-            return [];
-        }
-
-        var from = fee.Kind == FeeKind.Trading ? "system:fee-pool" : "system:insurance-fund";
+        // Margin already moved it: refusing would leave money in the account that NAV does not count, so a malformed
+        // entry is an error to surface (the consumer dead-letters it with this reason), never a silent skip.
+        Require(income.Amount > 0, $"Ledger entry {income.LedgerSequence} ({income.Reference}) debits the vault's account by {Text(-income.Amount)} as a fee distribution; fee shares only credit it.");
+        Require(income.Asset == rules.Asset, $"Ledger entry {income.LedgerSequence} ({income.Reference}) pays the vault {Text(income.Amount)} {income.Asset}; its NAV is in {rules.Asset}.");
         var perShare = state.TotalShares == 0
-            ? state.FeeIncomePerShare
-            : state.FeeIncomePerShare + ExactMath.MulDivFloor(amount, 1m, state.TotalShares, VaultState.AccumulatorDecimals);
-        return [new FeeShareAccrued(state.VaultId, fee.Kind, fee.Market, fee.Reference, fee.Fee, rate, amount, perShare, fee.At, fee.Source,
-            [new VaultPosting(from, rules.Asset, -amount), new VaultPosting(rules.LedgerAccount, rules.Asset, amount)])];
+            ? 0m
+            : ExactMath.MulDivFloor(income.Amount, 1m, state.TotalShares, VaultState.AccumulatorDecimals);
+        return [new FeeIncomeBooked(state.VaultId, income.Kind, income.Reference, income.Asset, income.Amount, state.FeeIncomePerShare + perShare, income.LedgerSequence,
+            income.At, income.Source, [new VaultPosting(income.From, income.Asset, -income.Amount), new VaultPosting(rules.LedgerAccount, income.Asset, income.Amount)])];
     }
 
     public static IReadOnlyList<object> OnTakeover(VaultState state, VaultRules rules, TakeoverInput takeover)
@@ -275,7 +246,7 @@ public static class VaultBook
     public static IReadOnlyList<object> StrikeNav(VaultState state, IReadOnlyDictionary<string, decimal> marks, DateTimeOffset at)
     {
         var nav = Nav(state, marks, at);
-        return [new NavStruck(state.VaultId, at, nav.Collateral, nav.UnrealizedPnl, nav.FeesOwed, nav.Nav, nav.Shares, nav.SharePrice)];
+        return [new NavStruck(state.VaultId, at, nav.Collateral, nav.UnrealizedPnl, nav.FeesOwed, nav.Nav, nav.Shares, nav.SharePrice, state.TradingFeeIncome, state.LiquidationFeeIncome)];
     }
 
     public static LpStatement Statement(VaultState state, string lp, NavPoint nav)
@@ -283,7 +254,7 @@ public static class VaultBook
         var h = state.Holdings.GetValueOrDefault(lp) ?? LpHolding.Empty(state.FeeIncomePerShare);
         var value = h.Shares == 0 || nav.Shares == 0 || nav.Nav <= 0 ? 0m : ExactMath.MulDivFloor(h.Shares, nav.Nav, nav.Shares, VaultRules.MoneyDecimals);
         return new LpStatement(lp, h.Shares, h.Locked, value, h.Deposited, h.Withdrawn, h.FeeIncomeAt(state.FeeIncomePerShare),
-            value + h.Withdrawn - h.Deposited, [.. state.Withdrawals.Values.Where(w => w.Lp == lp)]);
+            value + h.Withdrawn - h.Deposited, [.. state.Withdrawals.Values.Where(w => w.Lp == lp)], [.. state.RecentFeeIncome.Reverse()]);
     }
 
     public static VaultState Evolve(VaultState state, object @event) => @event switch
@@ -341,6 +312,16 @@ public static class VaultBook
             LiquidationFeeIncome = state.LiquidationFeeIncome + (e.Kind == FeeKind.Liquidation ? e.Amount : 0m),
             Inbox = state.Inbox.RecordOnce(e.Source),
         },
+        FeeIncomeBooked e => state with
+        {
+            Collateral = state.Collateral + e.Amount,
+            FeeIncomePerShare = e.FeeIncomePerShareAfter,
+            TradingFeeIncome = state.TradingFeeIncome + (e.Kind == FeeKind.Trading ? e.Amount : 0m),
+            LiquidationFeeIncome = state.LiquidationFeeIncome + (e.Kind == FeeKind.Liquidation ? e.Amount : 0m),
+            RecentFeeIncome = Kept(state.RecentFeeIncome.Add(new FeeIncomeEntry(e.Reference, e.Kind, e.Amount, e.FeeIncomePerShareAfter - state.FeeIncomePerShare,
+                state.TotalShares, e.LedgerSequence, e.At))),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
         BackstopTakenOver e => state with
         {
             Collateral = state.Collateral + e.RealizedPnl,
@@ -355,6 +336,9 @@ public static class VaultBook
     /// <summary>The LP's holding with its fee income brought up to date, so a share change never re-attributes past income.</summary>
     private static LpHolding Holding(VaultState state, string lp) =>
         (state.Holdings.GetValueOrDefault(lp) ?? LpHolding.Empty(state.FeeIncomePerShare)).Settle(state.FeeIncomePerShare);
+
+    private static ImmutableList<FeeIncomeEntry> Kept(ImmutableList<FeeIncomeEntry> entries) =>
+        entries.Count > VaultState.KeptFeeIncomeEntries ? entries.RemoveRange(0, entries.Count - VaultState.KeptFeeIncomeEntries) : entries;
 
     private static VaultPosition Position(VaultState state, string market) => state.Positions.GetValueOrDefault(market, VaultPosition.Flat);
 

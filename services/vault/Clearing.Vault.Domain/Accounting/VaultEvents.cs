@@ -102,7 +102,11 @@ public sealed record VaultFilled(
 [EventType("vault.fees-paid.v1")]
 public sealed record VaultFeesPaid(string VaultId, decimal Amount, DateTimeOffset At, IReadOnlyList<VaultPosting> Postings);
 
-/// <summary>The vault's share of a trading or liquidation fee, credited out of the fee pool or the insurance fund.</summary>
+/// <summary>
+/// Retired: the vault's own accrual of its share of one fill's or liquidation's fee, money margin never moved (the vault's
+/// NAV ran ahead of its trading account). Nothing decides it any more (<see cref="FeeIncomeBooked"/> replaced it); it stays
+/// so a stream written before still folds to the same state and republishes the same message.
+/// </summary>
 [EventType("vault.fee-share-accrued.v1")]
 public sealed record FeeShareAccrued(
     string VaultId,
@@ -113,6 +117,25 @@ public sealed record FeeShareAccrued(
     decimal ShareRate,
     decimal Amount,
     decimal FeeIncomePerShareAfter,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>
+/// Fee income that is already money: margin booked a FEE_DISTRIBUTION ledger entry crediting the vault's trading account
+/// (settlement's split of the fee pool, or its liquidation-fee share out of the insurance fund), numbered
+/// <see cref="LedgerSequence"/> on clearing.margin.ledger.v1. <see cref="Source"/> is that entry's inbox coordinates, so a
+/// redelivered entry is counted once. <see cref="FeeIncomePerShareAfter"/> attributes it to the shares outstanding.
+/// </summary>
+[EventType("vault.fee-income-booked.v1")]
+public sealed record FeeIncomeBooked(
+    string VaultId,
+    FeeKind Kind,
+    string Reference,
+    string Asset,
+    decimal Amount,
+    decimal FeeIncomePerShareAfter,
+    long LedgerSequence,
     DateTimeOffset At,
     MessageSource Source,
     IReadOnlyList<VaultPosting> Postings);
@@ -139,15 +162,29 @@ public sealed record BackstopTakenOver(
     MessageSource Source,
     IReadOnlyList<VaultPosting> Postings);
 
-/// <summary>The vault's NAV at a time (the share price history).</summary>
+/// <summary>
+/// The vault's NAV at a time (the share price history), with the fee income booked since the start (trading, liquidation)
+/// so the history shows what fees added; points stored before those fields read as zero.
+/// </summary>
 [EventType("vault.nav-struck.v1")]
-public sealed record NavStruck(string VaultId, DateTimeOffset At, decimal Collateral, decimal UnrealizedPnl, decimal FeesOwed, decimal Nav, decimal Shares, decimal SharePrice);
+public sealed record NavStruck(
+    string VaultId,
+    DateTimeOffset At,
+    decimal Collateral,
+    decimal UnrealizedPnl,
+    decimal FeesOwed,
+    decimal Nav,
+    decimal Shares,
+    decimal SharePrice,
+    decimal TradingFeeIncome = 0m,
+    decimal LiquidationFeeIncome = 0m);
 
 public static class VaultEventTypes
 {
     public static IReadOnlyList<Type> All { get; } =
     [
         typeof(VaultDeposited), typeof(DepositReturned), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
-        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(BackstopTakenOver), typeof(NavStruck),
+        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(BackstopTakenOver),
+        typeof(NavStruck),
     ];
 }

@@ -7,8 +7,9 @@ namespace Clearing.Vault.Domain.Accounting;
 /// long enough that an LP cannot step out of the vault just before a loss it can see coming (a liquidation it backstops).</item>
 /// <item>Shares and money at 8 decimals, always rounded toward the vault: minted shares and paid amounts round down, so
 /// the LPs who stay never pay for a depositor's or a withdrawer's rounding.</item>
-/// <item>Fee shares: 10% of trading fees and 50% of liquidation fees accrue to the vault (a venue choice: the vault is
-/// paid for standing on the other side and for backstopping; the insurance fund keeps the rest of the liquidation fee).</item>
+/// <item>Fee shares are not decided here: settlement's fee policy pays them into the vault's trading account in margin
+/// (FEE_DISTRIBUTION ledger entries), and the vault counts what margin booked (<see cref="VaultBook.OnFeeIncome"/>), so
+/// its NAV never runs ahead of the money.</item>
 /// </list>
 /// </summary>
 public sealed record VaultRules
@@ -27,10 +28,6 @@ public sealed record VaultRules
 
     public decimal MinimumDeposit { get; init; } = 10m;
 
-    public decimal TradingFeeShare { get; init; } = 0.1m;
-
-    public decimal LiquidationFeeShare { get; init; } = 0.5m;
-
     /// <summary>
     /// The vault's one account id: its trading account in margin ("vault-{id}"), where LP deposits arrive, payouts leave,
     /// its quotes trade and liquidation hands it backstop positions. Its postings name this account.
@@ -40,7 +37,7 @@ public sealed record VaultRules
     /// <summary>The account the vault's money sits in: <see cref="AccountId"/> (one id, one ledger).</summary>
     public string LedgerAccount => AccountId;
 
-    public static string AccountIdFor(string vaultId) => "vault-" + vaultId;
+    public static string AccountIdFor(string vaultId) => Clearing.Primitives.Accounts.VaultAccounts.AccountIdFor(vaultId);
 
     public IReadOnlyList<string> Validate()
     {
@@ -57,8 +54,6 @@ public sealed record VaultRules
         Require(!string.IsNullOrWhiteSpace(Asset), "Asset is required");
         Require(WithdrawalLockup >= TimeSpan.Zero, "WithdrawalLockup must not be negative");
         Require(MinimumDeposit > 0, "MinimumDeposit must be > 0");
-        Require(TradingFeeShare is >= 0 and <= 1, "TradingFeeShare must be in [0, 1]");
-        Require(LiquidationFeeShare is >= 0 and <= 1, "LiquidationFeeShare must be in [0, 1]");
         return problems;
     }
 }

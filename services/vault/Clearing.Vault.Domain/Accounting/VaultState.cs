@@ -34,9 +34,13 @@ public sealed record VaultState
     /// <summary>Fee income per share since the start (rounded down at <see cref="AccumulatorDecimals"/>): an LP's share of fee income is its shares × the growth of this while it held them.</summary>
     public decimal FeeIncomePerShare { get; init; }
 
+    /// <summary>Fee income since the start, by kind (booked in margin, plus any accrued by the retired per-fill path in old streams).</summary>
     public decimal TradingFeeIncome { get; init; }
 
     public decimal LiquidationFeeIncome { get; init; }
+
+    /// <summary>The latest fee income entries, newest last (at most <see cref="KeptFeeIncomeEntries"/>): one per distribution, for LP statements.</summary>
+    public ImmutableList<FeeIncomeEntry> RecentFeeIncome { get; init; } = [];
 
     /// <summary>Loss at the mark the vault took on backstop takeovers, per market (for statements and exposure reports).</summary>
     public ImmutableSortedDictionary<string, decimal> BackstopLosses { get; init; } = ImmutableSortedDictionary.Create<string, decimal>(StringComparer.Ordinal);
@@ -46,6 +50,9 @@ public sealed record VaultState
     public NavPoint? LastNav { get; init; }
 
     public const int AccumulatorDecimals = 18;
+
+    /// <summary>Distributions are per epoch (daily by default): 100 is over three months of statement lines in the snapshot.</summary>
+    public const int KeptFeeIncomeEntries = 100;
 
     public static VaultState Empty(string vaultId, string asset = "USDC") => new() { VaultId = vaultId, Asset = asset };
 
@@ -114,6 +121,12 @@ public sealed record NavPoint(DateTimeOffset At, decimal Collateral, decimal Unr
     public decimal SharePrice => Shares == 0 ? 1m : ExactMath.MulDivFloor(Nav, 1m, Shares, VaultRules.MoneyDecimals);
 }
 
+/// <summary>
+/// One fee distribution the vault was paid in margin: <see cref="IncomePerShare"/> is what it added to each share then
+/// (rounded down), so an LP holding s shares throughout earned floor(s × IncomePerShare) of it.
+/// </summary>
+public sealed record FeeIncomeEntry(string Reference, FeeKind Kind, decimal Amount, decimal IncomePerShare, decimal SharesOutstanding, long LedgerSequence, DateTimeOffset At);
+
 /// <summary>An LP's statement: holding, value at the current NAV, money in and out, and its share of the vault's fee income.</summary>
 public sealed record LpStatement(
     string Lp,
@@ -124,4 +137,5 @@ public sealed record LpStatement(
     decimal Withdrawn,
     decimal FeeIncome,
     decimal ProfitAndLoss,
-    IReadOnlyList<PendingWithdrawal> PendingWithdrawals);
+    IReadOnlyList<PendingWithdrawal> PendingWithdrawals,
+    IReadOnlyList<FeeIncomeEntry>? VaultFeeIncome = null);

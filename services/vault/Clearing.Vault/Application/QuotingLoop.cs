@@ -10,7 +10,9 @@ namespace Clearing.Vault.Application;
 /// vault's position and NAV (<see cref="QuotingStrategy"/>), and sends the gateway the cancels and post-only orders that
 /// bring the book in line (<see cref="QuoteReconciler"/>). The first pass cancels everything the vault may have left in
 /// a book from an earlier run. A STALE or circuit-broken oracle — or none within MaxPriceAge — plans no quotes, so the
-/// next pass cancels them: quotes are gone within one interval of the price turning.
+/// next pass cancels them. The turn of a price is not left to the timer: <see cref="MarketPrices.Pulls"/> wakes the loop
+/// at once and <see cref="PullAsync"/> cancels the market's quotes in one cancel-all without loading the vault's books,
+/// because the time from the oracle's STALE to an empty book is what a manipulated or broken feed is able to exploit.
 /// </summary>
 public sealed class QuotingLoop(
     VaultLedger ledger,
@@ -36,19 +38,66 @@ public sealed class QuotingLoop(
         }
 
         using var timer = new PeriodicTimer(interval, time);
-        do
+        Task<bool> tick = Task.FromResult(true);   // the first pass runs at once
+        Task<bool>? pull = null;
+        while (true)
         {
-            try
+            // Both waits are kept across turns of the loop: a new wait per turn would pile up unfinished waiters.
+            pull ??= prices.Pulls.WaitToReadAsync(stoppingToken).AsTask();
+            if (await Task.WhenAny(tick, pull) == pull)
             {
-                await PassAsync(stoppingToken);
+                pull = null;
+                while (prices.Pulls.TryRead(out _))
+                {
+                }
+
+                await GuardedAsync(PullAsync, stoppingToken);
+                continue;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+
+            if (!await tick)
             {
-                // A store or gateway hiccup: the next pass reconciles again from what is known.
-                logger.LogWarning(e, "Vault quoting pass failed; retrying on the next interval");
+                return;
+            }
+
+            await GuardedAsync(PassAsync, stoppingToken);
+            tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        }
+    }
+
+    private async Task GuardedAsync(Func<CancellationToken, Task> step, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await step(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A store or gateway hiccup: the next pass reconciles again from what is known.
+            logger.LogWarning(e, "Vault quoting step failed; retrying on the next interval");
+        }
+    }
+
+    /// <summary>
+    /// Withdraws every quote in each market whose oracle is not OK, in one cancel-all per market. Planning is not needed
+    /// for that answer, so neither are the vault's books.
+    /// </summary>
+    public async Task PullAsync(CancellationToken cancellationToken)
+    {
+        foreach (var p in markets)
+        {
+            if (prices.Asset(underlyingOf[p.Market]) is { Status: OracleStatus.Ok } || live.In(p.Market).Count == 0)
+            {
+                continue;
+            }
+
+            // A refused cancel-all keeps the quotes on the books here, so the timed pass still cancels them one by one.
+            if (await sink.CancelAllAsync(p.Market, cancellationToken))
+            {
+                live.GoneAll(p.Market);
+                logger.LogInformation("Vault quotes in {Market} pulled: the oracle of {Asset} is not OK", p.Market, underlyingOf[p.Market]);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>One reconciliation of every quoted market.</summary>

@@ -16,6 +16,7 @@ namespace Clearing.Vault.Application;
 [JsonSerializable(typeof(VaultFilled))]
 [JsonSerializable(typeof(VaultFeesPaid))]
 [JsonSerializable(typeof(FeeShareAccrued))]
+[JsonSerializable(typeof(FeeIncomeBooked))]
 [JsonSerializable(typeof(BackstopTakenOver))]
 [JsonSerializable(typeof(NavStruck))]
 [JsonSerializable(typeof(VaultState))]

@@ -6,7 +6,7 @@ namespace Clearing.Vault.Application;
 
 /// <summary>
 /// Runs the pure vault books against the event store, stream "vault-{id}". One gate serializes every decision, so a
-/// payout priced at the NAV always sees every fill, takeover and fee before it; marks come from the oracle view and each
+/// payout priced at the NAV always sees every fill, takeover and fee income booked before it; marks come from the oracle view and each
 /// event records the NAV it used.
 /// </summary>
 public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrices prices, TimeProvider time, Integration.VaultParametersGateway? caps = null)
@@ -36,11 +36,13 @@ public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrice
     public Task<IReadOnlyList<object>> CancelWithdrawalAsync(string lp, string withdrawalId, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.CancelWithdrawal(s, withdrawalId, lp, time.GetUtcNow()), cancellationToken);
 
-    public Task<IReadOnlyList<object>> OnMatchingFillAsync(VaultFillInput? ownFill, FeeInput? fee, MessageSource source, CancellationToken cancellationToken) =>
-        Execute(s => VaultBook.OnMatchingFill(s, rules, ownFill, fee, source), cancellationToken);
+    /// <summary>One of the vault's own quotes traded (a fill naming its account); other fills do not touch its stream.</summary>
+    public Task<IReadOnlyList<object>> OnFillAsync(VaultFillInput fill, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnFill(s, rules, fill), cancellationToken);
 
-    public Task<IReadOnlyList<object>> OnFeeAsync(FeeInput fee, CancellationToken cancellationToken) =>
-        Execute(s => VaultBook.OnFee(s, rules, fee), cancellationToken);
+    /// <summary>A FEE_DISTRIBUTION entry read from margin's ledger crediting the vault's account: fee income that is already money.</summary>
+    public Task<IReadOnlyList<object>> OnFeeIncomeAsync(FeeIncomeInput income, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnFeeIncome(s, rules, income), cancellationToken);
 
     public Task<IReadOnlyList<object>> OnTakeoverAsync(TakeoverInput takeover, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnTakeover(s, rules, takeover), cancellationToken);

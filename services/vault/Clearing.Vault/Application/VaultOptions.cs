@@ -13,7 +13,7 @@ public sealed class VaultOptions : IValidatableObject
 {
     public const string Section = "Vault";
 
-    public string VaultId { get; set; } = "hlp";
+    public string VaultId { get; set; } = Clearing.Primitives.Accounts.VaultAccounts.DefaultVaultId;
 
     public string Asset { get; set; } = "USDC";
 
@@ -21,8 +21,10 @@ public sealed class VaultOptions : IValidatableObject
 
     public decimal? MinimumDeposit { get; set; }
 
+    /// <summary>No longer the vault's to decide (settlement's fee policy pays the shares); a value here stops the start with where it went.</summary>
     public decimal? TradingFeeShare { get; set; }
 
+    /// <summary>As <see cref="TradingFeeShare"/>.</summary>
     public decimal? LiquidationFeeShare { get; set; }
 
     /// <summary>How often due withdrawals are paid and owed fees settled.</summary>
@@ -43,8 +45,6 @@ public sealed class VaultOptions : IValidatableObject
             Asset = Asset,
             WithdrawalLockup = WithdrawalLockup ?? defaults.WithdrawalLockup,
             MinimumDeposit = MinimumDeposit ?? defaults.MinimumDeposit,
-            TradingFeeShare = TradingFeeShare ?? defaults.TradingFeeShare,
-            LiquidationFeeShare = LiquidationFeeShare ?? defaults.LiquidationFeeShare,
         };
     }
 
@@ -75,6 +75,18 @@ public sealed class VaultOptions : IValidatableObject
             {
                 yield return new ValidationResult($"{Section}:Quoting:Markets:{problem}");
             }
+        }
+
+        // The share used to be accrued by the vault alone, money margin never held; a deployment still setting it would
+        // believe it changes something.
+        if (TradingFeeShare is not null)
+        {
+            yield return new ValidationResult($"{Section}:TradingFeeShare is no longer read: the vault's share of the fee pool is settlement's Settlement:Fees:Shares (the share paid to {VaultRules.AccountIdFor(VaultId)})");
+        }
+
+        if (LiquidationFeeShare is not null)
+        {
+            yield return new ValidationResult($"{Section}:LiquidationFeeShare is no longer read: it is settlement's Settlement:Fees:LiquidationShare (paid to Settlement:Fees:LiquidationShareAccount)");
         }
 
         var account = VaultRules.AccountIdFor(VaultId);

@@ -104,7 +104,8 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
                 reply.Points.Add(new ProtoNavPoint
                 {
                     TimeUnixNanos = Nanos(n.At), Nav = Text(n.Nav), Shares = Text(n.Shares), SharePrice = Text(n.SharePrice), Collateral = Text(n.Collateral),
-                    UnrealizedPnl = Text(n.UnrealizedPnl), FeesOwed = Text(n.FeesOwed),
+                    UnrealizedPnl = Text(n.UnrealizedPnl), FeesOwed = Text(n.FeesOwed), TradingFeeIncome = Text(n.TradingFeeIncome),
+                    LiquidationFeeIncome = Text(n.LiquidationFeeIncome),
                 });
                 if (reply.Points.Count >= limit)
                 {
@@ -131,6 +132,11 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
         reply.PendingWithdrawals.AddRange(s.PendingWithdrawals.Select(w => new ProtoPendingWithdrawal
         {
             WithdrawalId = w.Id, Shares = Text(w.Shares), RequestedAtUnixNanos = Nanos(w.RequestedAt), PayableAtUnixNanos = Nanos(w.PayableAt), Deferred = w.Deferred,
+        }));
+        reply.VaultFeeIncome.AddRange((s.VaultFeeIncome ?? []).Select(f => new Clearing.Contracts.Vault.V1.FeeIncomeEntry
+        {
+            Reference = f.Reference, Kind = Integration.VaultOutboxTranslator.KindText(f.Kind), Amount = Text(f.Amount), IncomePerShare = Text(f.IncomePerShare),
+            SharesOutstanding = Text(f.SharesOutstanding), LedgerSequence = f.LedgerSequence, TimeUnixNanos = Nanos(f.At),
         }));
         return reply;
     }

@@ -66,8 +66,8 @@ public static class VaultInputs
 }
 
 /// <summary>
-/// Fills: the vault's own side when one of its quotes traded (its trading account is the maker or taker), and its
-/// share of every fill's net fee (taker fee + maker fee, a rebate being negative). Cancels and rejections of its
+/// Fills of the vault's own quotes (its trading account is the maker or taker); every other fill is skipped without
+/// touching the vault's stream (its fee share arrives as money, from margin's ledger). Cancels and rejections of its
 /// quotes take them out of the live view.
 /// </summary>
 public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAccount account)
@@ -79,31 +79,25 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
         var at = VaultInputs.Time(e.TimeUnixNanos);
         switch (e.EventCase)
         {
-            case MatchingEvent.EventOneofCase.Fill:
+            case MatchingEvent.EventOneofCase.Fill when account.Id.Length > 0 && (e.Fill.MakerAccountId == account.Id || e.Fill.TakerAccountId == account.Id):
                 var f = e.Fill;
                 var quantity = VaultInputs.Amount(f.Quantity, "fill quantity");
                 var price = VaultInputs.Amount(f.Price, "fill price");
-                VaultFillInput? own = null;
-                if (account.Id.Length > 0 && f.MakerAccountId == account.Id)
+                VaultFillInput own;
+                if (f.MakerAccountId == account.Id)
                 {
                     own = new VaultFillInput(e.Market, f.FillId, f.MakerOrderId, f.TakerSide == Side.Buy ? VaultSide.Sell : VaultSide.Buy, quantity, price,
                         VaultInputs.Amount(f.MakerFee, "maker fee"), at, source);
                     live.Filled(e.Market, f.MakerOrderId, quantity);
                 }
-                else if (account.Id.Length > 0 && f.TakerAccountId == account.Id)
+                else
                 {
                     own = new VaultFillInput(e.Market, f.FillId, f.TakerOrderId, f.TakerSide == Side.Buy ? VaultSide.Buy : VaultSide.Sell, quantity, price,
                         VaultInputs.Amount(f.TakerFee, "taker fee"), at, source);
                     live.Filled(e.Market, f.TakerOrderId, quantity);
                 }
 
-                var netFee = VaultInputs.Amount(f.TakerFee, "taker fee") + VaultInputs.Amount(f.MakerFee, "maker fee");
-                var fee = netFee > 0 ? new FeeInput(FeeKind.Trading, e.Market, f.FillId, netFee, at, source) : null;
-                if (own is not null || fee is not null)
-                {
-                    await ledger.OnMatchingFillAsync(own, fee, source, cancellationToken);
-                }
-
+                await ledger.OnFillAsync(own, cancellationToken);
                 break;
             case MatchingEvent.EventOneofCase.Cancelled when e.Cancelled.AccountId == account.Id:
                 live.Gone(e.Market, e.Cancelled.OrderId);
@@ -116,19 +110,31 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
 }
 
 /// <summary>
-/// Margin's ledger (one partition, gap-free sequence): a LEDGER_ENTRY_KIND_VAULT_DEPOSIT entry crediting the vault's account
-/// is an LP deposit margin has already moved; the vault mints its shares (or returns it). Every other entry is skipped.
+/// Margin's ledger (one partition, gap-free sequence), the vault's source of money: a LEDGER_ENTRY_KIND_VAULT_DEPOSIT entry
+/// crediting the vault's account is an LP deposit margin has already moved (the vault mints its shares or returns it); a
+/// LEDGER_ENTRY_KIND_FEE_DISTRIBUTION entry crediting it is a fee share margin has paid into it (out of the fee pool:
+/// trading fees; out of the insurance fund: liquidation fees), which the vault counts as fee income. Each once, through the
+/// inbox kept in the vault's state. Every other entry is skipped.
 /// </summary>
 public sealed class MarginLedgerInput(VaultLedger ledger)
 {
     public async Task HandleAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
     {
         var e = message.Payload;
-        if (e.Kind != LedgerEntryKind.VaultDeposit)
+        switch (e.Kind)
         {
-            return;
+            case LedgerEntryKind.VaultDeposit:
+                await DepositAsync(message, cancellationToken);
+                break;
+            case LedgerEntryKind.FeeDistribution:
+                await FeeIncomeAsync(message, cancellationToken);
+                break;
         }
+    }
 
+    private async Task DepositAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
         var credit = e.Postings.FirstOrDefault(p => p.AccountId == ledger.Rules.AccountId);
         if (credit is null)
         {
@@ -144,9 +150,41 @@ public sealed class MarginLedgerInput(VaultLedger ledger)
         var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
         await ledger.OnDepositBookedAsync(new DepositInput(e.AccountId, credit.Asset, amount, e.Reference, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
     }
+
+    private async Task FeeIncomeAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        var credit = e.Postings.FirstOrDefault(p => p.AccountId == ledger.Rules.AccountId);
+        if (credit is null)
+        {
+            return;   // the insurance fund's or the treasury's share, or another vault's
+        }
+
+        var debit = e.Postings.FirstOrDefault(p => p.AccountId != ledger.Rules.AccountId && p.Asset == credit.Asset)
+            ?? throw new FormatException($"ledger entry {e.EntryId}: a fee distribution to {ledger.Rules.AccountId} without the account it is paid from");
+        var kind = debit.AccountId switch
+        {
+            LedgerSystemAccounts.FeePool => FeeKind.Trading,
+            LedgerSystemAccounts.InsuranceFund => FeeKind.Liquidation,
+            _ => throw new FormatException($"ledger entry {e.EntryId}: a fee distribution to {ledger.Rules.AccountId} paid from {debit.AccountId}, neither the fee pool nor the insurance fund"),
+        };
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        await ledger.OnFeeIncomeAsync(new FeeIncomeInput(kind, debit.AccountId, credit.Asset, VaultInputs.Amount(credit.Amount, "fee distribution posting amount"), e.Reference,
+            e.Sequence, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
+    }
 }
 
-/// <summary>Liquidation: positions handed to this vault (TransferredToVault), and the vault's share of liquidation fees.</summary>
+/// <summary>The named system accounts of ledger.proto a fee share can be paid from.</summary>
+internal static class LedgerSystemAccounts
+{
+    public const string FeePool = "system:fee-pool";
+    public const string InsuranceFund = "system:insurance-fund";
+}
+
+/// <summary>
+/// Liquidation: positions handed to this vault (TransferredToVault). Liquidation fees are not counted here: the vault's
+/// share of them is paid by settlement out of the insurance fund and arrives on margin's ledger (MarginLedgerInput).
+/// </summary>
 public sealed class LiquidationInput(VaultLedger ledger)
 {
     public async Task HandleAsync(KafkaInboundMessage<LiquidationEvent> message, CancellationToken cancellationToken)
@@ -162,10 +200,6 @@ public sealed class LiquidationInput(VaultLedger ledger)
                 await ledger.OnTakeoverAsync(new TakeoverInput(e.LiquidationId, e.AccountId, t.Market, t.Side == Side.Buy ? VaultSide.Sell : VaultSide.Buy,
                     VaultInputs.Amount(t.Size, "size"), VaultInputs.Amount(t.BankruptcyPrice, "bankruptcy price"), VaultInputs.Amount(t.MarkPrice, "mark price"),
                     at, source), cancellationToken);
-                break;
-            case LiquidationEvent.EventOneofCase.SliceFilled when VaultInputs.Amount(e.SliceFilled.LiquidationFee, "liquidation fee") > 0:
-                await ledger.OnFeeAsync(new FeeInput(FeeKind.Liquidation, e.SliceFilled.Market, e.SliceFilled.FillId,
-                    VaultInputs.Amount(e.SliceFilled.LiquidationFee, "liquidation fee"), at, source), cancellationToken);
                 break;
         }
     }

@@ -13,7 +13,7 @@ namespace Clearing.Vault.Integration;
 /// <summary>
 /// The edge between the vault's stored events (stream "vault-{id}") and clearing.vault.events.v1 (key = vault id):
 /// deposits and returned deposits, withdrawals requested / cancelled / deferred / paid, NAV marks, backstop takeovers, fee
-/// share accruals and fees paid. Own fills stay private (matching publishes the fill itself). Pure: a republished event
+/// income booked from margin's ledger (and retired per-fill fee share accruals of old streams) and fees paid. Own fills stay private (matching publishes the fill itself). Pure: a republished event
 /// gives the same message.
 /// </summary>
 public sealed class VaultOutboxTranslator : IOutboxTranslator
@@ -73,7 +73,7 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
                 return Envelope(e.VaultId, e.At, m => m.NavStruck = new Contracts.Vault.V1.NavStruck
                 {
                     Collateral = Text(e.Collateral), UnrealizedPnl = Text(e.UnrealizedPnl), FeesOwed = Text(e.FeesOwed), Nav = Text(e.Nav), Shares = Text(e.Shares),
-                    SharePrice = Text(e.SharePrice),
+                    SharePrice = Text(e.SharePrice), TradingFeeIncome = Text(e.TradingFeeIncome), LiquidationFeeIncome = Text(e.LiquidationFeeIncome),
                 });
             case Stored.BackstopTakenOver e:
                 return Envelope(e.VaultId, e.At, m => m.BackstopTakenOver = new Contracts.Vault.V1.BackstopTakenOver
@@ -85,8 +85,14 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
             case Stored.FeeShareAccrued e:
                 return Envelope(e.VaultId, e.At, m => m.FeeShareAccrued = new Contracts.Vault.V1.FeeShareAccrued
                 {
-                    Kind = e.Kind == FeeKind.Trading ? "TRADING" : "LIQUIDATION", Fees = Text(e.Fee), Amount = Text(e.Amount), ShareRate = Text(e.ShareRate),
+                    Kind = KindText(e.Kind), Fees = Text(e.Fee), Amount = Text(e.Amount), ShareRate = Text(e.ShareRate),
                     FeeIncomePerShareAfter = Text(e.FeeIncomePerShareAfter), FeeCount = 1, FromUnixNanos = Nanos(e.At), ToUnixNanos = Nanos(e.At),
+                });
+            case Stored.FeeIncomeBooked e:
+                return Envelope(e.VaultId, e.At, m => m.FeeIncomeBooked = new Contracts.Vault.V1.FeeIncomeBooked
+                {
+                    Kind = KindText(e.Kind), Reference = e.Reference, Asset = e.Asset, Amount = Text(e.Amount), FeeIncomePerShareAfter = Text(e.FeeIncomePerShareAfter),
+                    LedgerSequence = e.LedgerSequence, PaidFromAccountId = e.Postings.FirstOrDefault(p => p.Amount < 0)?.AccountId ?? string.Empty,
                 });
             case Stored.VaultFeesPaid e:
                 return Envelope(e.VaultId, e.At, m => m.FeesPaid = new Contracts.Vault.V1.VaultFeesPaid { Amount = Text(e.Amount) });
@@ -101,6 +107,8 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
         set(message);
         return message;
     }
+
+    internal static string KindText(FeeKind kind) => kind == FeeKind.Trading ? "TRADING" : "LIQUIDATION";
 
     /// <summary>The asset of the vault's own posting (every money event has one).</summary>
     private static string AssetOf(IReadOnlyList<VaultPosting> postings) => postings.Count > 0 ? postings[0].Asset : throw new InvalidOperationException("a money event without postings");
