@@ -6,7 +6,7 @@ namespace Clearing.Deploy.Tests;
 /// <summary>helm lint and helm template over the chart with each value file it ships.</summary>
 public sealed class HelmChartTests
 {
-    private static readonly string[] Services = ["funding", "governance", "liquidation", "margin", "matching", "oracle-ingest", "order-gateway", "settlement"];
+    private static readonly string[] Services = ["funding", "governance", "liquidation", "margin", "matching", "oracle-ingest", "order-gateway", "settlement", "vault"];
 
     [Theory]
     [MemberData(nameof(ValueFiles))]
@@ -43,13 +43,14 @@ public sealed class HelmChartTests
         manifests.OfType<ServiceMonitor>().ShouldHaveSingleItem();
         manifests.OfType<PrometheusRule>().ShouldHaveSingleItem();
         manifests.OfType<V1Job>().ShouldContain(j => j.Metadata.Name.StartsWith("clearing-replay-", StringComparison.Ordinal));
-        manifests.OfType<V1StatefulSet>().Single().Spec.VolumeClaimTemplates.ShouldHaveSingleItem();
-        manifests.ServiceWorkloads.Count.ShouldBe(8);
+        manifests.Single<V1StatefulSet>("clearing-matching").Spec.VolumeClaimTemplates.ShouldHaveSingleItem();
+        manifests.Single<V1StatefulSet>("clearing-vault").Spec.VolumeClaimTemplates.ShouldBeNull();
+        manifests.ServiceWorkloads.Count.ShouldBe(9);
     }
 
     [Theory]
     [MemberData(nameof(ValueFiles))]
-    public void the_eight_services_each_get_a_workload_service_account_service_and_network_policy(string valueFile)
+    public void the_nine_services_each_get_a_workload_service_account_service_and_network_policy(string valueFile)
     {
         var manifests = Helm.LoadWith(valueFile);
 

@@ -59,6 +59,7 @@ public sealed class KustomizeTests
         manifests.Objects.Where(o => o.Kind != "Namespace").ShouldAllBe(o => o.Metadata.NamespaceProperty == "clearing");
         manifests.ServiceWorkloads.Single(w => w.Service == "matching").Replicas.ShouldBe(1);
         manifests.ServiceWorkloads.Single(w => w.Service == "governance").Replicas.ShouldBe(1);
+        manifests.ServiceWorkloads.Single(w => w.Service == "vault").Replicas.ShouldBe(1);
         manifests.Single<V2HorizontalPodAutoscaler>("clearing-order-gateway").Spec.MinReplicas.ShouldBe(3);
     }
 
@@ -72,7 +73,7 @@ public sealed class KustomizeTests
         manifests.Single<V1Job>("clearing-kafka-topics").Metadata.Annotations.ShouldBeNull();
         manifests.OfType<V2HorizontalPodAutoscaler>().ShouldBeEmpty();
         manifests.OfType<V1PodDisruptionBudget>().ShouldBeEmpty();
-        manifests.ServiceWorkloads.Count.ShouldBe(8);
+        manifests.ServiceWorkloads.Count.ShouldBe(9);
         foreach (var workload in manifests.ServiceWorkloads)
         {
             workload.Replicas.ShouldBe(1);

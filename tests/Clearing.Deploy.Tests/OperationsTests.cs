@@ -12,7 +12,7 @@ public sealed class OperationsTests
         var manifests = Helm.Load();
         var pods = manifests.OfType<V1Pod>().ToList();
 
-        pods.Count.ShouldBe(8);
+        pods.Count.ShouldBe(9);
         foreach (var workload in manifests.ServiceWorkloads)
         {
             var pod = pods.Single(p => p.Metadata.Name == $"{workload.Name}-health-test");

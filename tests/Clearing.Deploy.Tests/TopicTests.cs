@@ -77,6 +77,58 @@ public sealed class TopicTests
     }
 
     [Fact]
+    public void each_service_user_writes_exactly_the_topics_its_code_produces_and_reads_exactly_the_topics_its_code_consumes()
+    {
+        var users = Helm.Load().OfType<KafkaUser>().Where(u => u.Metadata.Name != "clearing-dapr").ToList();
+
+        users.Select(u => u.Metadata.Labels["app.kubernetes.io/name"]).Order(StringComparer.Ordinal).ShouldBe(
+            ["funding", "governance", "liquidation", "margin", "matching", "oracle-ingest", "order-gateway", "settlement", "vault"]);
+        foreach (var user in users)
+        {
+            var service = user.Metadata.Labels["app.kubernetes.io/name"];
+            var code = ServiceTopics.Of(service);
+            var acls = user.Spec.Authorization!.Acls;
+
+            code.Writes.ShouldNotBeEmpty($"{service}: no produced topic found in services/{service}; the scan no longer recognises how it publishes");
+            Writes(acls).Order(StringComparer.Ordinal).ShouldBe(code.Writes.Append(Topics.DeadLetters).Distinct().Order(StringComparer.Ordinal),
+                $"services.{service}.produces in values.yaml must list what services/{service} writes");
+            Reads(acls).Order(StringComparer.Ordinal).ShouldBe(code.Reads.Order(StringComparer.Ordinal),
+                $"services.{service}.consumes in values.yaml must list what services/{service} reads");
+            code.Referenced.Except(code.Writes).Except(code.Reads).Except([Topics.DeadLetters]).ShouldBeEmpty(
+                $"services/{service} names these topics somewhere the scan cannot tell as a write or a read: teach Support/ServiceTopics.cs the new pattern");
+        }
+    }
+
+    [Fact]
+    public void the_vault_writes_its_events_and_margin_reads_them_while_liquidation_no_longer_claims_them()
+    {
+        var users = Helm.Load().OfType<KafkaUser>().ToDictionary(u => u.Metadata.Name);
+
+        var vault = users["clearing-vault"].Spec.Authorization!.Acls;
+        Writes(vault).ShouldBe([Topics.DeadLetters, Topics.VaultEvents], ignoreOrder: true);
+        Reads(vault).ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.GovernanceParams], ignoreOrder: true);
+        Reads(vault).ShouldNotContain(Topics.OrderCommands, "the vault's quotes go through the gateway's gRPC API");
+        Writes(vault).ShouldNotContain(Topics.OrderCommands, "the vault's quotes go through the gateway's gRPC API");
+        vault.ShouldContain(a => a.Resource.Type == "group" && a.Resource.Name == "vault" && a.Resource.PatternType == "prefix");
+
+        Reads(users["clearing-margin"].Spec.Authorization!.Acls).ShouldContain(Topics.VaultEvents);
+        Writes(users["clearing-liquidation"].Spec.Authorization!.Acls).ShouldNotContain(Topics.VaultEvents);
+        users.Values.Where(u => u.Metadata.Name is not ("clearing-vault" or "clearing-dapr"))
+            .ShouldAllBe(u => !u.Spec.Authorization!.Acls.Any(a => a.Resource.Name == Topics.VaultEvents && a.Operations.Contains("Write")));
+    }
+
+    [Fact]
+    public void the_code_scan_finds_the_vaults_inputs_and_output()
+    {
+        var vault = ServiceTopics.Of("vault");
+
+        vault.Writes.ShouldBe([Topics.VaultEvents]);
+        vault.Reads.ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.GovernanceParams], ignoreOrder: true);
+        ServiceTopics.Of("margin").Reads.ShouldContain(Topics.VaultEvents);
+        ServiceTopics.Of("matching").Reads.ShouldContain(Topics.MatchingEvents, "matching reads its own events back to find the published sequences");
+    }
+
+    [Fact]
     public void the_dapr_user_reads_only_groups_prefixed_dapr_so_it_never_joins_a_service_group()
     {
         var dapr = Helm.Load().Single<KafkaUser>("clearing-dapr");

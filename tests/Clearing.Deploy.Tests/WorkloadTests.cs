@@ -199,7 +199,7 @@ public sealed partial class WorkloadTests
         hpa.Spec.ScaleTargetRef.Name.ShouldBe("clearing-order-gateway");
         hpa.Spec.Metrics.Single().Resource.Name.ShouldBe("cpu");
         manifests.Single<V1Deployment>("clearing-order-gateway").Spec.Replicas.ShouldBeNull();
-        manifests.OfType<V1PodDisruptionBudget>().Select(p => p.Metadata.Name).Count().ShouldBe(8);
+        manifests.OfType<V1PodDisruptionBudget>().Select(p => p.Metadata.Name).Count().ShouldBe(9);
         manifests.OfType<V1PodDisruptionBudget>().ShouldAllBe(p => p.Spec.MaxUnavailable.Value == "1");
     }
 
@@ -219,13 +219,14 @@ public sealed partial class WorkloadTests
     }
 
     [Fact]
-    public void the_production_values_spread_replicas_and_keep_one_writer_for_matching_and_governance()
+    public void the_production_values_spread_replicas_and_keep_one_writer_for_matching_governance_and_the_vault()
     {
         var workloads = Helm.LoadWith("prod").ServiceWorkloads;
 
         workloads.Single(w => w.Service == "matching").Replicas.ShouldBe(1);
         workloads.Single(w => w.Service == "governance").Replicas.ShouldBe(1);
-        workloads.Where(w => w.Service is not ("order-gateway" or "matching" or "governance")).ShouldAllBe(w => w.Replicas >= 2);
+        workloads.Single(w => w.Service == "vault").Replicas.ShouldBe(1);
+        workloads.Where(w => w.Service is not ("order-gateway" or "matching" or "governance" or "vault")).ShouldAllBe(w => w.Replicas >= 2);
         workloads.ShouldAllBe(w => w.Template.Spec.TopologySpreadConstraints.Count == 2);
         workloads.ShouldAllBe(w => w.App.Image.StartsWith("registry.example.com/clearing/clearing-", StringComparison.Ordinal));
     }

@@ -117,3 +117,24 @@ chart file ({service fullname}-{entry name}). Call with (dict "root" $ "name" <s
 {{- fail (printf "services.%s.configMapFiles[%s] needs configMap (an existing ConfigMap) or chartFile (a file of the chart)" .name .file.name) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The in-cluster gRPC address of a service of this release, for a caller's configuration (services.<name>.calls):
+https when the gRPC endpoints serve TLS. Call with (dict "root" $ "name" <callee>).
+*/}}
+{{- define "clearing.grpcAddress" -}}
+{{- printf "%s://%s:%v" (ternary "https" "http" (not (empty .root.Values.clearing.grpcTlsSecret))) (include "clearing.serviceFullname" .) .root.Values.clearing.grpcPort -}}
+{{- end -}}
+
+{{/* Enabled services whose calls name this one (JSON list, sorted); call with (dict "root" $ "name" <callee>). */}}
+{{- define "clearing.callers" -}}
+{{- $callee := .name -}}
+{{- $callers := list -}}
+{{- range $name := include "clearing.enabledServices" .root | fromJsonArray -}}
+{{- $svc := include "clearing.serviceValues" (dict "root" $.root "name" $name) | fromYaml -}}
+{{- range $call := $svc.calls -}}
+{{- if eq $call.service $callee -}}{{- $callers = append $callers $name -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson ($callers | uniq | sortAlpha) -}}
+{{- end -}}
