@@ -10,6 +10,7 @@ namespace Clearing.Messaging.Kafka.Consuming;
 /// A consumer as a hosted service: auto-commit off, offsets committed only for handled messages, one message at a
 /// time (so per-key and per-partition order holds), handler retries through Polly, then the dead-letter topic —
 /// a poison message never stops its partition. Stopping finishes the current message, commits, and leaves the group.
+/// A partition whose next offset was deleted before it was read stops instead of skipping (<see cref="OffsetGapGuard"/>).
 /// </summary>
 public sealed class KafkaConsumerService<TMessage> : BackgroundService
 {
@@ -24,6 +25,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     private readonly ResiliencePipeline _pipeline;
     private readonly DeadLetterWriter _deadLetters;
     private readonly string _groupId;
+    private readonly OffsetGapGuard _gapGuard;
     private readonly Dictionary<TopicPartition, long> _uncommitted = [];
     private long _lastCommit;
     private long _handled;
@@ -36,7 +38,8 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         KafkaOptions options,
         IKafkaPublisher publisher,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        KafkaConsumerGaps? gaps = null)
     {
         definition.Validate();
         _definition = definition;
@@ -48,6 +51,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         _groupId = definition.GroupId ?? DefaultGroupId(options.EffectiveConsumerGroup, definition.Name);
         _pipeline = KafkaRetryPipeline.Build(definition.Retry ?? options.Retry, time, _logger, definition.Name);
         _deadLetters = new DeadLetterWriter(publisher, time, _logger);
+        _gapGuard = new OffsetGapGuard(definition.Name, _groupId, gaps, time, _logger);
     }
 
     public string GroupId => _groupId;
@@ -73,9 +77,8 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.Consumer(_options, _connection, _groupId))
-            .SetPartitionsAssignedHandler((_, partitions) =>
-                _logger.LogInformation("{Consumer}: assigned {Partitions}", _definition.Name, string.Join(", ", partitions)))
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(OffsetGapGuard.Configure(KafkaClientConfigs.Consumer(_options, _connection, _groupId)))
+            .SetPartitionsAssignedHandler(_gapGuard.OnAssigned)
             .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions.Select(p => p.TopicPartition)))
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Consumer}: Kafka error {Code}: {Reason}", _definition.Name, error.Code, error.Reason))
@@ -92,6 +95,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
                 var record = Poll(consumer);
                 if (record is not null)
                 {
+                    _gapGuard.Delivered(record.TopicPartition);
                     if (!await ProcessAsync(record, stoppingToken))
                     {
                         // Stopped mid-retry: the message stays uncommitted and is delivered again after restart.
@@ -120,6 +124,10 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         try
         {
             return consumer.Consume(PollTimeout);
+        }
+        catch (ConsumeException e) when (_gapGuard.TryHandle(consumer, e))
+        {
+            return null;
         }
         catch (ConsumeException e) when (!e.Error.IsFatal)
         {

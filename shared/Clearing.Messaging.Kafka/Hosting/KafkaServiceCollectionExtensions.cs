@@ -37,6 +37,7 @@ public static class KafkaServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KafkaConnection>();
+        services.TryAddSingleton<KafkaConsumerGaps>();
         services.TryAddSingleton<KafkaPublisher>();
         services.TryAddSingleton<IKafkaPublisher>(sp => sp.GetRequiredService<KafkaPublisher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaPublisherLifetime>());
@@ -52,9 +53,13 @@ public static class KafkaServiceCollectionExtensions
         return name.Length > 0 && char.IsAsciiLetterLower(name[0]) ? name : "clearing-" + name;
     }
 
-    /// <summary>Adds the Kafka readiness check (tag "ready"), so /health/ready reflects the broker.</summary>
+    /// <summary>
+    /// Adds the Kafka readiness checks (tag "ready"), so /health/ready reflects the broker and any consumer stopped at
+    /// deleted records (<see cref="KafkaConsumerGaps"/>).
+    /// </summary>
     public static IHealthChecksBuilder AddClearingKafka(this IHealthChecksBuilder builder)
     {
+        builder.Services.TryAddSingleton<KafkaConsumerGaps>();
         // AddHealthChecks() may run more than once per host; register the check only once.
         builder.Services.Configure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckServiceOptions>(o =>
         {
@@ -63,6 +68,15 @@ public static class KafkaServiceCollectionExtensions
                 o.Registrations.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                     KafkaHealthCheck.Name,
                     sp => ActivatorUtilities.CreateInstance<KafkaHealthCheck>(sp),
+                    failureStatus: null,
+                    tags: ["ready"]));
+            }
+
+            if (o.Registrations.All(r => r.Name != KafkaConsumerGapsHealthCheck.Name))
+            {
+                o.Registrations.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                    KafkaConsumerGapsHealthCheck.Name,
+                    sp => new KafkaConsumerGapsHealthCheck(sp.GetRequiredService<KafkaConsumerGaps>()),
                     failureStatus: null,
                     tags: ["ready"]));
             }
@@ -85,7 +99,8 @@ public static class KafkaServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KafkaOptions>>().Value,
             sp.GetRequiredService<IKafkaPublisher>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<KafkaConsumerGaps>()));
         return services;
     }
 
@@ -114,7 +129,8 @@ public static class KafkaServiceCollectionExtensions
             sp.GetRequiredService<KafkaConnection>(),
             sp.GetRequiredService<IOptions<KafkaOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<KafkaConsumerGaps>()));
         return services;
     }
 }

@@ -32,6 +32,7 @@ public sealed class KafkaTransactionalProcessor<TMessage> : BackgroundService
     private readonly ResiliencePipeline _pipeline;
     private readonly string _groupId;
     private readonly string _transactionalId;
+    private readonly OffsetGapGuard _gapGuard;
     private readonly TimeSpan _transactionTimeout;
     private readonly List<ConsumeResult<byte[]?, byte[]?>> _batch = [];
     private long _committed;
@@ -45,7 +46,8 @@ public sealed class KafkaTransactionalProcessor<TMessage> : BackgroundService
         KafkaConnection connection,
         KafkaOptions options,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        KafkaConsumerGaps? gaps = null)
     {
         definition.Validate();
         _definition = definition;
@@ -58,6 +60,7 @@ public sealed class KafkaTransactionalProcessor<TMessage> : BackgroundService
         _transactionalId = definition.TransactionalId ?? options.TransactionalId;
         _transactionTimeout = TimeSpan.FromMilliseconds(options.TransactionTimeoutMs);
         _pipeline = KafkaRetryPipeline.Build(definition.Retry ?? options.Retry, time, _logger, definition.Name);
+        _gapGuard = new OffsetGapGuard(definition.Name, _groupId, gaps, time, _logger);
     }
 
     public string TransactionalId => _transactionalId;
@@ -85,9 +88,8 @@ public sealed class KafkaTransactionalProcessor<TMessage> : BackgroundService
             return;
         }
 
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaClientConfigs.Consumer(_options, _connection, _groupId))
-            .SetPartitionsAssignedHandler((_, partitions) =>
-                _logger.LogInformation("{Processor}: assigned {Partitions}", _definition.Name, string.Join(", ", partitions)))
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(OffsetGapGuard.Configure(KafkaClientConfigs.Consumer(_options, _connection, _groupId)))
+            .SetPartitionsAssignedHandler(_gapGuard.OnAssigned)
             .SetPartitionsRevokedHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "{Processor}: consumer error {Code}: {Reason}", _definition.Name, error.Code, error.Reason))
@@ -185,7 +187,17 @@ public sealed class KafkaTransactionalProcessor<TMessage> : BackgroundService
     {
         try
         {
-            return consumer.Consume(timeout);
+            var record = consumer.Consume(timeout);
+            if (record is not null)
+            {
+                _gapGuard.Delivered(record.TopicPartition);
+            }
+
+            return record;
+        }
+        catch (ConsumeException e) when (_gapGuard.TryHandle(consumer, e))
+        {
+            return null;
         }
         catch (ConsumeException e) when (!e.Error.IsFatal)
         {
