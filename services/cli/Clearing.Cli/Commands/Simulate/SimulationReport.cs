@@ -7,7 +7,8 @@ namespace Clearing.Cli.Commands.Simulate;
 /// <summary>
 /// The simulator's verdict: what was sent, what the system did, and the four invariants a clearinghouse must keep —
 /// the ledger balances, money is conserved (Σ balances + insurance fund + fee pool = deposits − withdrawals), no account
-/// has negative equity that nobody recorded, and every order the gateway accepted reached matching.
+/// has negative equity that nobody recorded, and every order the gateway accepted reached matching — plus every fill
+/// published exactly once and booked by margin.
 /// </summary>
 internal static class SimulationReport
 {
@@ -19,6 +20,7 @@ internal static class SimulationReport
         var negative = NoUnrecordedNegativeEquity(observed, equities);
         var accounted = EveryAcceptedOrderAccountedFor(observed, stats);
         var exactlyOnce = FillsExactlyOnce(observed);
+        var booked = FillsBookedByMargin(observed);
         var latencies = observed.OrderToFillMillis.Order().ToList();
 
         return new JsonObject
@@ -89,12 +91,13 @@ internal static class SimulationReport
             },
             ["invariants"] = new JsonObject
             {
-                ["ok"] = ledgerBalanced.Ok && conserved.Ok && negative.Ok && accounted.Ok && exactlyOnce.Ok,
+                ["ok"] = ledgerBalanced.Ok && conserved.Ok && negative.Ok && accounted.Ok && exactlyOnce.Ok && booked.Ok,
                 ["ledgerBalanced"] = ledgerBalanced.ToJson(),
                 ["moneyConserved"] = conserved.ToJson(),
                 ["noUnrecordedNegativeEquity"] = negative.ToJson(),
                 ["everyAcceptedOrderAccountedFor"] = accounted.ToJson(),
                 ["fillsExactlyOnce"] = exactlyOnce.ToJson(),
+                ["fillsBookedByMargin"] = booked.ToJson(),
             },
         };
     }
@@ -175,6 +178,27 @@ internal static class SimulationReport
         return problems.Count == 0
             ? new Verdict(true, $"{observed.Fills} fills, no duplicate id, no sequence gap in any market")
             : new Verdict(false, string.Join("; ", problems));
+    }
+
+    /// <summary>
+    /// Every fill matching published was booked by margin: each side that carries a fee has its fee (or rebate) line on
+    /// the ledger under the fill id. A consumer that skipped fills — or stopped at records the broker deleted — shows
+    /// here, where the money invariants cannot see it (a skipped fill moves no money, so everything still balances).
+    /// </summary>
+    internal static Verdict FillsBookedByMargin(TopicObserver observed)
+    {
+        var sides = observed.FeeCarryingFillSides;
+        var missing = sides.Where(side => !observed.FeeBookings.Contains(side)).ToList();
+        var notChecked = observed.FeelessFills > 0 ? $"; {observed.FeelessFills} fill(s) carried no fee on either side and were not checked" : string.Empty;
+        if (missing.Count == 0)
+        {
+            return new Verdict(true, $"{sides.Count} fee-carrying fill side(s), each booked on the ledger under its fill id{notChecked}");
+        }
+
+        var fills = missing.Select(m => m.FillId).Distinct(StringComparer.Ordinal).Count();
+        return new Verdict(false,
+            $"{missing.Count} of {sides.Count} fee-carrying fill side(s) ({fills} fill(s)) never reached margin's ledger, e.g. {missing[0].FillId} for {missing[0].AccountId}: " +
+            $"margin skipped or has not yet booked them (look for CONSUMER GAP in its log, or its /health/ready){notChecked}");
     }
 
     private static JsonObject Counts(IEnumerable<KeyValuePair<string, long>> counts) =>

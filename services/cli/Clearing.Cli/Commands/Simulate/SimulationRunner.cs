@@ -401,7 +401,10 @@ internal sealed class SimulationRunner
         }
     }
 
-    /// <summary>Waits for the system to catch up: every accepted command seen by matching and the ledger quiet, or 30 s.</summary>
+    /// <summary>
+    /// Waits for the system to catch up: every accepted command seen by matching, every fee-carrying fill on margin's
+    /// ledger and the ledger quiet, or 30 s.
+    /// </summary>
     private async Task SettleAsync(TopicObserver observer, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
@@ -410,7 +413,7 @@ internal sealed class SimulationRunner
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(500, cancellationToken);
-            var (sequence, allSeen) = observer.Read(o => (o.Ledger.LastSequence, _stats.AcceptedCommands.Keys.All(o.CommandsSeen.ContainsKey)));
+            var (sequence, allSeen) = observer.Read(o => (o.Ledger.LastSequence, _stats.AcceptedCommands.Keys.All(o.CommandsSeen.ContainsKey) && o.UnbookedFillSides() == 0));
             if (sequence != lastSequence)
             {
                 lastSequence = sequence;

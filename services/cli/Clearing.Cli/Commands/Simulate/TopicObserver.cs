@@ -29,7 +29,7 @@ internal sealed class TopicObserver : IDisposable
     {
         _stats = stats;
         _bootstrapServers = bootstrapServers;
-        _consumer = SimulatorConsumer.Create(bootstrapServers, "clearing-simulate");
+        _consumer = SimulatorConsumer.Create(bootstrapServers, "clearing-simulate", stopAtDeletedRecords: true);
     }
 
     public LedgerBook Ledger { get; } = new();
@@ -61,6 +61,18 @@ internal sealed class TopicObserver : IDisposable
     public List<string> SequenceGaps { get; } = [];
     private readonly Dictionary<string, long> _lastMatchingSequence = new(StringComparer.Ordinal);
 
+    /// <summary>Each side of an observed fill that carries a non-zero fee: margin must book a fee line for it (reference = fill id).</summary>
+    public List<(string FillId, string AccountId)> FeeCarryingFillSides { get; } = [];
+
+    /// <summary>Observed fills with no fee on either side: margin books no fee line for them, so the fills-booked check cannot see them.</summary>
+    public long FeelessFills { get; private set; }
+
+    /// <summary>(reference, account) of every trading-fee and rebate line on the ledger.</summary>
+    public HashSet<(string Reference, string AccountId)> FeeBookings { get; } = [];
+
+    /// <summary>Records this observer could not read because the broker deleted them first (it stops that partition, never skips).</summary>
+    public List<string> ObserverGaps { get; } = [];
+
     public void Start(IEnumerable<string> fromNow)
     {
         var assignments = new List<TopicPartitionOffset>();
@@ -87,7 +99,28 @@ internal sealed class TopicObserver : IDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            var result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+            ConsumeResult<byte[]?, byte[]?>? result;
+            try
+            {
+                result = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
+            catch (ConsumeException e) when (e.Error.Code == ErrorCode.Local_AutoOffsetReset)
+            {
+                // The observer fell off the broker's retained log: what it missed cannot be judged, which fails the report.
+                var where = e.ConsumerRecord?.TopicPartitionOffset;
+                lock (_gate)
+                {
+                    var gap = $"{where?.Topic} [{where?.Partition.Value}] from offset {where?.Offset.Value}: {e.Error.Reason}";
+                    ObserverGaps.Add(gap);
+                    (where?.Topic == Topics.MarginLedger ? LedgerProblems : SequenceGaps).Add($"the observer lost {gap}");
+                }
+                continue;
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                continue;
+            }
+
             if (result?.Message?.Value is not { } value)
             {
                 continue;
@@ -104,6 +137,15 @@ internal sealed class TopicObserver : IDisposable
                     LedgerProblems.Add($"{result.Topic} [{result.Partition.Value}@{result.Offset.Value}] does not parse as its contract: {e.Message}");
                 }
             }
+        }
+    }
+
+    /// <summary>Applies one record as if consumed (tests feed the report's inputs through here).</summary>
+    internal void Observe(string topic, byte[] value, long producedAtUnixMs)
+    {
+        lock (_gate)
+        {
+            Dispatch(topic, value, producedAtUnixMs);
         }
     }
 
@@ -144,6 +186,13 @@ internal sealed class TopicObserver : IDisposable
                 malformed = $"posting amount '{posting.Amount}' is not a decimal";
             }
         }
+        if (entry.Kind is Clearing.Contracts.Margin.V1.LedgerEntryKind.TradingFee or Clearing.Contracts.Margin.V1.LedgerEntryKind.FeeRebate)
+        {
+            foreach (var posting in entry.Postings.Where(p => !p.AccountId.StartsWith("system:", StringComparison.Ordinal)))
+            {
+                FeeBookings.Add((entry.Reference, posting.AccountId));
+            }
+        }
         var outcome = Ledger.Apply(new LedgerEntryData(entry.EntryId, entry.Sequence, entry.TimeUnixNanos, (Clearing.Settlement.Domain.Ledger.LedgerEntryKind)(int)entry.Kind,
             postings, entry.Reference, entry.Market, malformed));
         foreach (var rejection in outcome.Rejected)
@@ -173,6 +222,7 @@ internal sealed class TopicObserver : IDisposable
                     break;
                 }
                 Fills++;
+                NoteFees(e.Fill);
                 if (decimal.TryParse(e.Fill.Price, NumberStyles.Number, CultureInfo.InvariantCulture, out var price) &&
                     decimal.TryParse(e.Fill.Quantity, NumberStyles.Number, CultureInfo.InvariantCulture, out var quantity))
                 {
@@ -193,6 +243,26 @@ internal sealed class TopicObserver : IDisposable
                 break;
         }
     }
+
+    private void NoteFees(Fill fill)
+    {
+        var carried = false;
+        foreach (var (account, fee) in new[] { (fill.TakerAccountId, fill.TakerFee), (fill.MakerAccountId, fill.MakerFee) })
+        {
+            if (decimal.TryParse(fee, NumberStyles.Number, CultureInfo.InvariantCulture, out var amount) && amount != 0m)
+            {
+                FeeCarryingFillSides.Add((fill.FillId, account));
+                carried = true;
+            }
+        }
+        if (!carried)
+        {
+            FeelessFills++;
+        }
+    }
+
+    /// <summary>Fee-carrying fill sides margin has not booked yet (a fee line with the fill id as reference for that account).</summary>
+    public int UnbookedFillSides() => FeeCarryingFillSides.Count(side => !FeeBookings.Contains(side));
 
     private void OnRisk(RiskEvent e)
     {
