@@ -48,6 +48,17 @@ public sealed class ValuesSchemaTests
         result.Stderr.ShouldContain(message);
     }
 
+    [Theory]
+    [InlineData("services.vault.calls[0].service=order-gateway", "at '/services/vault/calls/0': missing property 'configKey'")]
+    [InlineData("services.vault.secretConfig.Vault:Quoting:PrivateKey.optional=maybe", "at '/services/vault/secretConfig/Vault:Quoting:PrivateKey/optional': got string, want boolean")]
+    public void a_malformed_grpc_call_or_secret_reference_is_rejected_naming_its_path(string setting, string message)
+    {
+        var result = Helm.TryTemplate("--set", setting);
+
+        result.ExitCode.ShouldNotBe(0);
+        result.Stderr.ShouldContain(message);
+    }
+
     [Fact]
     public void a_service_listing_an_unknown_topic_key_fails_naming_the_service_and_the_key()
     {
