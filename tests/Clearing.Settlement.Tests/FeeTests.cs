@@ -70,6 +70,33 @@ public sealed class FeeTests
     }
 
     [Fact]
+    public void the_default_policy_pays_the_vault_share_into_the_vaults_trading_account()
+    {
+        FeeDistributionPolicy.Default.Split(100m).Select(a => (a.AccountId, a.Amount))
+            .ShouldBe([(LedgerAccounts.InsuranceFund, 50m), (LedgerAccounts.Treasury, 30m), ("vault-hlp", 20m)]);
+        (LiquidationFeeSharePolicy.Default.AccountId, LiquidationFeeSharePolicy.Default.Fraction).ShouldBe(("vault-hlp", 0.5m));
+    }
+
+    [Fact]
+    public void the_liquidation_fee_share_is_cut_down_and_never_takes_more_than_the_fund_holds_free()
+    {
+        var policy = LiquidationFeeSharePolicy.Default;
+        policy.Due(unsharedFees: 40.00000003m, fundFree: 1_000m).ShouldBe(20.00000001m);
+        policy.Due(unsharedFees: 40m, fundFree: 12.5m).ShouldBe(12.5m);
+        policy.Due(unsharedFees: 40m, fundFree: -3m).ShouldBe(0m);
+        policy.Due(unsharedFees: 0m, fundFree: 1_000m).ShouldBe(0m);
+        (policy with { Fraction = 0m }).Due(40m, 1_000m).ShouldBe(0m);
+    }
+
+    [Fact]
+    public void a_liquidation_fee_share_cannot_be_paid_to_the_fund_itself_nor_above_one()
+    {
+        new LiquidationFeeSharePolicy(LedgerAccounts.InsuranceFund, 0.5m, 8).Validate().ShouldContain(p => p.Contains("cannot be system:insurance-fund"));
+        new LiquidationFeeSharePolicy("vault-hlp", 1.5m, 8).Validate().ShouldContain(p => p.Contains("must be in [0, 1]"));
+        LiquidationFeeSharePolicy.Default.Validate().ShouldBeEmpty();
+    }
+
+    [Fact]
     public void shares_must_sum_to_one_and_never_pay_the_pool_itself()
     {
         var problems = FeeDistributionPolicy.Validate([new FeeShare(LedgerAccounts.FeePool, 0.5m), new FeeShare("x", 0.4m)], 8);

@@ -126,7 +126,8 @@ public sealed class SettlementHostTests : IAsyncLifetime
         var published = all.Select(translator.Translate).Where(m => m is not null).Select(m => SettlementEvent.Parser.ParseFrom(m!.Payload)).ToList();
         var fees = published.Single(e => e.EventCase == SettlementEvent.EventOneofCase.FeesDistributed).FeesDistributed;
         fees.Amount.ShouldBe("10");
-        fees.Shares.Select(s => (s.AccountId, s.Amount)).ShouldBe([(LedgerAccounts.InsuranceFund, "5"), (LedgerAccounts.Treasury, "3"), ("vault:main", "2")]);
+        fees.Shares.Select(s => (s.AccountId, s.Amount)).ShouldBe([(LedgerAccounts.InsuranceFund, "5"), (LedgerAccounts.Treasury, "3"), ("vault-hlp", "2")]);
+        (fees.PaidFromAccountId, fees.Reference).ShouldBe((LedgerAccounts.FeePool, $"fees-{epoch}-USDC"));
         var closed = published.Single(e => e.EventCase == SettlementEvent.EventOneofCase.EpochClosed).EpochClosed;
         closed.Epoch.ShouldBe(epoch);
         closed.TotalLiabilities.ShouldBe("140");
@@ -156,6 +157,31 @@ public sealed class SettlementHostTests : IAsyncLifetime
         next.OpenEpoch.ShouldBe(epoch + 1);
         next.DistributableFees("USDC").ShouldBe(0m);
         next.Book.Account("acct-a")!.Find("USDC")!.Opening.ShouldBe(90m);
+    }
+
+    [Fact]
+    public async Task an_epoch_close_pays_the_vault_its_share_of_liquidation_fees_out_of_the_insurance_fund_once()
+    {
+        var ledger = Ledger();
+        await ledger.ReceiveAsync(Entry(1, "account-a", 0, LedgerEntryKind.Deposit, ("system:external", "-1000"), ("acct-a", "1000")), default);
+        await ledger.ReceiveAsync(Entry(2, "account-a", 1, LedgerEntryKind.LiquidationFee, ("acct-a", "-40"), (LedgerAccounts.InsuranceFund, "40")), default);
+        await ledger.ReceiveAsync(Entry(3, "account-a", 2, LedgerEntryKind.LiquidationFee, ("acct-a", "-0.00000003"), (LedgerAccounts.InsuranceFund, "0.00000003")), default);
+        var schedule = Options.Epochs.ToSchedule();
+        var epoch = schedule.EpochAt(Start.ToUnixTimeMilliseconds() * 1_000_000);
+
+        (await ledger.CloseDueEpochsAsync(schedule.EndOf(epoch), default)).ShouldBe(1);
+        // Margin books it (the vault's account credited, the fund debited), then the next epoch closes with no new fee.
+        await ledger.ReceiveAsync(Entry(4, "account-vault-hlp", 0, LedgerEntryKind.FeeDistribution, ("vault-hlp", "20.00000001"), (LedgerAccounts.InsuranceFund, "-20.00000001")), default);
+        (await Ledger().CloseDueEpochsAsync(schedule.EndOf(epoch + 1), default)).ShouldBe(1);
+
+        var translator = new SettlementOutboxTranslator();
+        var fees = (await AllAsync()).Select(translator.Translate).Where(m => m is not null).Select(m => SettlementEvent.Parser.ParseFrom(m!.Payload))
+            .Where(e => e.EventCase == SettlementEvent.EventOneofCase.FeesDistributed).Select(e => e.FeesDistributed).ToList();
+        var share = fees.ShouldHaveSingleItem();   // the fee pool was empty; the second close found nothing left to share
+        (share.Epoch, share.PaidFromAccountId, share.Reference, share.Amount).ShouldBe((epoch, LedgerAccounts.InsuranceFund, $"liquidation-fees-{epoch}-USDC", "20.00000001"));
+        share.Shares.Select(s => (s.AccountId, s.Amount)).ShouldBe([("vault-hlp", "20.00000001")]);   // half of 40.00000003, cut to 8 decimals
+        var restarted = await Ledger().SnapshotAsync(default);
+        (restarted.UnsharedLiquidationFees("USDC"), restarted.FundFree("USDC")).ShouldBe((0m, 20.00000002m));
     }
 
     [Fact]

@@ -74,8 +74,12 @@ public sealed record TakeOverPosition(string AccountId, string Market, decimal Q
 /// <summary>Cash settlement of an expiring future or option at the settlement price.</summary>
 public sealed record SettleExpiry(string Market, decimal SettlementPrice, string Reference, MessageSource Source, DateTimeOffset At);
 
-/// <summary>A share of the fee pool paid out at an epoch end (settlement's FeesDistributed).</summary>
-public sealed record CreditFeeShare(string AccountId, string Asset, decimal Amount, string Reference, MessageSource Source, DateTimeOffset At);
+/// <summary>
+/// A fee share paid out at an epoch end (settlement's FeesDistributed): out of <see cref="PaidFrom"/>, the fee pool (its
+/// split) or the insurance fund (the LP vault's share of liquidation fees).
+/// </summary>
+public sealed record CreditFeeShare(string AccountId, string Asset, decimal Amount, string Reference, MessageSource Source, DateTimeOffset At,
+    string PaidFrom = SystemAccounts.FeePool);
 
 /// <summary>
 /// Liquidation's LiquidationCompleted with last = true: the case <see cref="LiquidationId"/> of <see cref="AccountId"/> is

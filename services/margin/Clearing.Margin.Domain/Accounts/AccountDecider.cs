@@ -405,13 +405,24 @@ public sealed class AccountDecider(RiskCalculator risk)
     public IReadOnlyList<object> Decide(Account state, CreditFeeShare command, RiskPrices prices)
     {
         RequireOwner(state, command.AccountId);
+        // Only the two pools fees are collected into pay shares out; anything else would let a message move a trader's money.
+        if (command.PaidFrom is not (SystemAccounts.FeePool or SystemAccounts.InsuranceFund))
+        {
+            throw new ArgumentException($"a fee share is paid out of {SystemAccounts.FeePool} or {SystemAccounts.InsuranceFund}, not '{command.PaidFrom}'", nameof(command));
+        }
+
+        if (command.PaidFrom == command.AccountId)
+        {
+            throw new ArgumentException($"{command.AccountId} cannot be paid a fee share out of itself", nameof(command));
+        }
+
         if (command.Amount == 0m)
         {
             return [];
         }
 
         return WithRisk(state, [new MoneyMoved(command.AccountId, "fee-distribution",
-            [LedgerLine.Between(LedgerKind.FeeDistribution, command.Reference, "", command.Asset, command.AccountId, SystemAccounts.FeePool, command.Amount)], command.At)],
+            [LedgerLine.Between(LedgerKind.FeeDistribution, command.Reference, "", command.Asset, command.AccountId, command.PaidFrom, command.Amount)], command.At)],
             prices, "", 0, command.At, command.Source);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Clearing.Primitives.Accounts;
 using Clearing.Settlement.Domain.Ledger;
 
 namespace Clearing.Settlement.Domain.Fees;
@@ -30,9 +31,12 @@ public sealed class FeeDistributionPolicy
         Decimals = decimals;
     }
 
-    /// <summary>Half to the insurance fund (it absorbs bankruptcies, the first line after the book), 30% treasury, 20% the vault.</summary>
+    /// <summary>
+    /// Half to the insurance fund (it absorbs bankruptcies, the first line after the book), 30% treasury, 20% the LP vault's
+    /// trading account (vault-hlp): real money in margin, which the vault counts as fee income when it reads the entry.
+    /// </summary>
     public static FeeDistributionPolicy Default { get; } = new(
-        [new FeeShare(LedgerAccounts.InsuranceFund, 0.5m), new FeeShare(LedgerAccounts.Treasury, 0.3m), new FeeShare("vault:main", 0.2m)],
+        [new FeeShare(LedgerAccounts.InsuranceFund, 0.5m), new FeeShare(LedgerAccounts.Treasury, 0.3m), new FeeShare(VaultAccounts.DefaultAccountId, 0.2m)],
         decimals: 8);
 
     public IReadOnlyList<FeeShare> Shares { get; }
@@ -104,5 +108,59 @@ public sealed class FeeDistributionPolicy
         var amounts = Shares.Select(s => decimal.Round(amount * s.Fraction, Decimals, MidpointRounding.ToZero)).ToArray();
         amounts[0] += amount - amounts.Sum();
         return [.. Shares.Select((s, i) => new FeeAllocation(s.AccountId, amounts[i]))];
+    }
+}
+
+/// <summary>
+/// The share of liquidation fees paid to the LP vault. Liquidation fees are charged into the insurance fund (margin's
+/// LIQUIDATION_FEE entries); at each epoch end settlement pays <see cref="Fraction"/> of those collected since the last
+/// share out of the fund into <see cref="AccountId"/> (a FEE_DISTRIBUTION entry margin books on that account), the same
+/// path and the same moment as the fee pool's split: one policy, one kind of entry, money the vault holds before it counts
+/// it. Default 50% to vault-hlp: the vault backstops liquidations before the fund, so it is paid like the fund for them.
+/// The fund's solvency comes first: a share is cut to what the fund holds beyond the shares already announced, and the
+/// part cut stays in the fund.
+/// </summary>
+public sealed record LiquidationFeeSharePolicy(string AccountId, decimal Fraction, int Decimals)
+{
+    public static LiquidationFeeSharePolicy Default { get; } = new(VaultAccounts.DefaultAccountId, 0.5m, 8);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Fraction is < 0m or > 1m)
+        {
+            problems.Add($"LiquidationShare {Fraction.ToString(CultureInfo.InvariantCulture)} must be in [0, 1]");
+        }
+
+        if (Fraction > 0m && string.IsNullOrWhiteSpace(AccountId))
+        {
+            problems.Add("LiquidationShareAccount is required when LiquidationShare is above 0");
+        }
+        else if (AccountId is LedgerAccounts.InsuranceFund or LedgerAccounts.FeePool)
+        {
+            problems.Add($"LiquidationShareAccount cannot be {AccountId}: the share is paid out of the insurance fund to someone else");
+        }
+
+        if (Decimals is < 0 or > 18)
+        {
+            problems.Add($"Decimals {Decimals} must be in [0, 18]");
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// The share of <paramref name="unsharedFees"/> (liquidation fees not yet shared), cut down to <see cref="Decimals"/>
+    /// and to <paramref name="fundFree"/> (what the fund holds beyond announced shares); 0 when nothing is due.
+    /// </summary>
+    public decimal Due(decimal unsharedFees, decimal fundFree)
+    {
+        if (unsharedFees <= 0m || Fraction == 0m)
+        {
+            return 0m;
+        }
+
+        var share = decimal.Round(unsharedFees * Fraction, Decimals, MidpointRounding.ToZero);
+        return Math.Max(0m, Math.Min(share, decimal.Round(fundFree, Decimals, MidpointRounding.ToZero)));
     }
 }

@@ -117,6 +117,8 @@ public sealed class LedgerBook
     private readonly SortedDictionary<long, LedgerEntryData> _parked = [];
     private readonly List<LedgerRejection> _rejections = [];
     private readonly SortedDictionary<string, decimal> _feesBooked = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, decimal> _liquidationFeesCollected = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, decimal> _fundSharesBooked = new(StringComparer.Ordinal);
 
     /// <summary>The sequence of the last entry applied or rejected; 0 before the first (ledger sequences start at 1).</summary>
     public long LastSequence { get; private set; }
@@ -145,6 +147,12 @@ public sealed class LedgerBook
 
     /// <summary>Everything ever debited from the fee pool by fee-distribution entries, per asset.</summary>
     public IReadOnlyDictionary<string, decimal> FeesBooked => _feesBooked;
+
+    /// <summary>Everything liquidation fees ever credited to the insurance fund, per asset (what its fee share is taken of).</summary>
+    public IReadOnlyDictionary<string, decimal> LiquidationFeesCollected => _liquidationFeesCollected;
+
+    /// <summary>Everything ever debited from the insurance fund by fee-distribution entries (its liquidation-fee shares), per asset.</summary>
+    public IReadOnlyDictionary<string, decimal> FundSharesBooked => _fundSharesBooked;
 
     public AccountBook? Account(string accountId) => _accounts.GetValueOrDefault(accountId);
 
@@ -279,6 +287,14 @@ public sealed class LedgerBook
             if (entry.Kind == LedgerEntryKind.FeeDistribution && posting.AccountId == LedgerAccounts.FeePool && posting.Amount < 0)
             {
                 _feesBooked[posting.Asset] = _feesBooked.GetValueOrDefault(posting.Asset) - posting.Amount;
+            }
+            else if (entry.Kind == LedgerEntryKind.FeeDistribution && posting.AccountId == LedgerAccounts.InsuranceFund && posting.Amount < 0)
+            {
+                _fundSharesBooked[posting.Asset] = _fundSharesBooked.GetValueOrDefault(posting.Asset) - posting.Amount;
+            }
+            else if (entry.Kind == LedgerEntryKind.LiquidationFee && posting.AccountId == LedgerAccounts.InsuranceFund)
+            {
+                _liquidationFeesCollected[posting.Asset] = _liquidationFeesCollected.GetValueOrDefault(posting.Asset) + posting.Amount;
             }
         }
 

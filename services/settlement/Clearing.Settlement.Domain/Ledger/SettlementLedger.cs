@@ -10,6 +10,8 @@ namespace Clearing.Settlement.Domain.Ledger;
 public sealed class SettlementLedger
 {
     private readonly SortedDictionary<string, decimal> _feesAnnounced = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, decimal> _fundSharesAnnounced = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, decimal> _liquidationFeesShared = new(StringComparer.Ordinal);
 
     public SettlementLedger(long firstEpoch) => OpenEpoch = firstEpoch;
 
@@ -28,6 +30,26 @@ public sealed class SettlementLedger
     }
 
     public void AnnounceFees(string asset, decimal amount) => _feesAnnounced[asset] = _feesAnnounced.GetValueOrDefault(asset) + amount;
+
+    /// <summary>
+    /// A liquidation-fee share was announced: <paramref name="amount"/> out of the insurance fund, taken of
+    /// <paramref name="feeBase"/> of liquidation fees, which are then shared (never again).
+    /// </summary>
+    public void AnnounceLiquidationShare(string asset, decimal amount, decimal feeBase)
+    {
+        _fundSharesAnnounced[asset] = _fundSharesAnnounced.GetValueOrDefault(asset) + amount;
+        _liquidationFeesShared[asset] = _liquidationFeesShared.GetValueOrDefault(asset) + feeBase;
+    }
+
+    /// <summary>Liquidation fees the insurance fund collected in <paramref name="asset"/> that no announced share was taken of yet.</summary>
+    public decimal UnsharedLiquidationFees(string asset) =>
+        Book.LiquidationFeesCollected.GetValueOrDefault(asset) - _liquidationFeesShared.GetValueOrDefault(asset);
+
+    /// <summary>What the insurance fund holds in <paramref name="asset"/> that no announced liquidation-fee share has claimed yet.</summary>
+    public decimal FundFree(string asset) => Fees.FeeDistributionPolicy.Distributable(
+        Book.Balance(LedgerAccounts.InsuranceFund, asset),
+        _fundSharesAnnounced.GetValueOrDefault(asset),
+        Book.FundSharesBooked.GetValueOrDefault(asset));
 
     /// <summary>What the fee pool holds in <paramref name="asset"/> that no announced distribution has claimed yet.</summary>
     public decimal DistributableFees(string asset) => Fees.FeeDistributionPolicy.Distributable(

@@ -208,6 +208,7 @@ public sealed class LedgerProcessor(
         var end = _schedule.EndOf(epoch);
         var secret = await salts.GetAsync(cancellationToken);
         var policy = options.Value.Fees.ToPolicy();
+        var liquidationPolicy = options.Value.Fees.ToLiquidationPolicy();
 
         var events = new List<object>();
         foreach (var asset in ledger.Book.Assets)
@@ -216,7 +217,16 @@ public sealed class LedgerProcessor(
             if (distributable > 0m)
             {
                 var split = policy.Split(distributable);
-                events.Add(new FeesDistributedRecorded(epoch, asset, distributable, [.. split.Select(s => new StoredShare(s.AccountId, s.Amount))], nowUnixNanos));
+                events.Add(new FeesDistributedRecorded(epoch, asset, distributable, [.. split.Select(s => new StoredShare(s.AccountId, s.Amount))], nowUnixNanos,
+                    LedgerAccounts.FeePool));
+            }
+
+            // The vault's share of liquidation fees: out of the insurance fund, which collected them (LiquidationFeeSharePolicy).
+            var unshared = ledger.UnsharedLiquidationFees(asset);
+            var due = liquidationPolicy.Due(unshared, ledger.FundFree(asset));
+            if (due > 0m)
+            {
+                events.Add(new FeesDistributedRecorded(epoch, asset, due, [new StoredShare(liquidationPolicy.AccountId, due)], nowUnixNanos, LedgerAccounts.InsuranceFund, unshared));
             }
         }
 
@@ -332,7 +342,7 @@ public sealed class LedgerProcessor(
                 ledger.Receive(ToDomain(r), r.SourceStream, r.SourceSequence);
                 break;
             case FeesDistributedRecorded f:
-                ledger.AnnounceFees(f.Asset, f.Amount);
+                f.ApplyTo(ledger);
                 break;
             case EpochAssetClosed c:
                 _closed[(c.Epoch, c.Asset)] = c;
@@ -373,7 +383,7 @@ public sealed class LedgerProcessor(
                     copy.Receive(ToDomain(r), r.SourceStream, r.SourceSequence);
                     break;
                 case FeesDistributedRecorded f:
-                    copy.AnnounceFees(f.Asset, f.Amount);
+                    f.ApplyTo(copy);
                     break;
                 case EpochSealed s:
                     copy.EpochClosed(s.Epoch);

@@ -23,9 +23,34 @@ public sealed record LedgerEntryReceived(
 
 public sealed record StoredShare(string AccountId, decimal Amount);
 
-/// <summary>The fee pool split at an epoch end (published as FeesDistributed; margin books it).</summary>
+/// <summary>
+/// A split at an epoch end (published as FeesDistributed; margin books it): the fee pool's by the configured shares, or
+/// (<see cref="PaidFrom"/> = the insurance fund) the liquidation-fee share, taken of <see cref="LiquidationFeeBase"/> of
+/// liquidation fees. Events stored before those fields read as the fee pool's split.
+/// </summary>
 [EventType("settlement.fees-distributed.v1")]
-public sealed record FeesDistributedRecorded(long Epoch, string Asset, decimal Amount, IReadOnlyList<StoredShare> Shares, long AtUnixNanos);
+public sealed record FeesDistributedRecorded(long Epoch, string Asset, decimal Amount, IReadOnlyList<StoredShare> Shares, long AtUnixNanos, string? PaidFrom = null,
+    decimal LiquidationFeeBase = 0m)
+{
+    public bool FromInsuranceFund => PaidFrom == Domain.Ledger.LedgerAccounts.InsuranceFund;
+
+    /// <summary>The ledger entry's reference margin books it under.</summary>
+    public string Reference => FromInsuranceFund
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"liquidation-fees-{Epoch}-{Asset}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fees-{Epoch}-{Asset}");
+
+    public void ApplyTo(Domain.Ledger.SettlementLedger ledger)
+    {
+        if (FromInsuranceFund)
+        {
+            ledger.AnnounceLiquidationShare(Asset, Amount, LiquidationFeeBase);
+        }
+        else
+        {
+            ledger.AnnounceFees(Asset, Amount);
+        }
+    }
+}
 
 /// <summary>One asset's proof-of-liabilities root for an epoch (published as EpochClosed).</summary>
 [EventType("settlement.epoch-asset-closed.v1")]

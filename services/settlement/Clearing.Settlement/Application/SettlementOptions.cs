@@ -69,6 +69,11 @@ public sealed class SettlementOptions : IValidatableObject
         {
             yield return new ValidationResult($"{Section}:Fees:Shares: {problem}");
         }
+
+        foreach (var problem in Fees.ToLiquidationPolicy().Validate())
+        {
+            yield return new ValidationResult($"{Section}:Fees: {problem}");
+        }
     }
 }
 
@@ -126,10 +131,18 @@ public sealed class FeeOptions
     /// <summary>The tier schedule; empty means FeeSchedule.Default (dYdX's published range, see FeeSchedule).</summary>
     public List<FeeTier> Tiers { get; set; } = [];
 
-    /// <summary>Fee-pool shares at epoch end; empty means FeeDistributionPolicy.Default (50% insurance fund, 30% treasury, 20% vault).</summary>
+    /// <summary>Fee-pool shares at epoch end; empty means FeeDistributionPolicy.Default (50% insurance fund, 30% treasury, 20% vault-hlp).</summary>
     public List<FeeShare> Shares { get; set; } = [];
 
     public int Decimals { get; set; } = 8;
+
+    /// <summary>Share of liquidation fees paid out of the insurance fund at epoch end (LiquidationFeeSharePolicy; 0 turns it off).</summary>
+    public decimal LiquidationShare { get; set; } = LiquidationFeeSharePolicy.Default.Fraction;
+
+    /// <summary>Who the liquidation-fee share is paid to: the LP vault's trading account.</summary>
+    public string LiquidationShareAccount { get; set; } = LiquidationFeeSharePolicy.Default.AccountId;
+
+    public LiquidationFeeSharePolicy ToLiquidationPolicy() => new(LiquidationShareAccount, LiquidationShare, Decimals);
 
     public IReadOnlyList<FeeTier> TierList() => Tiers.Count == 0 ? FeeSchedule.Default.Tiers : Tiers;
 

@@ -79,6 +79,8 @@ public sealed class SettlementOutboxTranslator : IOutboxTranslator
             Asset = f.Asset,
             Amount = Text(f.Amount),
             Shares = { f.Shares.Select(s => new Share { AccountId = s.AccountId, Amount = Text(s.Amount) }) },
+            PaidFromAccountId = f.PaidFrom ?? Domain.Ledger.LedgerAccounts.FeePool,
+            Reference = f.Reference,
         },
     });
 
