@@ -100,6 +100,23 @@ public sealed class TopicTests
     }
 
     [Fact]
+    public void every_consumer_group_a_service_names_itself_lies_under_its_users_group_prefix()
+    {
+        var users = Helm.Load().OfType<KafkaUser>().Where(u => u.Metadata.Name != "clearing-dapr");
+
+        foreach (var user in users)
+        {
+            var service = user.Metadata.Labels["app.kubernetes.io/name"];
+            var prefix = user.Spec.Authorization!.Acls.Single(a => a.Resource.Type == "group").Resource.Name!;
+            prefix.ShouldBe(service);
+            ServiceTopics.Of(service).GroupIds.ShouldAllBe(g => g.StartsWith(prefix + "-", StringComparison.Ordinal), $"{service} names a consumer group outside its ACL prefix");
+        }
+
+        ServiceTopics.Of("vault").GroupIds.ShouldBe(["vault-prices-"]);
+        ServiceTopics.Of("order-gateway").GroupIds.ShouldBe(["order-gateway-views-"]);
+    }
+
+    [Fact]
     public void the_vault_writes_its_events_and_margin_reads_them_while_liquidation_no_longer_claims_them()
     {
         var users = Helm.Load().OfType<KafkaUser>().ToDictionary(u => u.Metadata.Name);

@@ -12,7 +12,10 @@ namespace Clearing.Deploy.Tests.Support;
 /// named in a file that builds its own consumer (<c>ConsumerBuilder</c>), and the governance parameter feed
 /// (<c>AddGovernanceParameters</c>) that reads clearing.governance.params.v1.
 /// </summary>
-internal sealed partial record ServiceTopics(string Service, IReadOnlySet<string> Writes, IReadOnlySet<string> Reads, IReadOnlySet<string> Referenced)
+/// <param name="GroupIds">The constant part (up to the first interpolation) of every consumer group id the code sets
+/// explicitly (<c>GroupId = ...</c>); the others are "{service}-{consumer name}" by construction.</param>
+internal sealed partial record ServiceTopics(string Service, IReadOnlySet<string> Writes, IReadOnlySet<string> Reads, IReadOnlySet<string> Referenced,
+    IReadOnlySet<string> GroupIds)
 {
     /// <summary>Topics.* constant name -> topic name.</summary>
     private static readonly Dictionary<string, string> Constants = typeof(Topics)
@@ -31,6 +34,7 @@ internal sealed partial record ServiceTopics(string Service, IReadOnlySet<string
         var writes = new HashSet<string>(StringComparer.Ordinal);
         var reads = new HashSet<string>(StringComparer.Ordinal);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var groups = new HashSet<string>(StringComparer.Ordinal);
         var separator = Path.DirectorySeparatorChar;
         foreach (var file in Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{separator}obj{separator}", StringComparison.Ordinal) && !f.Contains($"{separator}bin{separator}", StringComparison.Ordinal)))
@@ -57,6 +61,14 @@ internal sealed partial record ServiceTopics(string Service, IReadOnlySet<string
                 reads.UnionWith(Names(code));
             }
 
+            foreach (Match group in GroupIdAssignment().Matches(code))
+            {
+                if ((group.Groups["literal"].Success ? group.Groups["literal"].Value : VariableLiteral(code, group.Groups["variable"].Value)) is { } literal)
+                {
+                    groups.Add(literal);
+                }
+            }
+
             if (code.Contains(".AddGovernanceParameters()", StringComparison.Ordinal))
             {
                 reads.Add(Topics.GovernanceParams);
@@ -65,7 +77,17 @@ internal sealed partial record ServiceTopics(string Service, IReadOnlySet<string
 
         // Every consumer may dead-letter, so the dead-letter topic is everyone's and no one's input.
         reads.Remove(Topics.DeadLetters);
-        return new ServiceTopics(service, writes, reads, referenced);
+        return new ServiceTopics(service, writes, reads, referenced, groups);
+    }
+
+    /// <summary>
+    /// The string a local variable is set to, or null for a group id handed in from elsewhere (a parameter, e.g. the
+    /// gateway's lag probes that ask about other services' groups without joining them): the text cannot tell those.
+    /// </summary>
+    private static string? VariableLiteral(string code, string variable)
+    {
+        var assignment = Regex.Match(code, $@"\b{Regex.Escape(variable)}\s*=\s*\$?""(?<literal>[^""{{]*)");
+        return assignment.Success ? assignment.Groups["literal"].Value : null;
     }
 
     private static IEnumerable<string> Names(string code) =>
@@ -85,4 +107,7 @@ internal sealed partial record ServiceTopics(string Service, IReadOnlySet<string
 
     [GeneratedRegex(@"(?:Topics\s*=\s*|Subscribe\(\s*)\[([^\]]*)\]")]
     private static partial Regex ConsumerTopics();
+
+    [GeneratedRegex(@"\bGroupId\s*=\s*(?:\$?""(?<literal>[^""{]*)|(?<variable>[A-Za-z_]\w*))")]
+    private static partial Regex GroupIdAssignment();
 }
