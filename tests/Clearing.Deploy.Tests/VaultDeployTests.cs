@@ -208,6 +208,21 @@ public sealed partial class VaultDeployTests
     }
 
     [Fact]
+    public void the_vault_alone_renders_as_tilt_selects_it_without_the_gateway_or_liquidation()
+    {
+        var arguments = new List<string>(Helm.ValuesArguments("dev"));
+        foreach (var other in new[] { "funding", "governance", "liquidation", "margin", "matching", "oracle-ingest", "order-gateway", "settlement" })
+        {
+            arguments.AddRange(["--set", $"services.{other}.enabled=false"]);
+        }
+
+        var manifests = Helm.Load([.. arguments]);
+
+        manifests.ServiceWorkloads.Select(w => w.Service).ShouldBe(["vault"]);
+        manifests.ServiceWorkloads.Single().Env("Vault__Quoting__GatewayAddress").ShouldBe("http://clearing-order-gateway:7100");
+    }
+
+    [Fact]
     public void every_vault_setting_the_chart_writes_is_an_option_the_vault_reads()
     {
         var options = Repository.Read("services/vault/Clearing.Vault/Application/VaultOptions.cs");
