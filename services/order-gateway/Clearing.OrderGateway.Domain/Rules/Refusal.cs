@@ -56,6 +56,9 @@ public static class Rule
     public const string InsufficientMargin = "insufficient-margin";
     public const string InsufficientIsolatedCollateral = "insufficient-isolated-collateral";
 
+    /// <summary>The stack is behind (the gateway's outbox, or a watched consumer such as matching): new orders wait.</summary>
+    public const string Backpressure = "backpressure";
+
     private static readonly Dictionary<string, RefusalStatus> Statuses = new(StringComparer.Ordinal)
     {
         [Malformed] = RefusalStatus.InvalidArgument,
@@ -85,6 +88,7 @@ public static class Rule
         [AccountLiquidating] = RefusalStatus.FailedPrecondition,
         [InsufficientMargin] = RefusalStatus.FailedPrecondition,
         [InsufficientIsolatedCollateral] = RefusalStatus.FailedPrecondition,
+        [Backpressure] = RefusalStatus.ResourceExhausted,
     };
 
     public static IReadOnlyCollection<string> All => Statuses.Keys;

@@ -58,6 +58,7 @@ public sealed class OrderAdmission(
     MarketViews markets,
     IAccountRiskReader risk,
     IOptions<OrderGatewayOptions> options,
+    GatewayBackpressure backpressure,
     TimeProvider time)
 {
     private const int MaxAttempts = 3;
@@ -70,6 +71,12 @@ public sealed class OrderAdmission(
 
     public async Task<Admission> SubmitAsync(GatewayCommand command, OrderProof proof, CancellationToken cancellationToken)
     {
+        // Before anything is read or queued: an overloaded stack spends nothing on an order it will not take.
+        if (backpressure.Check(command) is { } overloaded)
+        {
+            return new Admission.Refused(overloaded);
+        }
+
         var pending = await PrepareAsync(command, proof, views: null, cancellationToken);
         return await (await EnqueueAsync(pending, cancellationToken)).WaitAsync(cancellationToken);
     }
@@ -83,17 +90,27 @@ public sealed class OrderAdmission(
         ArgumentOutOfRangeException.ThrowIfGreaterThan(commands.Count, MaxBatchSize);
         // Margin's view is read once per account for the whole batch: its commands are judged at one instant anyway.
         var views = new Dictionary<string, MarginSnapshot?>(StringComparer.Ordinal);
-        var prepared = new PendingCommand[commands.Count];
+        var prepared = new PendingCommand?[commands.Count];
+        var replies = new Task<Admission>[commands.Count];
         for (var i = 0; i < commands.Count; i++)
         {
+            // New orders only; the batch's cancels still go through, in their order among the admitted commands.
+            if (backpressure.Check(commands[i].Command) is { } overloaded)
+            {
+                replies[i] = Task.FromResult<Admission>(new Admission.Refused(overloaded));
+                continue;
+            }
+
             prepared[i] = await PrepareAsync(commands[i].Command, commands[i].Proof, views, cancellationToken);
         }
 
         // Queued only once all are read: the reads before the queue are what could reorder one account's commands.
-        var replies = new Task<Admission>[prepared.Length];
         for (var i = 0; i < prepared.Length; i++)
         {
-            replies[i] = await EnqueueAsync(prepared[i], cancellationToken);
+            if (prepared[i] is { } pending)
+            {
+                replies[i] = await EnqueueAsync(pending, cancellationToken);
+            }
         }
 
         return await Task.WhenAll(replies).WaitAsync(cancellationToken);

@@ -40,6 +40,9 @@ public sealed class OrderGatewayOptions : IValidatableObject
     /// <summary>Refuse risk-increasing orders from an account margin has no read model for yet ("no-margin-account").</summary>
     public bool RefuseWithoutMarginAccount { get; set; } = true;
 
+    /// <summary>Load bounds past which new orders are refused with RESOURCE_EXHAUSTED ("backpressure").</summary>
+    public GatewayBackpressureOptions Backpressure { get; set; } = new();
+
     public PreTradeParameters PreTrade() => new()
     {
         DefaultInitialMarginFraction = DefaultInitialMarginFraction,
@@ -59,6 +62,18 @@ public sealed class OrderGatewayOptions : IValidatableObject
         foreach (var (market, fraction) in InitialMarginFractions.Where(p => p.Value is <= 0 or > 1))
         {
             yield return new ValidationResult($"{Section}:InitialMarginFractions:{market} must be in (0, 1], got {fraction}");
+        }
+
+        var nested = new List<ValidationResult>();
+        Validator.TryValidateObject(Backpressure, new ValidationContext(Backpressure), nested, validateAllProperties: true);
+        foreach (var result in nested)
+        {
+            yield return new ValidationResult($"{Section}:Backpressure: {result.ErrorMessage}");
+        }
+
+        foreach (var problem in Backpressure.Problems())
+        {
+            yield return new ValidationResult(problem);
         }
     }
 }

@@ -46,6 +46,14 @@ public static class OrderGatewayServiceExtensions
         services.AddSingleton<MarketViews>();
         services.AddSingleton<AccountLedgers>();
         services.AddSingleton<OrderAdmission>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OrderGatewayOptions>>().Value.Backpressure);
+        services.AddSingleton(sp =>
+        {
+            // Resolved on first use, after the host built its hosted services: the relay is one of them.
+            var relay = new Lazy<OutboxRelayService?>(() => sp.GetServices<IHostedService>().OfType<OutboxRelayService>().FirstOrDefault());
+            return new GatewayBackpressure(sp.GetRequiredService<GatewayBackpressureOptions>(), () => relay.Value?.Current?.Lag, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddHostedService<ConsumerLagMonitor>();
         services.AddSingleton<IAccountRiskReader>(sp => RiskReader(sp, configuration));
 
         // Pages of 4096: under load the relay is the stage that falls behind first (a whole-stack run offered ~750

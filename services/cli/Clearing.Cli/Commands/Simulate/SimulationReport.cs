@@ -34,6 +34,8 @@ internal static class SimulationReport
                 ["ordersPlaced"] = stats.OrdersPlaced,
                 ["accepted"] = stats.CommandsAccepted,
                 ["refused"] = stats.CommandsRefused,
+                // Refused because the stack was behind (gateway backpressure), not because of the order: load, not a bad order.
+                ["refusedForBackpressure"] = stats.RefusedForBackpressure,
                 ["refusedByRule"] = new JsonObject(stats.RefusalsByRule.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
                 ["perSecond"] = Math.Round(stats.CommandsSent / Math.Max(elapsed.TotalSeconds, 1e-9), 1),
                 ["rejectedByMatching"] = observed.MatchingRejected,
@@ -43,6 +45,9 @@ internal static class SimulationReport
                 // The load test's answer: orders offered per second while the takers ran, and how many the stack accepted.
                 ["offeredPerSecond"] = Math.Round(stats.OfferWindow.Offered / Math.Max(stats.OfferWindow.Seconds, 1e-9), 1),
                 ["acceptedPerSecond"] = Math.Round(stats.OfferWindow.Accepted / Math.Max(stats.OfferWindow.Seconds, 1e-9), 1),
+                ["offered"] = stats.OfferWindow.Offered,
+                ["accepted"] = stats.OfferWindow.Accepted,
+                ["refusedForBackpressure"] = stats.OfferWindow.Backpressured,
                 ["seconds"] = Math.Round(stats.OfferWindow.Seconds, 1),
                 ["batched"] = scenario.TakerBatch,
             },

@@ -263,6 +263,7 @@ internal sealed class SimulationRunner
         var started = Stopwatch.GetTimestamp();
         var acceptedAtStart = _stats.CommandsAccepted;
         var sentAtStart = _stats.CommandsSent;
+        var backpressuredAtStart = _stats.RefusedForBackpressure;
         try
         {
             var due = new List<(TraderClient Taker, PlaceOrderRequest Request)>();
@@ -319,7 +320,8 @@ internal sealed class SimulationRunner
         }
         finally
         {
-            _stats.OfferWindow = (Stopwatch.GetElapsedTime(started).TotalSeconds, _stats.CommandsSent - sentAtStart, _stats.CommandsAccepted - acceptedAtStart);
+            _stats.OfferWindow = (Stopwatch.GetElapsedTime(started).TotalSeconds, _stats.CommandsSent - sentAtStart, _stats.CommandsAccepted - acceptedAtStart,
+                _stats.RefusedForBackpressure - backpressuredAtStart);
         }
     }
 
@@ -395,7 +397,7 @@ internal sealed class SimulationRunner
             await Task.Delay(TimeSpan.FromSeconds(_settings.Interactive ? 1 : 5), cancellationToken);
             var sent = _stats.CommandsSent;
             var line = observer.Read(o => string.Create(CultureInfo.InvariantCulture,
-                $"simulate {Scenario.Name} {Elapsed,5:F0}s  BTC {Index("BTC"),10:F1}  orders/s {(sent - last) / (_settings.Interactive ? 1.0 : 5.0),6:F0}  accepted {_stats.CommandsAccepted}  refused {_stats.CommandsRefused}  fills {o.Fills}  liquidations {o.LiquidatedAccounts.Count}  funding {o.FundingRates.Values.Sum(r => r.Count)}  fund {o.InsuranceFundBalance ?? "-"}"));
+                $"simulate {Scenario.Name} {Elapsed,5:F0}s  BTC {Index("BTC"),10:F1}  orders/s {(sent - last) / (_settings.Interactive ? 1.0 : 5.0),6:F0}  accepted {_stats.CommandsAccepted}  refused {_stats.CommandsRefused} (backpressure {_stats.RefusedForBackpressure})  fills {o.Fills}  liquidations {o.LiquidatedAccounts.Count}  funding {o.FundingRates.Values.Sum(r => r.Count)}  fund {o.InsuranceFundBalance ?? "-"}"));
             last = sent;
             await progressOut.WriteLineAsync(line);
         }

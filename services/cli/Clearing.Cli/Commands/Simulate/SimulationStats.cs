@@ -24,8 +24,17 @@ internal sealed class SimulationStats
     /// <summary>Send → gateway reply of each taker order, milliseconds (the first stage of order→fill).</summary>
     public ConcurrentQueue<double> TakerReplyMillis { get; } = new();
 
-    /// <summary>The takers' offer window: seconds offered and commands accepted in it (the rate the stack kept up with).</summary>
-    public (double Seconds, long Offered, long Accepted) OfferWindow { get; set; }
+    /// <summary>
+    /// The takers' offer window: seconds offered, commands accepted in it (the rate the stack kept up with) and commands
+    /// the gateway refused in it because the stack was behind its load bounds.
+    /// </summary>
+    public (double Seconds, long Offered, long Accepted, long Backpressured) OfferWindow { get; set; }
+
+    /// <summary>The gateway's rule for a refusal because the stack is behind (RESOURCE_EXHAUSTED).</summary>
+    public const string BackpressureRule = "backpressure";
+
+    /// <summary>Commands refused because the stack was behind, not because of anything in the command.</summary>
+    public long RefusedForBackpressure => RefusalsByRule.GetValueOrDefault(BackpressureRule);
 
     /// <summary>Deposit references the simulator made: each must appear in the ledger.</summary>
     public ConcurrentDictionary<string, decimal> DepositReferences { get; } = new(StringComparer.Ordinal);
