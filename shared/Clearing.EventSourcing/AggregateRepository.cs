@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 
 namespace Clearing.EventSourcing;
@@ -10,6 +11,12 @@ public sealed record AggregateDefinition<TState>(string Category, TState Initial
 
     /// <summary>Bump when TState's shape changes: older snapshots are then ignored and the stream is replayed.</summary>
     public int SnapshotSchemaVersion { get; init; } = 1;
+
+    /// <summary>
+    /// How many streams' latest state the repository keeps in memory; 0 turns the cache off. States must be immutable
+    /// (every TState in this code base is a record of immutable collections): a cached state is shared by every caller.
+    /// </summary>
+    public int CacheCapacity { get; init; } = 10_000;
 }
 
 /// <summary>A loaded aggregate: its state and the version to expect on the next append.</summary>
@@ -19,32 +26,55 @@ public sealed record Loaded<TState>(TState State, long Version, long SnapshotVer
 /// Loads an aggregate from its latest snapshot plus the tail of its stream, runs a decision, and appends the
 /// decided events with the version it loaded. On a concurrent writer it reloads and decides again.
 /// </summary>
+/// <remarks>
+/// The state last loaded or written is kept in memory per stream, so a consumer that touches the same account on every
+/// fill does not parse a snapshot and up to <see cref="AggregateDefinition{TState}.SnapshotEvery"/> events each time.
+/// The cache is only a starting point: every load still reads the stream's tail after the cached version, so events
+/// appended by another process (or straight to the store) are folded in, and a refused append drops the entry.
+/// </remarks>
 public sealed class AggregateRepository<TState>(IEventStore store, EventSerializer serializer, AggregateDefinition<TState> definition)
 {
     private readonly string _snapshotType = $"{definition.Category}.snapshot.v{definition.SnapshotSchemaVersion}";
+    private readonly ConcurrentDictionary<string, Loaded<TState>> _cache = new(StringComparer.Ordinal);
+    private long _cacheHits;
 
     public string StreamIdOf(string id) => StreamName.For(definition.Category, id);
+
+    /// <summary>Loads that started from the in-memory state instead of the snapshot store.</summary>
+    public long CacheHits => Interlocked.Read(ref _cacheHits);
 
     public async Task<Loaded<TState>> LoadAsync(string id, CancellationToken cancellationToken = default)
     {
         var streamId = StreamIdOf(id);
         var state = definition.Initial;
         var version = -1L;
-        var snapshot = definition.SnapshotEvery > 0 ? await store.Snapshots.LoadAsync(streamId, cancellationToken) : null;
-        if (snapshot is not null && snapshot.Type == _snapshotType)
+        long snapshotVersion;
+        if (definition.CacheCapacity > 0 && _cache.TryGetValue(streamId, out var cached))
         {
-            state = JsonSerializer.Deserialize<TState>(snapshot.Data.Span, serializer.Options)!;
-            version = snapshot.StreamVersion;
+            Interlocked.Increment(ref _cacheHits);
+            (state, version, snapshotVersion) = (cached.State, cached.Version, cached.SnapshotVersion);
+        }
+        else
+        {
+            var snapshot = definition.SnapshotEvery > 0 ? await store.Snapshots.LoadAsync(streamId, cancellationToken) : null;
+            if (snapshot is not null && snapshot.Type == _snapshotType)
+            {
+                state = JsonSerializer.Deserialize<TState>(snapshot.Data.Span, serializer.Options)!;
+                version = snapshot.StreamVersion;
+            }
+
+            snapshotVersion = version;
         }
 
-        var snapshotVersion = version;
         await foreach (var e in store.ReadStreamAsync(streamId, ReadDirection.Forward, version + 1, int.MaxValue, cancellationToken))
         {
             state = definition.Evolve(state, serializer.Deserialize(e));
             version = e.StreamVersion;
         }
 
-        return new Loaded<TState>(state, version, snapshotVersion);
+        var loaded = new Loaded<TState>(state, version, snapshotVersion);
+        Remember(streamId, loaded);
+        return loaded;
     }
 
     /// <summary>
@@ -69,28 +99,56 @@ public sealed class AggregateRepository<TState>(IEventStore store, EventSerializ
             }
 
             var data = events.Select(e => serializer.Serialize(e, correlationId, causationId)).ToList();
+            var streamId = StreamIdOf(id);
+            AppendResult result;
             try
             {
-                var result = await store.AppendAsync(StreamIdOf(id), ExpectedVersion.From(loaded.Version), data, cancellationToken);
-                await SnapshotIfDueAsync(id, loaded, events, result.NextExpectedVersion, cancellationToken);
-                return events;
+                result = await store.AppendAsync(streamId, ExpectedVersion.From(loaded.Version), data, cancellationToken);
             }
             catch (WrongExpectedVersionException) when (attempt < maxAttempts)
             {
-                // Someone else appended first: their events may change the decision, so decide again.
+                // Someone else appended first: their events may change the decision, so decide again — from the store,
+                // in case the cached version is one the store no longer has.
+                _cache.TryRemove(streamId, out _);
+                continue;
             }
+
+            var written = new Loaded<TState>(events.Aggregate(loaded.State, definition.Evolve), result.NextExpectedVersion, loaded.SnapshotVersion);
+            Remember(streamId, written);
+            if (await SnapshotIfDueAsync(streamId, written, cancellationToken))
+            {
+                Remember(streamId, written with { SnapshotVersion = written.Version });
+            }
+
+            return events;
         }
     }
 
-    private async Task SnapshotIfDueAsync(string id, Loaded<TState> loaded, IReadOnlyList<object> events, long newVersion, CancellationToken cancellationToken)
+    private async Task<bool> SnapshotIfDueAsync(string streamId, Loaded<TState> written, CancellationToken cancellationToken)
     {
-        if (definition.SnapshotEvery <= 0 || newVersion - loaded.SnapshotVersion < definition.SnapshotEvery)
+        if (definition.SnapshotEvery <= 0 || written.Version - written.SnapshotVersion < definition.SnapshotEvery)
+        {
+            return false;
+        }
+
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(written.State, serializer.Options);
+        await store.Snapshots.SaveAsync(new Snapshot(streamId, written.Version, _snapshotType, definition.SnapshotSchemaVersion, bytes), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Keeps the newest state seen for a stream; a full cache starts over rather than track recency on every load.</summary>
+    private void Remember(string streamId, Loaded<TState> loaded)
+    {
+        if (definition.CacheCapacity <= 0)
         {
             return;
         }
 
-        var state = events.Aggregate(loaded.State, definition.Evolve);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state, serializer.Options);
-        await store.Snapshots.SaveAsync(new Snapshot(StreamIdOf(id), newVersion, _snapshotType, definition.SnapshotSchemaVersion, bytes), cancellationToken);
+        if (_cache.Count >= definition.CacheCapacity && !_cache.ContainsKey(streamId))
+        {
+            _cache.Clear();
+        }
+
+        _cache.AddOrUpdate(streamId, loaded, (_, known) => loaded.Version > known.Version || (loaded.Version == known.Version && loaded.SnapshotVersion > known.SnapshotVersion) ? loaded : known);
     }
 }

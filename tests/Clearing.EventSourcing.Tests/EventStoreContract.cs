@@ -463,4 +463,68 @@ public abstract class EventStoreContract : IAsyncLifetime
         decisions.ShouldBe(2);
         (await repository.LoadAsync("a1")).State.ShouldBe(11m);
     }
+
+    [Fact]
+    public async Task the_aggregate_repository_starts_the_next_load_from_its_cached_state_instead_of_refolding_the_stream()
+    {
+        var folded = 0;
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) =>
+        {
+            Interlocked.Increment(ref folded);
+            return e is Deposited d ? balance + d.Amount : balance;
+        })
+        { SnapshotEvery = 0 };
+        var repository = new AggregateRepository<decimal>(Store, Serializer, definition);
+        for (var i = 1; i <= 20; i++)
+        {
+            await repository.ExecuteAsync("a1", _ => [new Deposited("a1", i)]);
+        }
+
+        folded = 0;
+        var loaded = await repository.LoadAsync("a1");
+
+        loaded.State.ShouldBe(210m);
+        loaded.Version.ShouldBe(19);
+        folded.ShouldBe(0);   // without the cache, all 20 events are folded again
+        repository.CacheHits.ShouldBeGreaterThanOrEqualTo(20);
+    }
+
+    [Fact]
+    public async Task a_cached_aggregate_still_folds_what_another_process_appended_to_its_stream()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance) { SnapshotEvery = 3 };
+        var here = new AggregateRepository<decimal>(Store, Serializer, definition);
+        var elsewhere = new AggregateRepository<decimal>(Store, Serializer, definition);
+        await here.ExecuteAsync("a1", _ => [new Deposited("a1", 10m)]);
+        await here.LoadAsync("a1");
+
+        await elsewhere.ExecuteAsync("a1", _ => [new Deposited("a1", 5m), new Deposited("a1", 1m)]);
+        await Store.AppendAsync("acct-a1", ExpectedVersion.Exactly(2), [Serializer.Serialize(new Deposited("a1", 100m))]);
+        await here.ExecuteAsync("a1", balance => [new Deposited("a1", balance)]);   // doubles what it sees
+
+        (await here.LoadAsync("a1")).State.ShouldBe(232m);
+        (await elsewhere.LoadAsync("a1")).State.ShouldBe(232m);
+        (await new AggregateRepository<decimal>(Store, Serializer, definition with { CacheCapacity = 0 }).LoadAsync("a1")).State.ShouldBe(232m);
+    }
+
+    [Fact]
+    public async Task a_full_aggregate_cache_starts_over_and_every_load_stays_exact()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance) { SnapshotEvery = 2, CacheCapacity = 3 };
+        var repository = new AggregateRepository<decimal>(Store, Serializer, definition);
+        for (var round = 1; round <= 3; round++)
+        {
+            for (var account = 0; account < 5; account++)
+            {
+                await repository.ExecuteAsync($"a{account}", _ => [new Deposited($"a{account}", account + 1)]);
+            }
+        }
+
+        for (var account = 0; account < 5; account++)
+        {
+            var loaded = await repository.LoadAsync($"a{account}");
+            loaded.State.ShouldBe(3m * (account + 1));
+            loaded.Version.ShouldBe(2);
+        }
+    }
 }
