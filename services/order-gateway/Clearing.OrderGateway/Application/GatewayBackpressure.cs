@@ -28,13 +28,17 @@ public sealed class GatewayBackpressureOptions
 
     /// <summary>
     /// Consumer group → the topic whose lag is watched. Default: matching on the order commands this gateway writes, and
-    /// margin's fill consumer on matching's events (the first consumer to fall behind under load). A group that has not
-    /// committed anything yet is not judged (a deployment that names its groups differently is not locked out).
+    /// the services that book every fill on matching's events (margin first: it fell behind first under load). A group
+    /// that has not committed anything yet is not judged (a deployment that names its groups differently, or runs
+    /// without one of them, is not locked out).
     /// </summary>
     public Dictionary<string, string> WatchedGroups { get; set; } = new(StringComparer.Ordinal)
     {
         ["matching"] = Topics.OrderCommands,
         ["margin-fills"] = Topics.MatchingEvents,
+        ["liquidation-matching"] = Topics.MatchingEvents,
+        ["settlement-fills"] = Topics.MatchingEvents,
+        ["vault-matching"] = Topics.MatchingEvents,
     };
 
     /// <summary>How often the consumer lag is read from the broker (two small requests per watched group).</summary>
