@@ -21,11 +21,15 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly Task _writerLoop;
     private readonly CommitSignal _signal = new();
+    private readonly string? _scanMapPragma;
 
     public SqliteEventStore(SqliteEventStoreOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _time = time ?? TimeProvider.System;
+        _scanMapPragma = options.ScanMapBytes > 0
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA mmap_size = {options.ScanMapBytes}")
+            : null;
         var directory = Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath));
         if (!string.IsNullOrEmpty(directory))
         {
@@ -90,6 +94,12 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
+        if (_scanMapPragma is not null)
+        {
+            // $all is read in long sequential scans (replay, verify, projections catching up): mapping the file lets
+            // SQLite read pages in place instead of copying each through a read() call (a pooled connection keeps it).
+            SQLitePCL.raw.sqlite3_exec(connection.Handle!, _scanMapPragma);
+        }
         using var reader = new SqliteEventReader(connection, category is null
             ? $"SELECT {SqliteSchema.EventColumns} FROM events WHERE global_position >= ?1 ORDER BY global_position LIMIT ?2"
             : $"SELECT {SqliteSchema.EventColumns} FROM events WHERE category = ?3 AND global_position >= ?1 ORDER BY global_position LIMIT ?2");

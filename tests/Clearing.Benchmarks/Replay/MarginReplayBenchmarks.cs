@@ -162,9 +162,11 @@ internal static class MarginHistory
     /// The benchmark store, generated on first use into the temp directory and reused afterwards (generation takes
     /// minutes; it is deterministic, so a cached copy is the same store). Written under a temporary name and renamed.
     /// </summary>
+    public static string CachedFile => Path.Combine(Path.GetTempPath(), "clearing-replay-bench", $"margin-{Accounts}x{Fills}.db");
+
     public static async Task<(SqliteEventStore Store, long Events)> OpenCachedAsync()
     {
-        var file = Path.Combine(Path.GetTempPath(), "clearing-replay-bench", $"margin-{Accounts}x{Fills}.db");
+        var file = CachedFile;
         if (!File.Exists(file))
         {
             await GenerateAsync(file, Accounts, Fills);

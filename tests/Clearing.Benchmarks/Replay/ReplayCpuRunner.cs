@@ -20,10 +20,14 @@ internal static class ReplayCpuRunner
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
         var only = args.Length > 1 ? args[1] : "";
         var (store, events) = await MarginHistory.OpenCachedAsync();
+        // The same file read the way the store read it before $all scans were memory-mapped: the read path's baseline.
+        var copied = new Clearing.EventSourcing.Sqlite.SqliteEventStore(new Clearing.EventSourcing.Sqlite.SqliteEventStoreOptions(MarginHistory.CachedFile) { ScanMapBytes = 0 });
+        await using (copied)
         await using (store)
         {
             var paths = new (string Name, Func<Task<long>> Run)[]
             {
+                ("read all (raw, no mmap: old)", () => ReadAsync(copied, _ => 1)),
                 ("read all (raw)", () => ReadAsync(store, _ => 1)),
                 ("read + serializer decode (old)", () => { var d = new MarginDecoder(readPositionsByHand: false); return ReadAsync(store, r => d.Read(r) is null ? 0 : 1); }),
                 ("read + hand decode (new)", () => { var d = new MarginDecoder(); return ReadAsync(store, r => d.Read(r) is null ? 0 : 1); }),
@@ -32,7 +36,8 @@ internal static class ReplayCpuRunner
                 ("replay command --out (fold+write+diff)", () => CommandAsync(store)),
             };
             Console.WriteLine($"// {events:N0} events; load: {File.ReadAllText("/proc/loadavg").Trim()}");
-            Console.WriteLine($"{"path",-42} {"wall ev/s",12} {"cpu µs/ev",10} {"cpu-bound ev/s",15} {"gc pause ms",12} {"gen0/1/2",14}");
+            Console.WriteLine($"{"path",-42} {"wall ev/s",12} {"cpu µs/ev",10} {"cpu-bound ev/s",15} {"gc pause ms",12} {"gen0/1/2",14} {"alloc MB",9} {"promoted MB",12}");
+            using var gc = new GcPromotions();
             foreach (var (name, run) in paths.Where(p => p.Name.Contains(only, StringComparison.Ordinal)))
             {
                 for (var round = 0; round < rounds; round++)
@@ -42,6 +47,8 @@ internal static class ReplayCpuRunner
                     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                     var paused = GC.GetTotalPauseDuration();
                     var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                    var allocated = GC.GetTotalAllocatedBytes(precise: false);
+                    var promoted = gc.Promoted;
                     var wall = Stopwatch.StartNew();
                     var count = await run();
                     wall.Stop();
@@ -52,7 +59,7 @@ internal static class ReplayCpuRunner
                     }
                     var cpuPerEvent = used.TotalMicroseconds / events;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{name,-42} {events / wall.Elapsed.TotalSeconds,12:N0} {cpuPerEvent,10:F2} {1e6 / cpuPerEvent,15:N0} {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds,12:N0} {$"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}",14}"));
+                        $"{name,-42} {events / wall.Elapsed.TotalSeconds,12:N0} {cpuPerEvent,10:F2} {1e6 / cpuPerEvent,15:N0} {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds,12:N0} {$"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}",14} {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1e6,9:N0} {(gc.Promoted - promoted) / 1e6,12:N0}"));
                 }
             }
             Console.WriteLine($"// load after: {File.ReadAllText("/proc/loadavg").Trim()}");
@@ -119,6 +126,42 @@ internal static class ReplayCpuRunner
             {
                 yield break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Bytes the collector copied or kept (promoted) over all collections, from the runtime's own GC events: the work a
+    /// GC pause is made of, and unlike the pause it does not grow when other processes take the cores.
+    /// </summary>
+    private sealed class GcPromotions : System.Diagnostics.Tracing.EventListener
+    {
+        private long _promoted;
+
+        public long Promoted => Interlocked.Read(ref _promoted);
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Informational, (System.Diagnostics.Tracing.EventKeywords)1);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+        {
+            if (e.EventName is not { } name || !name.StartsWith("GCHeapStats", StringComparison.Ordinal) || e.PayloadNames is null)
+            {
+                return;
+            }
+            long promoted = 0;
+            for (var i = 0; i < e.PayloadNames.Count; i++)
+            {
+                if (e.PayloadNames[i].StartsWith("TotalPromotedSize", StringComparison.Ordinal) && e.Payload![i] is { } value)
+                {
+                    promoted += Convert.ToInt64(value, CultureInfo.InvariantCulture);
+                }
+            }
+            Interlocked.Add(ref _promoted, promoted);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using Clearing.EventSourcing;
 using Clearing.Messaging.Kafka.Outbox;
@@ -47,17 +48,33 @@ internal interface IReplayProjection
     Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The rebuilt rows one at a time in ordinal key order, for writing into a fresh store and diffing as a merge; a
-    /// projection with millions of rows overrides this so they are never all held as JSON at once.
+    /// The rebuilt rows one at a time in ordinal key order, as JSON text, for writing into a fresh store and diffing as
+    /// a merge; a projection with millions of rows overrides this so they are never all held, nor built as JSON trees.
     /// </summary>
-    IEnumerable<KeyValuePair<string, JsonNode>> RowsInKeyOrder() => Rows.OrderBy(p => p.Key, StringComparer.Ordinal);
+    IEnumerable<ReplayRow> RowsInKeyOrder() => Rows.OrderBy(p => p.Key, StringComparer.Ordinal).Select(ReplayRow.Of);
 
     /// <summary>The live rows in ordinal key order, or null when no live source was given (see <see cref="RowsInKeyOrder"/>).</summary>
-    async Task<IAsyncEnumerable<KeyValuePair<string, JsonNode>>?> ReadLiveInKeyOrderAsync(ReplaySources sources, CancellationToken cancellationToken)
+    async Task<IAsyncEnumerable<ReplayRow>?> ReadLiveInKeyOrderAsync(ReplaySources sources, CancellationToken cancellationToken)
     {
         var live = await ReadLiveAsync(sources, cancellationToken);
-        return live?.OrderBy(p => p.Key, StringComparer.Ordinal).ToAsyncEnumerable();
+        return live?.OrderBy(p => p.Key, StringComparer.Ordinal).Select(ReplayRow.Of).ToAsyncEnumerable();
     }
+}
+
+/// <summary>
+/// One read-model row: its key and its value as UTF-8 JSON text. A row sequence may reuse one buffer for every row's
+/// <see cref="Json"/> (a million rows without a million arrays): it is valid until the sequence moves on, so a consumer
+/// that keeps a row copies it.
+/// </summary>
+internal readonly record struct ReplayRow(string Key, ReadOnlyMemory<byte> Json)
+{
+    /// <summary>The row of a JSON tree, written as JsonNode.ToJsonString() writes it (the text every side compares).</summary>
+    public static ReplayRow Of(KeyValuePair<string, JsonNode> row) => new(row.Key, Encoding.UTF8.GetBytes(row.Value.ToJsonString()));
+
+    public string Text => Encoding.UTF8.GetString(Json.Span);
+
+    public JsonNode Parse(string projection) =>
+        JsonNode.Parse(Json.Span) ?? throw new InvalidDataException($"{projection}: row '{Key}' holds no JSON");
 }
 
 /// <summary>Where the live state of the service can be read: its data directory in embedded mode, and the store itself

@@ -212,8 +212,8 @@ internal static class ReplayRunner
         return total;
     }
 
-    private const int BatchSize = 1024;
-    private const int BatchesInFlight = 8;
+    private const int BatchSize = 256;
+    private const int BatchesInFlight = 4;
 
     /// <summary>Events of one batch in store order, each with what the module's read stage decoded (or null).</summary>
     private sealed class DecodedBatch
@@ -398,11 +398,12 @@ internal static class ReplayRunner
 
     /// <summary>
     /// Row-by-row differences of two row sequences in ordinal key order, as a merge (neither side is held whole):
-    /// missing on either side, or different content (compared as canonical JSON). All are counted; the first
-    /// <paramref name="maxListed"/> are listed with the fields that differ.
+    /// missing on either side, or different content. Rows with the same JSON text are the same; rows whose text differs
+    /// are parsed and compared as JSON (so "1.0" written differently, or fields in another order, is still the same row).
+    /// All differences are counted; the first <paramref name="maxListed"/> are listed with the fields that differ.
     /// </summary>
-    internal static async Task<DiffResult> DiffInKeyOrderAsync(string projection, IAsyncEnumerable<KeyValuePair<string, JsonNode>> rebuilt,
-        IAsyncEnumerable<KeyValuePair<string, JsonNode>> live, int maxListed, CancellationToken cancellationToken)
+    internal static async Task<DiffResult> DiffInKeyOrderAsync(string projection, IAsyncEnumerable<ReplayRow> rebuilt,
+        IAsyncEnumerable<ReplayRow> live, int maxListed, CancellationToken cancellationToken)
     {
         var listed = new List<JsonObject>();
         long count = 0, rebuiltRows = 0, liveRows = 0;
@@ -413,7 +414,7 @@ internal static class ReplayRunner
         while (hasMine || hasTheirs)
         {
             var order = !hasMine ? 1 : !hasTheirs ? -1 : string.CompareOrdinal(mine.Current.Key, theirs.Current.Key);
-            if (order == 0 && JsonNode.DeepEquals(mine.Current.Value, theirs.Current.Value))
+            if (order == 0 && SameRow(projection, mine.Current, theirs.Current))
             {
                 rebuiltRows++;
                 liveRows++;
@@ -422,11 +423,10 @@ internal static class ReplayRunner
                 continue;
             }
             count++;
-            var a = order <= 0 ? mine.Current.Value : null;
-            var b = order >= 0 ? theirs.Current.Value : null;
             if (listed.Count < maxListed)
             {
-                listed.Add(Difference(order <= 0 ? mine.Current.Key : theirs.Current.Key, a, b));
+                listed.Add(Difference(order <= 0 ? mine.Current.Key : theirs.Current.Key,
+                    order <= 0 ? mine.Current.Parse(projection) : null, order >= 0 ? theirs.Current.Parse(projection) : null));
             }
             if (order <= 0)
             {
@@ -442,9 +442,12 @@ internal static class ReplayRunner
         return new DiffResult(count, rebuiltRows, liveRows, listed);
     }
 
+    private static bool SameRow(string projection, ReplayRow a, ReplayRow b) =>
+        a.Json.Span.SequenceEqual(b.Json.Span) || JsonNode.DeepEquals(a.Parse(projection), b.Parse(projection));
+
     /// <summary>The rows unchanged, failing loudly if a side is not strictly in key order (the merge would report nonsense).</summary>
-    private static async IAsyncEnumerable<KeyValuePair<string, JsonNode>> InKeyOrder(string projection, string side,
-        IAsyncEnumerable<KeyValuePair<string, JsonNode>> rows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private static async IAsyncEnumerable<ReplayRow> InKeyOrder(string projection, string side,
+        IAsyncEnumerable<ReplayRow> rows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string? previous = null;
         await foreach (var row in rows.WithCancellation(cancellationToken))
@@ -467,8 +470,8 @@ internal static class ReplayRunner
             difference["fields"] = new JsonArray(a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal)
                 .Where(field => !JsonNode.DeepEquals(a[field], b[field])).Select(field => (JsonNode)field).ToArray());
         }
-        difference["rebuilt"] = mine?.DeepClone();
-        difference["live"] = theirs?.DeepClone();
+        difference["rebuilt"] = mine;
+        difference["live"] = theirs;
         return difference;
     }
 
@@ -476,10 +479,18 @@ internal static class ReplayRunner
     {
         directory.Create();
         var path = Path.Combine(directory.FullName, $"{projection.Name}.jsonl");
-        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        foreach (var (key, row) in projection.RowsInKeyOrder())
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        using var writer = new Utf8JsonWriter(file);
+        foreach (var row in projection.RowsInKeyOrder())
         {
-            writer.WriteLine(new JsonObject { ["key"] = key, ["value"] = row.DeepClone() }.ToJsonString());
+            writer.Reset(file);
+            writer.WriteStartObject();
+            writer.WriteString("key", row.Key);
+            writer.WritePropertyName("value");
+            writer.WriteRawValue(row.Json.Span, skipInputValidation: true);
+            writer.WriteEndObject();
+            writer.Flush();
+            file.WriteByte((byte)'\n');
         }
     }
 

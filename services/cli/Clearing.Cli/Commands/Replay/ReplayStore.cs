@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Clearing.Cli.Commands.Replay;
 
@@ -62,30 +62,44 @@ internal sealed class ReplayStore : IDisposable
         return new ReplayStore(target, replace);
     }
 
-    /// <summary>Writes one projection's rows (in one transaction); returns how many.</summary>
-    public long WriteRows(string projection, IEnumerable<KeyValuePair<string, JsonNode>> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one projection's rows (in one transaction, one prepared insert bound straight from each row's UTF-8 text
+    /// through SQLite's own API: a million rows without a parameter object or a string each); returns how many.
+    /// </summary>
+    public long WriteRows(string projection, IEnumerable<ReplayRow> rows, CancellationToken cancellationToken)
     {
         using var transaction = _connection.BeginTransaction();
-        using var insert = _connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO rows (projection, key, value) VALUES ($projection, $key, $value)";
-        insert.Parameters.Add("$projection", SqliteType.Text).Value = projection;
-        var key = insert.Parameters.Add("$key", SqliteType.Text);
-        var value = insert.Parameters.Add("$value", SqliteType.Text);
-        insert.Prepare();
-        long written = 0;
-        foreach (var (rowKey, row) in rows)
+        var db = _connection.Handle!;
+        Check(raw.sqlite3_prepare_v2(db, "INSERT INTO rows (projection, key, value) VALUES (?1, ?2, ?3)", out var insert), "prepare the row insert");
+        using (insert)
         {
-            key.Value = rowKey;
-            value.Value = row.ToJsonString();
-            insert.ExecuteNonQuery();
-            if (++written % 65_536 == 0)
+            Check(raw.sqlite3_bind_text(insert, 1, projection), "bind the projection");
+            long written = 0;
+            foreach (var row in rows)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                Check(raw.sqlite3_bind_text(insert, 2, row.Key), "bind a key");
+                Check(raw.sqlite3_bind_text(insert, 3, row.Json.Span), "bind a row");
+                if (raw.sqlite3_step(insert) != raw.SQLITE_DONE)
+                {
+                    throw new SqliteException($"{_partial}: writing row '{row.Key}' of {projection} failed: {raw.sqlite3_errmsg(db).utf8_to_string()}", raw.sqlite3_errcode(db));
+                }
+                Check(raw.sqlite3_reset(insert), "reset the row insert");
+                if (++written % 65_536 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
             }
+            transaction.Commit();
+            return written;
         }
-        transaction.Commit();
-        return written;
+    }
+
+    private void Check(int rc, string what)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException($"{_partial}: could not {what}: {raw.sqlite3_errmsg(_connection.Handle!).utf8_to_string()}", rc);
+        }
     }
 
     public void SetInfo(string name, string value)
@@ -97,8 +111,11 @@ internal sealed class ReplayStore : IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>One projection's rows as stored, in ordinal key order (what the diff compares with the live read model).</summary>
-    public async IAsyncEnumerable<KeyValuePair<string, JsonNode>> ReadRowsAsync(string projection,
+    /// <summary>
+    /// One projection's rows as stored, in ordinal key order (what the diff compares with the live read model); each
+    /// row's text is in one buffer reused for the next row (see <see cref="ReplayRow"/>).
+    /// </summary>
+    public async IAsyncEnumerable<ReplayRow> ReadRowsAsync(string projection,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = _connection.CreateCommand();
@@ -106,11 +123,17 @@ internal sealed class ReplayStore : IDisposable
         command.CommandText = "SELECT key, value FROM rows WHERE projection = $projection ORDER BY key";
         command.Parameters.AddWithValue("$projection", projection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var buffer = new byte[1024];
         while (await reader.ReadAsync(cancellationToken))
         {
             var key = reader.GetString(0);
-            yield return KeyValuePair.Create(key, JsonNode.Parse(reader.GetString(1))
-                ?? throw new InvalidDataException($"{_partial}: row '{key}' of {projection} holds no JSON"));
+            var length = (int)reader.GetBytes(1, 0, null, 0, 0);
+            if (length > buffer.Length)
+            {
+                buffer = new byte[Math.Max(length, buffer.Length * 2)];
+            }
+            reader.GetBytes(1, 0, buffer, 0, length);
+            yield return new ReplayRow(key, buffer.AsMemory(0, length));
         }
     }
 

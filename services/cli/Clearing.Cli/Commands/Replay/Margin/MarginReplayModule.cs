@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -126,17 +127,8 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
 
     private readonly MarginDecoder _decoder = decoder ?? new MarginDecoder();
 
-    // A million-event rebuild keeps hundreds of thousands of entries until they are written and diffed: held as rows of
-    // two flat lists of structs (no object per entry or posting, strings shared with the decoded events), so the
-    // garbage collector has almost nothing to trace or promote; LedgerEntryRecorded is built per row when it is read.
-    private readonly List<Entry> _entries = [];
-    private readonly List<FlatPosting> _postings = [];
-
-    private readonly record struct Entry(
-        LedgerKind Kind, string Reference, string Market, string AccountId, DateTimeOffset At, string StreamId, long StreamVersion,
-        long GlobalPosition, int LineIndex, int FirstPosting, int PostingCount);
-
-    private readonly record struct FlatPosting(string AccountId, string Asset, decimal Amount);
+    // A million-event rebuild keeps hundreds of thousands of entries until they are written and diffed: see CompactLedger.
+    private readonly CompactLedger _ledger = new();
 
     public string Name => "ledger";
 
@@ -145,27 +137,14 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
     {
         get
         {
-            for (var i = 0; i < _entries.Count; i++)
+            for (var i = 0; i < _ledger.Count; i++)
             {
-                yield return EntryAt(i);
+                yield return _ledger.EntryAt(i);
             }
         }
     }
 
-    public int Count => _entries.Count;
-
-    private LedgerEntryRecorded EntryAt(int index)
-    {
-        var e = _entries[index];
-        var postings = new Posting[e.PostingCount];
-        for (var p = 0; p < postings.Length; p++)
-        {
-            var flat = _postings[e.FirstPosting + p];
-            postings[p] = new Posting(flat.AccountId, flat.Asset, flat.Amount);
-        }
-        return new LedgerEntryRecorded(index + 1L, string.Create(CultureInfo.InvariantCulture, $"{e.StreamId}:{e.StreamVersion}:{e.LineIndex}"),
-            e.Kind, e.Reference, e.Market, e.AccountId, postings, e.At, e.StreamId, e.StreamVersion, e.GlobalPosition, e.LineIndex);
-    }
+    public int Count => _ledger.Count;
 
     public void Apply(RecordedEvent recorded) => Apply(recorded, null);
 
@@ -182,13 +161,7 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
         var lines = money.LedgerLines;
         for (var i = 0; i < lines.Count; i++)
         {
-            var line = lines[i];
-            _entries.Add(new Entry(line.Kind, line.Reference, line.Market, money.AccountId, recorded.Timestamp, recorded.StreamId,
-                recorded.StreamVersion, recorded.GlobalPosition, i, _postings.Count, line.Postings.Count));
-            foreach (var posting in line.Postings)
-            {
-                _postings.Add(new FlatPosting(posting.AccountId, posting.Asset, posting.Amount));
-            }
+            _ledger.Add(lines[i], i, money.AccountId, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition);
         }
     }
 
@@ -201,49 +174,61 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
         get
         {
             var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
-            foreach (var (key, row) in RowsInKeyOrder())
+            foreach (var entry in Entries)
             {
-                rows[key] = row;
+                rows[MarginRows.LedgerKey(entry.Sequence)] = MarginRows.LedgerRow(entry);
             }
             return rows;
         }
     }
 
     /// <summary>Entries are numbered in fold order and keys are zero-padded numbers, so fold order is key order.</summary>
-    public IEnumerable<KeyValuePair<string, JsonNode>> RowsInKeyOrder()
+    public IEnumerable<ReplayRow> RowsInKeyOrder()
     {
-        for (var i = 0; i < _entries.Count; i++)
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var writer = new Utf8JsonWriter(buffer);
+        for (var i = 0; i < _ledger.Count; i++)
         {
-            var entry = EntryAt(i);
-            yield return KeyValuePair.Create(MarginRows.LedgerKey(entry.Sequence), (JsonNode)MarginRows.LedgerRow(entry));
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            _ledger.WriteRow(i, writer);
+            writer.Flush();
+            yield return new ReplayRow(MarginRows.LedgerKey(i + 1L), buffer.WrittenMemory);
         }
     }
 
     public async Task<IReadOnlyDictionary<string, JsonNode>?> ReadLiveAsync(ReplaySources sources, CancellationToken cancellationToken)
     {
-        if (await ReadLiveInKeyOrderAsync(sources, cancellationToken) is not { } live)
+        if (sources.Store is not { } store)
         {
             return null;
         }
         var rows = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
-        await foreach (var (key, row) in live)
+        await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Forward, 0, cancellationToken: cancellationToken))
         {
-            rows[key] = row;
+            var entry = (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
+            rows[MarginRows.LedgerKey(entry.Sequence)] = MarginRows.LedgerRow(entry);
         }
         return rows;
     }
 
     /// <summary>ledger-main in stream order (the diff checks that its sequences, hence its keys, only go up).</summary>
-    public Task<IAsyncEnumerable<KeyValuePair<string, JsonNode>>?> ReadLiveInKeyOrderAsync(ReplaySources sources, CancellationToken cancellationToken) =>
+    public Task<IAsyncEnumerable<ReplayRow>?> ReadLiveInKeyOrderAsync(ReplaySources sources, CancellationToken cancellationToken) =>
         Task.FromResult(sources.Store is { } store ? ReadLedgerMain(store, cancellationToken) : null);
 
-    private static async IAsyncEnumerable<KeyValuePair<string, JsonNode>> ReadLedgerMain(IEventStore store,
+    private static async IAsyncEnumerable<ReplayRow> ReadLedgerMain(IEventStore store,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        await using var writer = new Utf8JsonWriter(buffer);
         await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Forward, 0, cancellationToken: cancellationToken))
         {
             var entry = (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
-            yield return KeyValuePair.Create(MarginRows.LedgerKey(entry.Sequence), (JsonNode)MarginRows.LedgerRow(entry));
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+            MarginRows.WriteLedgerRow(writer, entry);
+            await writer.FlushAsync(cancellationToken);
+            yield return new ReplayRow(MarginRows.LedgerKey(entry.Sequence), buffer.WrittenMemory);
         }
     }
 

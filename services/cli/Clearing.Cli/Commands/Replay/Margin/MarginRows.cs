@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Clearing.Margin.Domain.Accounts;
 
@@ -72,6 +73,63 @@ internal static class MarginRows
         ["at"] = entry.At.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
         ["source"] = $"{entry.SourceStream}@{entry.SourceVersion.ToString(CultureInfo.InvariantCulture)}#{entry.LineIndex.ToString(CultureInfo.InvariantCulture)}",
     };
+
+    internal static readonly JsonEncodedText EntryId = JsonEncodedText.Encode("entryId");
+    internal static readonly JsonEncodedText Kind = JsonEncodedText.Encode("kind");
+    internal static readonly JsonEncodedText Reference = JsonEncodedText.Encode("reference");
+    internal static readonly JsonEncodedText Market = JsonEncodedText.Encode("market");
+    internal static readonly JsonEncodedText AccountId = JsonEncodedText.Encode("accountId");
+    internal static readonly JsonEncodedText Postings = JsonEncodedText.Encode("postings");
+    internal static readonly JsonEncodedText Asset = JsonEncodedText.Encode("asset");
+    internal static readonly JsonEncodedText Amount = JsonEncodedText.Encode("amount");
+    internal static readonly JsonEncodedText At = JsonEncodedText.Encode("at");
+    internal static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
+
+    private static readonly Dictionary<LedgerKind, string> KindNames = Enum.GetValues<LedgerKind>().ToDictionary(k => k, k => k.ToString());
+
+    public static string KindName(LedgerKind kind) => KindNames.TryGetValue(kind, out var name) ? name : kind.ToString();
+
+    /// <summary>
+    /// <see cref="LedgerRow"/>'s JSON text written straight to <paramref name="writer"/>: byte for byte what
+    /// LedgerRow(entry).ToJsonString() gives (a test holds both to it), for a million rows without a JSON tree each.
+    /// </summary>
+    public static void WriteLedgerRow(Utf8JsonWriter writer, LedgerEntryRecorded entry)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(EntryId, entry.EntryId);
+        writer.WriteString(Kind, KindName(entry.Kind));
+        writer.WriteString(Reference, entry.Reference);
+        writer.WriteString(Market, entry.Market);
+        writer.WriteString(AccountId, entry.AccountId);
+        writer.WriteStartArray(Postings);
+        foreach (var posting in entry.Postings)
+        {
+            WritePosting(writer, posting.AccountId, posting.Asset, posting.Amount);
+        }
+        writer.WriteEndArray();
+        WriteAt(writer, entry.At);
+        Span<char> source = stackalloc char[entry.SourceStream.Length + 48];
+        source.TryWrite(CultureInfo.InvariantCulture, $"{entry.SourceStream}@{entry.SourceVersion}#{entry.LineIndex}", out var written);
+        writer.WriteString(Source, source[..written]);
+        writer.WriteEndObject();
+    }
+
+    internal static void WritePosting(Utf8JsonWriter writer, string accountId, string asset, decimal amount)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(AccountId, accountId);
+        writer.WriteString(Asset, asset);
+        Span<char> text = stackalloc char[64];
+        writer.WriteString(Amount, amount.TryFormat(text, out var written, "0.############################", CultureInfo.InvariantCulture) ? text[..written] : Text(amount));
+        writer.WriteEndObject();
+    }
+
+    internal static void WriteAt(Utf8JsonWriter writer, DateTimeOffset at)
+    {
+        Span<char> text = stackalloc char[40];
+        var utc = at.ToUniversalTime();
+        writer.WriteString(At, utc.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture) ? text[..written] : utc.ToString("O", CultureInfo.InvariantCulture));
+    }
 
     public static string LedgerKey(long sequence) => $"ledger:{sequence.ToString("D10", CultureInfo.InvariantCulture)}";
 }
