@@ -20,6 +20,10 @@ namespace Clearing.Matching.Integration;
 /// </remarks>
 public static class PublishedSequences
 {
+    /// <summary>The same Kafka:Properties as every other client (SASL, TLS): a bare admin client cannot reach a secured cluster.</summary>
+    public static AdminClientConfig AdminConfig(KafkaConnection connection, KafkaOptions options) =>
+        new(new Dictionary<string, string>(options.Properties ?? [], StringComparer.Ordinal)) { BootstrapServers = connection.BootstrapServers };
+
     public static Dictionary<string, long> Read(KafkaConnection connection, KafkaOptions options, IReadOnlyCollection<string> markets,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -29,7 +33,7 @@ public static class PublishedSequences
         config.Set("group.protocol", "classic");
         // A transactional partition ends with commit markers, which a reader never receives: end-of-partition says "done".
         config.EnablePartitionEof = true;
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = connection.BootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(AdminConfig(connection, options)).Build();
         var metadata = admin.GetMetadata(Topics.MatchingEvents, Remaining(deadline));
         var topic = metadata.Topics.SingleOrDefault(t => t.Topic == Topics.MatchingEvents);
         if (topic is null || topic.Error.IsError)
