@@ -56,7 +56,7 @@ public sealed class VaultAccountingTests
     {
         var rules = Rules();
         var state = Funded(rules, ("lp-1", 1_000m));
-        state = Apply(state, VaultBook.OnFee(state, rules with { TradingFeeShare = 1m }, new FeeInput(FeeKind.Trading, "BTC-PERP", "fee-1", 100m, T0, Source("ledger"))));
+        state = Apply(state, VaultBook.OnFeeIncome(state, rules, FeeIncome(100m)));
 
         var deposit = VaultBook.Deposit(state, rules, "lp-2", 100m, "dep-2", NoMarks, T0).OfType<VaultDeposited>().Single();
 

@@ -48,6 +48,11 @@ public sealed class VaultEventsTopicTests : IAsyncDisposable
             Sequence = 1, Kind = LedgerEntryKind.VaultDeposit, Reference = "dep-1", AccountId = "lp-1", TimeUnixNanos = 1,
             Postings = { new Posting { AccountId = "vault-hlp", Asset = "USDC", Amount = "100000.5" }, new Posting { AccountId = "lp-1", Asset = "USDC", Amount = "-100000.5" } },
         }, "ledger-main", 0), None);
+        await new MarginLedgerInput(ledger).HandleAsync(Message(new LedgerEntry
+        {
+            Sequence = 2, Kind = LedgerEntryKind.FeeDistribution, Reference = "fees-3-USDC", AccountId = "vault-hlp", TimeUnixNanos = 1,
+            Postings = { new Posting { AccountId = "vault-hlp", Asset = "USDC", Amount = "12.5" }, new Posting { AccountId = "system:fee-pool", Asset = "USDC", Amount = "-12.5" } },
+        }, "ledger-main", 1), None);
         await ledger.RequestWithdrawalAsync("lp-1", 1_000m, None);
         prices.Apply(new Clearing.Contracts.Oracle.V1.PriceUpdate
         {
@@ -81,19 +86,22 @@ public sealed class VaultEventsTopicTests : IAsyncDisposable
         var messages = records.Select(r => (Meta: CloudEventsEnvelope.Read(r), Event: VaultEvent.Parser.ParseFrom(r.Message.Value))).ToList();
         messages.Select(m => m.Event.EventCase).ShouldBe(
         [
-            VaultEvent.EventOneofCase.Deposited, VaultEvent.EventOneofCase.WithdrawalRequested, VaultEvent.EventOneofCase.BackstopTakenOver,
-            VaultEvent.EventOneofCase.WithdrawalPaid, VaultEvent.EventOneofCase.NavStruck,
+            VaultEvent.EventOneofCase.Deposited, VaultEvent.EventOneofCase.FeeIncomeBooked, VaultEvent.EventOneofCase.WithdrawalRequested,
+            VaultEvent.EventOneofCase.BackstopTakenOver, VaultEvent.EventOneofCase.WithdrawalPaid, VaultEvent.EventOneofCase.NavStruck,
         ]);
         messages.ShouldAllBe(m => m.Meta.Key == "hlp" && m.Event.VaultId == "hlp" && m.Event.VaultAccountId == "vault-hlp" && m.Meta.SourceStream == "vault-hlp");
-        messages.Select(m => m.Meta.SourceSequence).ShouldBe([0L, 1L, 2L, 3L, 4L]);
+        messages.Select(m => m.Meta.SourceSequence).ShouldBe([0L, 1L, 2L, 3L, 4L, 5L]);
         var deposited = messages[0].Event.Deposited;
         (deposited.DepositId, deposited.LpAccountId, deposited.Amount, deposited.SharesMinted, deposited.Asset).ShouldBe(("dep-1", "lp-1", "100000.5", "100000.5", "USDC"));
-        var takeover = messages[2].Event.BackstopTakenOver;
+        var income = messages[1].Event.FeeIncomeBooked;
+        (income.Kind, income.Reference, income.Amount, income.LedgerSequence, income.PaidFromAccountId).ShouldBe(("TRADING", "fees-3-USDC", "12.5", 2L, "system:fee-pool"));
+        var takeover = messages[3].Event.BackstopTakenOver;
         (takeover.Side, takeover.Size, takeover.BankruptcyPrice, takeover.LossAtMark).ShouldBe(("BUY", "0.5", "45000", "500"));
-        var paid = messages[3].Event.WithdrawalPaid;
-        // 1 000 of 100 000.5 shares at NAV 100 000.5 − 500 (the takeover's loss at the mark): floor to 8 decimals.
-        (paid.Shares, paid.Amount, paid.NavBefore).ShouldBe(("1000", "995.00002499", "99500.5"));
-        messages[4].Event.NavStruck.Nav.ShouldBe("98505.49997501");   // after the payout
+        var paid = messages[4].Event.WithdrawalPaid;
+        // 1 000 of 100 000.5 shares at NAV 100 000.5 + 12.5 (fee income) − 500 (the takeover's loss at the mark): floor to 8 decimals.
+        (paid.Shares, paid.Amount, paid.NavBefore).ShouldBe(("1000", "995.12502437", "99513"));
+        var nav = messages[5].Event.NavStruck;
+        (nav.Nav, nav.TradingFeeIncome, nav.LiquidationFeeIncome).ShouldBe(("98517.87497563", "12.5", "0"));   // after the payout
     }
 
     private static List<ConsumeResult<byte[]?, byte[]?>> Read(string bootstrap, int expected)

@@ -36,7 +36,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
     {
         Directory.CreateDirectory(_directory);
         _store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
-        _ledger = new VaultLedger(_store, new VaultRules { VaultId = "hlp", TradingFeeShare = 0.1m, LiquidationFeeShare = 0.5m }, _prices, _time);
+        _ledger = new VaultLedger(_store, new VaultRules { VaultId = "hlp" }, _prices, _time);
         var btc = new QuoteParameters { Market = "BTC-PERP", TickSize = 0.5m, LotSize = 0.001m, QuoteNotional = 5_000m, MaxNotional = 100_000m };
         _loop = new QuotingLoop(_ledger, _prices, _live, _sink, [btc], new Dictionary<string, string> { ["BTC-PERP"] = "BTC" },
             TimeSpan.FromMilliseconds(250), _time, NullLogger<QuotingLoop>.Instance);
@@ -88,7 +88,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task a_fill_of_a_quote_books_the_position_and_fee_share_and_the_next_pass_replaces_the_quote_skewed()
+    public async Task a_fill_of_a_quote_books_the_position_and_its_fee_and_the_next_pass_replaces_the_quote_skewed()
     {
         await DepositAsync(1_000_000m);
         Price(50_000m);
@@ -105,13 +105,27 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
             },
         };
 
+        var others = new MatchingEvent
+        {
+            Market = "BTC-PERP", TimeUnixNanos = 2,
+            Fill = new Fill
+            {
+                FillId = "BTC-PERP:2", Price = "50000", Quantity = "1", TakerSide = Side.Buy, TakerAccountId = "acct-7", TakerOrderId = "t-2",
+                MakerAccountId = "acct-8", MakerOrderId = "m-1", TakerFee = "25", MakerFee = "5",
+            },
+        };
+
         await matching.HandleAsync(Message(fill, "book-BTC-PERP", ++_matchingSequence), None);
         await matching.HandleAsync(Message(fill, "book-BTC-PERP", _matchingSequence), None);   // a repeat changes nothing
-        var state = (await _ledger.LoadAsync(None)).State;
+        var version = (await _ledger.LoadAsync(None)).Version;
+        await matching.HandleAsync(Message(others, "book-BTC-PERP", ++_matchingSequence), None);
+        var loaded = await _ledger.LoadAsync(None);
+        var state = loaded.State;
 
         state.Positions["BTC-PERP"].Size.ShouldBe(0.1m);
         state.FeesOwed.ShouldBe(0.49975m);
-        state.TradingFeeIncome.ShouldBe(0.29985m);   // 10% of the net 2.9985
+        // Fee share is not accrued per fill: a fill between two other accounts does not touch the vault's stream.
+        (state.TradingFeeIncome, loaded.Version).ShouldBe((0m, version));
         _live.In("BTC-PERP").Select(q => q.Side).ShouldBe([QuoteSide.Ask]);
 
         await _loop.PassAsync(None);
@@ -121,7 +135,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task a_takeover_and_a_liquidation_fee_from_the_liquidation_topic_reach_the_books_and_the_nav_history()
+    public async Task a_takeover_from_the_liquidation_topic_and_a_liquidation_fee_share_from_the_margin_ledger_reach_the_books_and_the_nav_history()
     {
         await DepositAsync(100_000m);
         Price(44_000m);
@@ -131,20 +145,28 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
             AccountId = "acct-1", LiquidationId = "acct-1:1", TimeUnixNanos = 1,
             TransferredToVault = new TransferredToVault { VaultId = "hlp", Market = "BTC-PERP", Size = "0.5", BankruptcyPrice = "45000", MarkPrice = "44000", Side = Side.Sell, VaultAccountId = "vault-hlp" },
         };
-        var fee = new LiquidationEvent
+        var sliceFee = new LiquidationEvent
         {
             AccountId = "acct-2", LiquidationId = "acct-2:1", TimeUnixNanos = 2,
             SliceFilled = new SliceFilled { Market = "BTC-PERP", FillId = "BTC-PERP:9", LiquidationFee = "40" },
         };
+        // Settlement's epoch close paid half of it out of the insurance fund; margin booked it on the vault's account.
+        var share = new LedgerEntry
+        {
+            EntryId = "account-vault-hlp:3:0", Sequence = 2, Kind = LedgerEntryKind.FeeDistribution, Reference = "liquidation-fees-7-USDC", AccountId = "vault-hlp", TimeUnixNanos = 3,
+            Postings = { new Posting { AccountId = "vault-hlp", Asset = "USDC", Amount = "20" }, new Posting { AccountId = "system:insurance-fund", Asset = "USDC", Amount = "-20" } },
+        };
 
         await liquidation.HandleAsync(Message(takeover, "liquidation-acct-1", 5), None);
-        await liquidation.HandleAsync(Message(fee, "liquidation-acct-2", 3), None);
+        await liquidation.HandleAsync(Message(sliceFee, "liquidation-acct-2", 3), None);   // the fee itself is the fund's, not the vault's
+        await new MarginLedgerInput(_ledger).HandleAsync(Message(share, "ledger-main", 1), None);
         await _ledger.TickAsync(TimeSpan.FromMinutes(1), None);
         var state = (await _ledger.LoadAsync(None)).State;
 
         state.Positions["BTC-PERP"].Size.ShouldBe(0.5m);            // the liquidated long sold, the vault bought
         state.BackstopLosses["BTC-PERP"].ShouldBe(500m);
         state.LiquidationFeeIncome.ShouldBe(20m);
+        state.RecentFeeIncome.Single().Reference.ShouldBe("liquidation-fees-7-USDC");
         state.LastNav!.Nav.ShouldBe(100_000m - 500m + 20m);
     }
 

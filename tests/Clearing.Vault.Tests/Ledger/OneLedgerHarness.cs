@@ -1,5 +1,5 @@
-using Clearing.Contracts.Liquidation.V1;
 using Clearing.Contracts.Margin.V1;
+using Clearing.Contracts.Settlement.V1;
 using Clearing.Contracts.Vault.V1;
 using Clearing.Dapr.State;
 using Clearing.EventSourcing;
@@ -142,16 +142,33 @@ internal sealed class OneLedgerHarness : IAsyncDisposable
         return events;
     }
 
-    /// <summary>A liquidation fee on the liquidation topic: the vault's share of it raises its NAV.</summary>
-    public Task LiquidationFeeAsync(decimal fee, long sequence) => new LiquidationInput(VaultBooks).HandleAsync(
-        new KafkaInboundMessage<LiquidationEvent>(
-            new LiquidationEvent
+    private long _settlementSequence;
+
+    /// <summary>
+    /// Settlement's FeesDistributed (an epoch close paying the vault a share out of <paramref name="paidFrom"/>) booked by
+    /// margin's settlement gateway; <see cref="ExchangeAsync"/> then carries the ledger entry to the vault. Returns the
+    /// message so a test can deliver it again.
+    /// </summary>
+    public async Task<KafkaInboundMessage<SettlementEvent>> FeesDistributedAsync(long epoch, decimal toVault, string paidFrom = "system:fee-pool")
+    {
+        var amount = toVault.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var message = new KafkaInboundMessage<SettlementEvent>(
+            new SettlementEvent
             {
-                AccountId = "acct-9", LiquidationId = "acct-9:1", TimeUnixNanos = 1,
-                SliceFilled = new SliceFilled { Market = "BTC-PERP", FillId = $"BTC-PERP:{sequence}", LiquidationFee = fee.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Key = "epoch", Sequence = epoch, TimeUnixNanos = 1,
+                FeesDistributed = new FeesDistributed
+                {
+                    Epoch = epoch, Asset = "USDC", Amount = amount, PaidFromAccountId = paidFrom,
+                    Reference = paidFrom == "system:fee-pool" ? $"fees-{epoch}-USDC" : $"liquidation-fees-{epoch}-USDC",
+                    Shares = { new Share { AccountId = Vault, Amount = amount } },
+                },
             },
-            Metadata("liquidation-acct-9", sequence)),
-        None);
+            Metadata("settlement-epochs", ++_settlementSequence));
+        await DeliverToMarginAsync(message);
+        return message;
+    }
+
+    public Task DeliverToMarginAsync(KafkaInboundMessage<SettlementEvent> message) => new SettlementGateway(Book).HandleAsync(message, None);
 
     private static KafkaInboundMessage<T> Message<T>(T payload, RecordedEvent recorded) => new(payload, Metadata(recorded.StreamId, recorded.StreamVersion));
 

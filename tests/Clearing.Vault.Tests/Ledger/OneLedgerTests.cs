@@ -83,8 +83,10 @@ public sealed class OneLedgerTests
         await h.DepositToVaultAsync("lp-2", 10_000m, "dep-2");
         await h.ExchangeAsync();
         var requested = (await h.VaultBooks.RequestWithdrawalAsync("lp-1", 4_000m, CancellationToken.None)).OfType<WithdrawalRequested>().Single();
-        // NAV rises while the shares are locked (they stay at the vault's risk): half of a 333.33 liquidation fee.
-        await h.LiquidationFeeAsync(333.33m, 1);
+        // NAV rises while the shares are locked (they stay at the vault's risk): half of a 333.33 liquidation fee, paid by
+        // an epoch close out of the insurance fund into the vault's account.
+        await h.FeesDistributedAsync(1, 166.665m, "system:insurance-fund");
+        await h.ExchangeAsync();
         await h.VaultBooks.TickAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
         (await h.VaultEventsAsync()).OfType<WithdrawalPaid>().ShouldBeEmpty("still locked up");
 
@@ -98,7 +100,7 @@ public sealed class OneLedgerTests
         paid.NavBefore.ShouldBe(20_000m + 166.665m);
         paid.Amount.ShouldBe(ExactMath.MulDivFloor(4_000m, 20_166.665m, 20_000m, 8));   // 4 033.333
         (await h.BalanceAsync("lp-1")).ShouldBe(paid.Amount);
-        (await h.BalanceAsync(OneLedgerHarness.Vault)).ShouldBe(20_000m - paid.Amount);
+        (await h.BalanceAsync(OneLedgerHarness.Vault)).ShouldBe(20_166.665m - paid.Amount);   // the fee share is money in margin too
         var payout = (await h.LedgerAsync()).Single(e => e.Kind == LedgerEntryKind.VaultWithdrawal);
         (payout.Reference, payout.AccountId).ShouldBe((requested.WithdrawalId, OneLedgerHarness.Vault));
         payout.Postings.Select(p => (p.AccountId, Amount(p.Amount))).ShouldBe([("lp-1", paid.Amount), (OneLedgerHarness.Vault, -paid.Amount)], ignoreOrder: true);

@@ -19,6 +19,16 @@ internal static class VaultGiven
 
     public static MessageSource Source(string stream = "book-BTC-PERP") => new(stream, Interlocked.Increment(ref _sequence));
 
+    private static long _ledgerSequence;
+
+    /// <summary>A FEE_DISTRIBUTION entry margin booked on the vault's account, numbered on the ledger (source "ledger-main").</summary>
+    public static FeeIncomeInput FeeIncome(decimal amount, FeeKind kind = FeeKind.Trading, string? reference = null)
+    {
+        var sequence = Interlocked.Increment(ref _ledgerSequence);
+        return new FeeIncomeInput(kind, kind == FeeKind.Trading ? "system:fee-pool" : "system:insurance-fund", "USDC", amount, reference ?? $"fees-{sequence}-USDC", sequence, T0,
+            new MessageSource("ledger-main", sequence));
+    }
+
     public static IReadOnlyDictionary<string, decimal> Marks(params (string Market, decimal Mark)[] marks) => marks.ToDictionary(m => m.Market, m => m.Mark);
 
     /// <summary>Applies a decision to the state, returning both.</summary>
@@ -36,6 +46,7 @@ internal static class VaultGiven
         VaultFilled f => f.Postings,
         VaultFeesPaid p => p.Postings,
         FeeShareAccrued a => a.Postings,
+        FeeIncomeBooked f => f.Postings,
         BackstopTakenOver b => b.Postings,
         _ => [],
     };
