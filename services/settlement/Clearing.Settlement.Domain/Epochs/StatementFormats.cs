@@ -26,6 +26,9 @@ public static class StatementFormats
         LedgerEntryKind.ExpirySettlement => "expiry-settlement",
         LedgerEntryKind.FeeDistribution => "fee-distribution",
         LedgerEntryKind.Vault => "vault",
+        LedgerEntryKind.Transfer => "transfer",
+        LedgerEntryKind.VaultDeposit => "vault-deposit",
+        LedgerEntryKind.VaultWithdrawal => "vault-withdrawal",
         _ => "unspecified",
     };
 

@@ -22,7 +22,8 @@ internal sealed class StatementRenderer
 
     private static readonly SearchValues<char> CsvSpecial = SearchValues.Create(",\"\r\n");
 
-    private static readonly byte[][] KindCodes = [.. Enumerable.Range(0, 16).Select(k => Encoding.UTF8.GetBytes(StatementFormats.KindCode((LedgerEntryKind)k)))];
+    private static readonly byte[][] KindCodes =
+        [.. Enumerable.Range(0, (int)Enum.GetValues<LedgerEntryKind>().Max() + 1).Select(k => Encoding.UTF8.GetBytes(StatementFormats.KindCode((LedgerEntryKind)k)))];
 
     private readonly ByteSink _json;
     private readonly ByteSink _csv;
@@ -102,7 +103,7 @@ internal sealed class StatementRenderer
                 digits = Number(m.TimeUnixNanos, number);
                 _json.Write(digits);
                 _csv.Write(digits);
-                var kind = (int)m.Kind is >= 0 and < 16 ? KindCodes[(int)m.Kind] : KindCodes[0];
+                var kind = (int)m.Kind >= 0 && (int)m.Kind < KindCodes.Length ? KindCodes[(int)m.Kind] : KindCodes[0];
                 _json.Write(",\"kind\":\""u8);
                 _json.Write(kind);
                 _json.Write("\",\"reference\":"u8);

@@ -16,6 +16,9 @@ public enum LedgerEntryKind
     ExpirySettlement = 10,
     FeeDistribution = 11,
     Vault = 12,
+    Transfer = 13,
+    VaultDeposit = 14,
+    VaultWithdrawal = 15,
 }
 
 /// <summary>One leg of a double entry: a positive amount credits the account (the system owes it more), negative debits it.</summary>
