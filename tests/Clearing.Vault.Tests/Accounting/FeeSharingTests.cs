@@ -82,6 +82,20 @@ public sealed class FeeSharingTests
     }
 
     [Fact]
+    public void a_snapshot_keeps_the_fee_income_entries_and_totals()
+    {
+        var rules = Rules();
+        var state = Apply(VaultState.Empty("hlp"), VaultBook.Deposit(VaultState.Empty("hlp"), rules, "lp-1", 1_000m, "dep-1", NoMarks, T0));
+        state = Apply(state, VaultBook.OnFeeIncome(state, rules, FeeIncome(7.25m, FeeKind.Liquidation, "liquidation-fees-9-USDC")));
+
+        var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, VaultJsonContext.Serializer.Options);
+        var restored = System.Text.Json.JsonSerializer.Deserialize<VaultState>(bytes, VaultJsonContext.Serializer.Options)!;
+
+        restored.RecentFeeIncome.ShouldBe(state.RecentFeeIncome);
+        (restored.LiquidationFeeIncome, restored.FeeIncomePerShare, restored.Collateral).ShouldBe((7.25m, state.FeeIncomePerShare, 1_007.25m));
+    }
+
+    [Fact]
     public void a_fee_distribution_in_another_asset_or_taking_money_out_is_refused_naming_the_entry()
     {
         var rules = Rules();
