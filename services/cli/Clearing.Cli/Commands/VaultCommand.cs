@@ -50,7 +50,7 @@ internal static class VaultCommand
             Description = $"Margin service gRPC address, where the money moves (default {DefaultMarginServer}, the `clearing up` address; a host started alone listens on 7103).",
             DefaultValueFactory = _ => DefaultMarginServer,
         };
-        var vaultAccount = new Option<string>("--vault-account") { Description = "The vault's account in margin (default vault-hlp).", DefaultValueFactory = _ => "vault-hlp" };
+        var vaultAccount = new Option<string>("--vault-account") { Description = "The vault's account in margin (default vault-hlp).", DefaultValueFactory = _ => Clearing.Primitives.Accounts.VaultAccounts.DefaultAccountId };
         var asset = new Option<string>("--asset") { Description = "The vault's asset (default USDC).", DefaultValueFactory = _ => "USDC" };
         var (server, key, account) = (Server(), KeyOption(), AccountOption());
         var command = new Command("deposit",

@@ -23,7 +23,7 @@ internal sealed record DevKeyring
     /// <summary>The trading account the local vault quotes as (<see cref="VaultAccountId"/>): registered with the gateway like a trader's.</summary>
     public KeyPairText? Vault { get; init; }
 
-    public const string VaultAccountId = "vault-hlp";
+    public const string VaultAccountId = Clearing.Primitives.Accounts.VaultAccounts.DefaultAccountId;
 
     /// <summary>
     /// Stands in for the mesh identity of in-cluster callers (what mTLS or the Dapr sidecar proves in a cluster): the

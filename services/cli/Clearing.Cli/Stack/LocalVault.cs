@@ -53,7 +53,7 @@ internal static class LocalVault
     }
 
     /// <summary>The local vault's id; its one account is "vault-{id}" = <see cref="DevKeyring.VaultAccountId"/>.</summary>
-    public const string VaultId = "hlp";
+    public const string VaultId = Clearing.Primitives.Accounts.VaultAccounts.DefaultVaultId;
 
     /// <summary>
     /// Seeds the vault once, through the one path LPs use: margin credits the seed LP's collateral (an operator deposit from
