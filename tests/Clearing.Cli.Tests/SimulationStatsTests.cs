@@ -25,4 +25,17 @@ public sealed class SimulationStatsTests
 
         stats.RefusedForBackpressure.ShouldBe(0);
     }
+
+    [Fact]
+    public void backpressure_refusals_are_counted_by_what_was_behind()
+    {
+        var stats = new SimulationStats();
+        stats.CommandRefused("backpressure", "backpressure: consumer group 'margin-fills' is 5210 message(s) behind on clearing.matching.events.v1 (bound 5000); retry shortly");
+        stats.CommandRefused("backpressure", "backpressure: consumer group 'matching' is 6000 message(s) behind on clearing.orders.commands.v1 (bound 5000); retry shortly");
+        stats.CommandRefused("backpressure", "backpressure: the gateway has 20001 accepted command(s) not yet published to clearing.orders.commands.v1 (bound 20000); retry shortly");
+        stats.CommandRefused("backpressure", "backpressure: consumer group 'margin-fills' is 5300 message(s) behind on clearing.matching.events.v1 (bound 5000); retry shortly");
+
+        stats.BackpressureBy.ShouldBe(new Dictionary<string, long> { ["margin-fills"] = 2, ["matching"] = 1, ["gateway-outbox"] = 1 }, ignoreOrder: true);
+        stats.LastBackpressure.ShouldNotBeNull().ShouldContain("5300");
+    }
 }

@@ -48,6 +48,8 @@ internal static class SimulationReport
                 ["offered"] = stats.OfferWindow.Offered,
                 ["accepted"] = stats.OfferWindow.Accepted,
                 ["refusedForBackpressure"] = stats.OfferWindow.Backpressured,
+                ["backpressureBy"] = new JsonObject(stats.BackpressureBy.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                ["lastBackpressure"] = stats.LastBackpressure,
                 ["seconds"] = Math.Round(stats.OfferWindow.Seconds, 1),
                 ["batched"] = scenario.TakerBatch,
             },

@@ -405,14 +405,16 @@ internal sealed class SimulationRunner
 
     /// <summary>
     /// Waits for the system to catch up: every accepted command seen by matching, every fee-carrying fill on margin's
-    /// ledger and the ledger quiet, or 30 s.
+    /// ledger and the ledger quiet, or 30 s — extended up to 120 s while margin is still booking fills (the ledger grew
+    /// in the last 3 s), so a slow machine's backlog is judged once booked rather than failed for being late.
     /// </summary>
     private async Task SettleAsync(TopicObserver observer, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         var lastSequence = -1L;
         var quietSince = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30)
+               || (deadline.Elapsed < TimeSpan.FromSeconds(120) && quietSince.Elapsed < TimeSpan.FromSeconds(3) && observer.Read(o => o.UnbookedFillSides()) > 0))
         {
             await Task.Delay(500, cancellationToken);
             var (sequence, allSeen) = observer.Read(o => (o.Ledger.LastSequence, _stats.AcceptedCommands.Keys.All(o.CommandsSeen.ContainsKey) && o.UnbookedFillSides() == 0));

@@ -74,10 +74,36 @@ internal sealed class SimulationStats
         }
     }
 
-    public void CommandRefused(string rule)
+    public void CommandRefused(string rule, string? message = null)
     {
         Interlocked.Increment(ref _commandsRefused);
         RefusalsByRule.AddOrUpdate(rule, 1, (_, n) => n + 1);
+        if (rule == BackpressureRule)
+        {
+            BackpressureBy.AddOrUpdate(BackpressureSource(message), 1, (_, n) => n + 1);
+            LastBackpressure = message;
+        }
+    }
+
+    /// <summary>Backpressure refusals by what was behind: a consumer group's name, or "gateway-outbox".</summary>
+    public ConcurrentDictionary<string, long> BackpressureBy { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The gateway's sentence for the latest backpressure refusal (names the lag and the bound).</summary>
+    public string? LastBackpressure { get; private set; }
+
+    /// <summary>"backpressure: consumer group 'margin-fills' is 5210 …" → margin-fills; the gateway's own outbox → gateway-outbox.</summary>
+    internal static string BackpressureSource(string? message)
+    {
+        const string marker = "consumer group '";
+        var at = message?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
+        if (at >= 0)
+        {
+            var start = at + marker.Length;
+            var end = message!.IndexOf('\'', start);
+            return end > start ? message[start..end] : "unknown";
+        }
+
+        return message?.Contains("not yet published", StringComparison.Ordinal) == true ? "gateway-outbox" : "unknown";
     }
 
     public void Deposit(string reference, decimal amount)

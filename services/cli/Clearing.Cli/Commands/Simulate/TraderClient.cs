@@ -145,7 +145,7 @@ internal sealed class TraderClient(string accountId, Key key, Clearing.Contracts
                 }
                 else
                 {
-                    stats.CommandRefused(result.Refused.Rule);
+                    stats.CommandRefused(result.Refused.Rule, result.Refused.Message);
                 }
             }
 
@@ -155,7 +155,7 @@ internal sealed class TraderClient(string accountId, Key key, Clearing.Contracts
         {
             foreach (var _ in places)
             {
-                stats.CommandRefused(e.Trailers.GetValue("clearing-rule") ?? e.StatusCode.ToString());
+                stats.CommandRefused(e.Trailers.GetValue("clearing-rule") ?? e.StatusCode.ToString(), e.Status.Detail);
             }
 
             return new OrderReply?[places.Count];
@@ -208,7 +208,7 @@ internal sealed class TraderClient(string accountId, Key key, Clearing.Contracts
         }
         catch (RpcException e) when (e.StatusCode is not (StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.DeadlineExceeded))
         {
-            stats.CommandRefused(e.Trailers.GetValue("clearing-rule") ?? e.StatusCode.ToString());
+            stats.CommandRefused(e.Trailers.GetValue("clearing-rule") ?? e.StatusCode.ToString(), e.Status.Detail);
             return null;
         }
     }
