@@ -36,7 +36,7 @@ internal static class ReplayCpuRunner
                 ("replay command --out (fold+write+diff)", () => CommandAsync(store)),
             };
             Console.WriteLine($"// {events:N0} events; load: {File.ReadAllText("/proc/loadavg").Trim()}");
-            Console.WriteLine($"{"path",-42} {"wall ev/s",12} {"cpu µs/ev",10} {"cpu-bound ev/s",15} {"gc pause ms",12} {"gen0/1/2",14} {"alloc MB",9} {"promoted MB",12}");
+            Console.WriteLine($"{"path",-42} {"wall ev/s",12} {"cpu µs/ev",10} {"cpu-bound ev/s",15} {"gc pause ms",12} {"gen0/1/2",14} {"alloc MB",9} {"promoted MB",12} {"gc ms gen0/1/2",16}");
             using var gc = new GcPromotions();
             foreach (var (name, run) in paths.Where(p => p.Name.Contains(only, StringComparison.Ordinal)))
             {
@@ -49,6 +49,7 @@ internal static class ReplayCpuRunner
                     var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                     var allocated = GC.GetTotalAllocatedBytes(precise: false);
                     var promoted = gc.Promoted;
+                    var byDepth = gc.ByDepth;
                     var wall = Stopwatch.StartNew();
                     var count = await run();
                     wall.Stop();
@@ -59,7 +60,7 @@ internal static class ReplayCpuRunner
                     }
                     var cpuPerEvent = used.TotalMicroseconds / events;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{name,-42} {events / wall.Elapsed.TotalSeconds,12:N0} {cpuPerEvent,10:F2} {1e6 / cpuPerEvent,15:N0} {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds,12:N0} {$"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}",14} {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1e6,9:N0} {(gc.Promoted - promoted) / 1e6,12:N0}"));
+                        $"{name,-42} {events / wall.Elapsed.TotalSeconds,12:N0} {cpuPerEvent,10:F2} {1e6 / cpuPerEvent,15:N0} {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds,12:N0} {$"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}",14} {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1e6,9:N0} {(gc.Promoted - promoted) / 1e6,12:N0} {string.Join('/', gc.ByDepth.Select((ms, i) => (ms - byDepth[i]).ToString("F0", CultureInfo.InvariantCulture))),16}"));
                 }
             }
             Console.WriteLine($"// load after: {File.ReadAllText("/proc/loadavg").Trim()}");
@@ -137,7 +138,23 @@ internal static class ReplayCpuRunner
     {
         private long _promoted;
 
+        private readonly double[] _byDepth = new double[3];
+        private int _depth;
+        private DateTime _started;
+
         public long Promoted => Interlocked.Read(ref _promoted);
+
+        /// <summary>Milliseconds spent in collections of each generation so far (GC start to end, as the runtime reports them).</summary>
+        public double[] ByDepth
+        {
+            get
+            {
+                lock (_byDepth)
+                {
+                    return (double[])_byDepth.Clone();
+                }
+            }
+        }
 
         protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
         {
@@ -149,6 +166,20 @@ internal static class ReplayCpuRunner
 
         protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
         {
+            if (e.EventName is "GCStart_V2" or "GCStart_V1" or "GCStart" && e.PayloadNames is not null)
+            {
+                _depth = Convert.ToInt32(e.Payload![e.PayloadNames.IndexOf("Depth")], CultureInfo.InvariantCulture);
+                _started = e.TimeStamp;
+                return;
+            }
+            if (e.EventName is "GCEnd_V1" or "GCEnd")
+            {
+                lock (_byDepth)
+                {
+                    _byDepth[Math.Clamp(_depth, 0, 2)] += (e.TimeStamp - _started).TotalMilliseconds;
+                }
+                return;
+            }
             if (e.EventName is not { } name || !name.StartsWith("GCHeapStats", StringComparison.Ordinal) || e.PayloadNames is null)
             {
                 return;

@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Clearing.Cli.Commands.Replay;
+using Clearing.Cli.Commands.Replay.Margin;
+using Clearing.Margin.Domain.Accounts;
+
+namespace Clearing.Cli.Tests;
+
+/// <summary>
+/// The fast paths of a rebuild (session 5): batches handed between the read and fold stages, the compact ledger and its
+/// rows written as JSON text without a tree, the text-first diff, and the fresh store's raw insert and buffered read.
+/// </summary>
+public sealed class ReplayRowsTests : IAsyncLifetime
+{
+    private readonly MarginStoreHarness _margin = new();
+
+    public Task InitializeAsync() => _margin.WriteLiquidationStoryAsync();
+
+    public async Task DisposeAsync() => await _margin.DisposeAsync();
+
+    private static string Rows(IReplayProjection projection) =>
+        string.Join('\n', projection.RowsInKeyOrder().Select(r => $"{r.Key}={r.Text}"));
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public async Task the_two_stage_fold_gives_the_same_rows_whatever_the_batch_size(int batchSize)
+    {
+        var head = await _margin.Store.GetHeadPositionAsync();
+        var module = new MarginReplayModule();
+        var batched = module.CreateProjections();
+        var byType = new Dictionary<string, long>(StringComparer.Ordinal);
+        var reported = new List<long>();
+
+        var folded = await ReplayRunner.FoldAsync(_margin.Store, module, batched, 1, head, byType, reported.Add, CancellationToken.None, batchSize);
+
+        IReplayProjection[] sequential = [new MarginAccountsProjection(), new MarginLedgerProjection()];
+        await foreach (var recorded in _margin.Store.ReadAllAsync(1, int.MaxValue))
+        {
+            foreach (var projection in sequential)
+            {
+                projection.Apply(recorded);
+            }
+        }
+        folded.ShouldBe(head);
+        byType.Values.Sum().ShouldBe(head);
+        reported.Sum().ShouldBe(head);
+        reported.ShouldAllBe(count => count >= 1 && count <= batchSize);
+        for (var i = 0; i < sequential.Length; i++)
+        {
+            Rows(batched[i]).ShouldBe(Rows(sequential[i]), batched[i].Name);
+        }
+    }
+
+    [Fact]
+    public async Task a_fold_over_a_range_folds_exactly_the_events_of_that_range_across_batch_boundaries()
+    {
+        var module = new MarginReplayModule();
+        var byType = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        var folded = await ReplayRunner.FoldAsync(_margin.Store, module, module.CreateProjections(), 5, 17, byType, _ => { }, CancellationToken.None, batchSize: 4);
+
+        folded.ShouldBe(13);
+        byType.Values.Sum().ShouldBe(13);
+    }
+
+    private static LedgerLine Line(string reference, decimal amount) =>
+        LedgerLine.Between(LedgerKind.TradingFee, reference, "BTC-PERP", "USDC", "system:fees", "acct-1:2", amount);
+
+    private static string Written(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [Theory]
+    [InlineData("BTC-PERP:17", 0.0003)]
+    [InlineData("quote\"d <&> +plus é ü 日本", -12345678.123456789012)]
+    [InlineData("", 1)]
+    public void a_ledger_row_written_without_a_tree_is_the_same_text_as_the_ledger_row_tree(string reference, double amount)
+    {
+        var ledger = new CompactLedger();
+        var at = new DateTimeOffset(2026, 11, 25, 13, 0, 0, TimeSpan.FromHours(2));
+        ledger.Add(Line(reference, (decimal)amount), 1, "acct-1:2", at, "account-acct-1", 42, 1_000_001);
+
+        var entry = ledger.EntryAt(0);
+        var tree = MarginRows.LedgerRow(entry).ToJsonString();
+
+        entry.Reference.ShouldBe(reference);
+        entry.At.ShouldBe(at);
+        entry.Postings.Sum(p => p.Amount).ShouldBe(0m);
+        Written(w => ledger.WriteRow(0, w)).ShouldBe(tree);
+        Written(w => MarginRows.WriteLedgerRow(w, entry)).ShouldBe(tree);
+    }
+
+    [Fact]
+    public void entries_past_a_chunk_and_references_past_an_arena_block_read_back_as_added()
+    {
+        var ledger = new CompactLedger();
+        const int count = 70_000;
+        var reference = new string('r', 40);
+        for (var i = 0; i < count; i++)
+        {
+            // Two lines per event share its reference; every event has its own (70,000 × 40 chars > one arena block).
+            var own = $"{reference}{i:D8}";
+            ledger.Add(Line(own, i + 0.5m), 0, "acct-1", DateTimeOffset.UnixEpoch.AddSeconds(i), "account-acct-1", i, i + 1);
+            if (i % 2 == 0)
+            {
+                ledger.Add(Line(own, -i), 1, "acct-1", DateTimeOffset.UnixEpoch.AddSeconds(i), "account-acct-1", i, i + 1);
+            }
+        }
+
+        ledger.Count.ShouldBe(count + (count / 2));
+        foreach (var index in new[] { 0, 1, 65_535, 65_536, 65_537, ledger.Count - 1 })
+        {
+            var entry = ledger.EntryAt(index);
+            var recorded = entry.SourceVersion;
+            entry.Reference.ShouldBe($"{reference}{recorded:D8}");
+            entry.Sequence.ShouldBe(index + 1L);
+            entry.Postings[0].Amount.ShouldBe(entry.LineIndex == 0 ? recorded + 0.5m : -recorded);
+            Written(w => ledger.WriteRow(index, w)).ShouldBe(MarginRows.LedgerRow(entry).ToJsonString());
+        }
+    }
+
+    private static async IAsyncEnumerable<ReplayRow> Sequence(params (string Key, string Json)[] rows)
+    {
+        foreach (var (key, json) in rows)
+        {
+            await Task.Yield();
+            yield return new ReplayRow(key, Encoding.UTF8.GetBytes(json));
+        }
+    }
+
+    [Fact]
+    public async Task rows_with_the_same_json_written_differently_are_not_a_difference_and_a_changed_value_is()
+    {
+        var diff = await ReplayRunner.DiffInKeyOrderAsync("p",
+            Sequence(("a", """{"x":1,"y":"2"}"""), ("b", """{"x":1}"""), ("c", """{"x":1}""")),
+            Sequence(("a", """{ "y": "2", "x": 1 }"""), ("b", """{"x":2}"""), ("d", """{"x":1}""")),
+            maxListed: 10, CancellationToken.None);
+
+        diff.Count.ShouldBe(3);
+        diff.RebuiltRows.ShouldBe(3);
+        diff.LiveRows.ShouldBe(3);
+        diff.Listed.Select(d => d["key"]!.GetValue<string>()).ShouldBe(["b", "c", "d"]);
+        diff.Listed[0]["fields"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["x"]);
+        diff.Listed[1]["live"].ShouldBeNull();
+        diff.Listed[2]["rebuilt"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task a_fresh_store_gives_back_each_row_whole_whatever_its_length()
+    {
+        var file = new FileInfo(Path.Combine(_margin.Data.FullName, "rows.db"));
+        var rows = new[] { ("k1", """{"a":"short"}"""), ("k2", JsonSerializer.Serialize(new { a = new string('x', 5_000), b = "é" })), ("k3", """{"a":3}""") };
+        using var store = ReplayStore.Create(file, replace: false);
+
+        store.WriteRows("p", rows.Select(r => new ReplayRow(r.Item1, Encoding.UTF8.GetBytes(r.Item2))), CancellationToken.None).ShouldBe(3);
+
+        var read = new List<(string, string)>();
+        await foreach (var row in store.ReadRowsAsync("p", CancellationToken.None))
+        {
+            read.Add((row.Key, row.Text));
+        }
+        read.ShouldBe(rows);
+        JsonNode.Parse(read[1].Item2)!["b"]!.GetValue<string>().ShouldBe("é");
+    }
+}
