@@ -174,4 +174,73 @@ public sealed class ReplayRowsTests : IAsyncLifetime
         read.ShouldBe(rows);
         JsonNode.Parse(read[1].Item2)!["b"]!.GetValue<string>().ShouldBe("é");
     }
+
+    /// <summary>Rows from one reused buffer, as margin's ledger rows come: a consumer that did not copy would see the last.</summary>
+    private static async IAsyncEnumerable<ReplayRow> ReusingOneBuffer(int count, int failAt = -1)
+    {
+        var buffer = new byte[4_096];
+        for (var i = 0; i < count; i++)
+        {
+            if (i == failAt)
+            {
+                throw new InvalidDataException($"row {i} cannot be read");
+            }
+            // Rows of growing length, so a batch's buffer has to grow too.
+            var length = Encoding.UTF8.GetBytes($"{{\"n\":{i},\"pad\":\"{new string('p', i % 3_000)}\"}}", buffer);
+            await Task.CompletedTask;
+            yield return new ReplayRow($"k{i:D6}", buffer.AsMemory(0, length));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(511)]
+    [InlineData(512)]
+    [InlineData(513)]
+    [InlineData(2_600)]
+    public async Task rows_read_ahead_on_their_own_stage_arrive_whole_and_in_order_across_batches(int count)
+    {
+        var seen = 0;
+        await foreach (var row in RowPrefetch.RunAheadAsync(ReusingOneBuffer(count), CancellationToken.None))
+        {
+            row.Key.ShouldBe($"k{seen:D6}");
+            var json = row.Parse("p");
+            json["n"]!.GetValue<int>().ShouldBe(seen);
+            json["pad"]!.GetValue<string>().Length.ShouldBe(seen % 3_000);
+            seen++;
+        }
+        seen.ShouldBe(count);
+    }
+
+    [Fact]
+    public async Task a_failure_of_the_read_ahead_source_reaches_the_consumer_after_the_rows_before_it()
+    {
+        var seen = 0;
+        var error = await Should.ThrowAsync<InvalidDataException>(async () =>
+        {
+            await foreach (var _ in RowPrefetch.RunAheadAsync(ReusingOneBuffer(2_000, failAt: 1_300), CancellationToken.None))
+            {
+                seen++;
+            }
+        });
+
+        error.Message.ShouldBe("row 1300 cannot be read");
+        seen.ShouldBe(1_024);
+    }
+
+    [Fact]
+    public async Task a_consumer_that_stops_early_stops_the_read_ahead_stage()
+    {
+        var taken = 0;
+        await foreach (var _ in RowPrefetch.RunAheadAsync(ReusingOneBuffer(100_000), CancellationToken.None))
+        {
+            if (++taken == 10)
+            {
+                break;
+            }
+        }
+
+        taken.ShouldBe(10);
+    }
 }

@@ -33,6 +33,10 @@ internal static class ReplayCpuRunner
                 ("read + hand decode (new)", () => { var d = new MarginDecoder(); return ReadAsync(store, r => d.Read(r) is null ? 0 : 1); }),
                 ("old rebuild (1 thread, serializer)", () => OldRebuildAsync(store)),
                 ("new rebuild (2 stages, hand decode)", () => NewRebuildAsync(store, events)),
+                // The parts of the fold stage, each alone (the read stage as above): which one the collector pays for.
+                ("  part: accounts only (2 stages)", () => { var m = new MarginReplayModule(); return ReplayRunner.FoldAsync(store, m, [m.CreateProjections()[0]], 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None); }),
+                ("  part: ledger only (2 stages)", () => { var m = new MarginReplayModule(); return ReplayRunner.FoldAsync(store, m, [m.CreateProjections()[1]], 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None); }),
+                ("  part: no projection (2 stages)", () => ReplayRunner.FoldAsync(store, new MarginReplayModule(), [], 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None)),
                 ("replay command --out (fold+write+diff)", () => CommandAsync(store)),
             };
             Console.WriteLine($"// {events:N0} events; load: {File.ReadAllText("/proc/loadavg").Trim()}");

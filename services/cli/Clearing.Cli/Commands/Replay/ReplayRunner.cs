@@ -146,7 +146,8 @@ internal static class ReplayRunner
             {
                 // With a fresh store the diff reads the rows back from it: what was written is what is compared.
                 var rebuilt = fresh is not null ? fresh.ReadRowsAsync(projection.Name, cancellationToken) : projection.RowsInKeyOrder().ToAsyncEnumerable();
-                var diff = await DiffInKeyOrderAsync(projection.Name, rebuilt, live, options.MaxListedDifferences, cancellationToken);
+                // The live side is read on a stage of its own while this thread produces and compares the rebuilt rows.
+                var diff = await DiffInKeyOrderAsync(projection.Name, rebuilt, RowPrefetch.RunAheadAsync(live, cancellationToken), options.MaxListedDifferences, cancellationToken);
                 differs |= diff.Count > 0;
                 result["rows"] ??= diff.RebuiltRows;
                 result["live"] = diff.LiveRows;
