@@ -49,12 +49,15 @@ internal sealed class OneLedgerHarness : IAsyncDisposable
             new PriceBook(), new AccountRiskViews(_views), TimeProvider.System, NullLogger<AccountBook>.Instance);
         _projector = new LedgerProjector(MarginStore, TimeProvider.System, NullLogger<LedgerProjector>.Instance);
         _mirror = new VaultTransferMirror(MarginStore, Book, NullLogger<VaultTransferMirror>.Instance);
-        VaultBooks = new VaultLedger(VaultStore, rules ?? new VaultRules { VaultId = "hlp", MinimumDeposit = 10m }, new MarketPrices(), Time);
+        VaultBooks = new VaultLedger(VaultStore, rules ?? new VaultRules { VaultId = "hlp", MinimumDeposit = 10m }, Prices, Time);
         _vaultIn = new MarginLedgerInput(VaultBooks);
         _marginIn = new VaultGateway(Book);
     }
 
     public FakeTimeProvider Time { get; } = new(T0);
+
+    /// <summary>The vault's oracle view (marks value its open positions).</summary>
+    public MarketPrices Prices { get; } = new();
 
     public SqliteEventStore MarginStore { get; }
 
@@ -169,6 +172,71 @@ internal sealed class OneLedgerHarness : IAsyncDisposable
     }
 
     public Task DeliverToMarginAsync(KafkaInboundMessage<SettlementEvent> message) => new SettlementGateway(Book).HandleAsync(message, None);
+
+    private long _priceSequence;
+
+    public void SetMark(string asset, string market, decimal mark)
+    {
+        var text = mark.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Prices.Apply(new Clearing.Contracts.Oracle.V1.PriceUpdate
+        {
+            Asset = asset, Sequence = ++_priceSequence, TimeUnixNanos = 1, Status = Clearing.Contracts.Oracle.V1.PriceStatus.Ok, IndexPrice = text,
+            Marks = { new Clearing.Contracts.Oracle.V1.MarkPrice { Market = market, MarkPrice_ = text } },
+        });
+    }
+
+    /// <summary>
+    /// A fill of the vault's quote (the vault is the maker, <paramref name="counterparty"/> the taker, no fees) delivered to
+    /// margin's fill gateway and the vault's matching input, as both consume clearing.matching.events.v1. Returns the
+    /// message so a test can deliver it again.
+    /// </summary>
+    public async Task<KafkaInboundMessage<Clearing.Contracts.Matching.V1.MatchingEvent>> VaultTradesAsync(
+        string market, long sequence, VaultSide vaultSide, decimal quantity, decimal price, string counterparty = "mm-1")
+    {
+        string Text(decimal d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var message = new KafkaInboundMessage<Clearing.Contracts.Matching.V1.MatchingEvent>(
+            new Clearing.Contracts.Matching.V1.MatchingEvent
+            {
+                Market = market, Sequence = sequence, TimeUnixNanos = 1,
+                Fill = new Clearing.Contracts.Matching.V1.Fill
+                {
+                    FillId = $"{market}:{sequence}", Price = Text(price), Quantity = Text(quantity),
+                    TakerSide = vaultSide == VaultSide.Buy ? Clearing.Contracts.Orders.V1.Side.Sell : Clearing.Contracts.Orders.V1.Side.Buy,
+                    TakerOrderId = $"t-{sequence}", TakerAccountId = counterparty, MakerOrderId = $"q-{sequence}", MakerAccountId = Vault,
+                    TakerFee = "0", MakerFee = "0", FeeAsset = "USDC",
+                },
+            },
+            Metadata($"book-{market}", sequence));
+        await DeliverFillAsync(message);
+        return message;
+    }
+
+    public async Task DeliverFillAsync(KafkaInboundMessage<Clearing.Contracts.Matching.V1.MatchingEvent> message)
+    {
+        await new MatchingFillGateway(Book).HandleAsync(message, None);
+        await new MatchingInput(VaultBooks, new LiveQuotes(), new VaultAccount(Vault)).HandleAsync(message, None);
+    }
+
+    /// <summary>The funding service's FundingRateSet for <paramref name="market"/> booked by margin's funding gateway; <see cref="ExchangeAsync"/> carries the entries to the vault.</summary>
+    public async Task<KafkaInboundMessage<Clearing.Contracts.Funding.V1.FundingEvent>> FundingAsync(string market, long sequence, decimal rate, decimal mark)
+    {
+        string Text(decimal d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var message = new KafkaInboundMessage<Clearing.Contracts.Funding.V1.FundingEvent>(
+            new Clearing.Contracts.Funding.V1.FundingEvent
+            {
+                Market = market, Sequence = sequence, TimeUnixNanos = 1,
+                RateSet = new Clearing.Contracts.Funding.V1.FundingRateSet
+                {
+                    IntervalStartUnixNanos = (sequence - 1) * 3_600_000_000_000L, IntervalEndUnixNanos = sequence * 3_600_000_000_000L,
+                    Rate = Text(rate), MarkPrice = Text(mark), IndexPrice = Text(mark),
+                },
+            },
+            Metadata($"funding-{market}", sequence));
+        await DeliverFundingAsync(message);
+        return message;
+    }
+
+    public Task DeliverFundingAsync(KafkaInboundMessage<Clearing.Contracts.Funding.V1.FundingEvent> message) => new FundingGateway(Book).HandleAsync(message, None);
 
     private static KafkaInboundMessage<T> Message<T>(T payload, RecordedEvent recorded) => new(payload, Metadata(recorded.StreamId, recorded.StreamVersion));
 

@@ -29,6 +29,14 @@ internal static class VaultGiven
             new MessageSource("ledger-main", sequence));
     }
 
+    /// <summary>A FUNDING entry margin booked on the vault's account (positive: received), numbered on the ledger (source "ledger-main").</summary>
+    public static FundingInput Funding(decimal amount, string market = "BTC-PERP")
+    {
+        var sequence = Interlocked.Increment(ref _ledgerSequence);
+        return new FundingInput(market, "system:funding-dust", "USDC", amount, $"funding:{market}:{sequence}", $"ledger-{sequence}", sequence, T0,
+            new MessageSource("ledger-main", sequence));
+    }
+
     public static IReadOnlyDictionary<string, decimal> Marks(params (string Market, decimal Mark)[] marks) => marks.ToDictionary(m => m.Market, m => m.Mark);
 
     /// <summary>Applies a decision to the state, returning both.</summary>
@@ -47,6 +55,8 @@ internal static class VaultGiven
         VaultFeesPaid p => p.Postings,
         FeeShareAccrued a => a.Postings,
         FeeIncomeBooked f => f.Postings,
+        FundingBooked f => f.Postings,
+        LiquidationFeePaid l => l.Postings,
         BackstopTakenOver b => b.Postings,
         _ => [],
     };

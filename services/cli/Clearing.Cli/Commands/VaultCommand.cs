@@ -120,16 +120,16 @@ internal static class VaultCommand
     private static Command Show()
     {
         var (server, key, account) = (Server(), KeyOption(), AccountOption());
-        var command = new Command("show", "NAV, share price, fee income and exposure per market.") { server, key, account };
+        var command = new Command("show", "NAV, share price, fee income, funding and exposure per market.") { server, key, account };
         command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(account), async (client, _) =>
         {
             var v = await client.GetVaultAsync(new GetVaultRequest(), cancellationToken: ct);
             Console.WriteLine($"vault {v.VaultId} ({v.Asset}): NAV {v.Nav} = collateral {v.Collateral} + unrealized {v.UnrealizedPnl} - fees owed {v.FeesOwed}");
-            Console.WriteLine($"shares {v.Shares}, share price {v.SharePrice}; fee income trading {v.TradingFeeIncome}, liquidation {v.LiquidationFeeIncome}; pending withdrawals {v.PendingWithdrawals}");
-            Console.WriteLine($"{"market",-14} {"size",14} {"entry",12} {"mark",12} {"notional",14} {"unrealized",12} {"backstop loss",14} {"cap",12}");
+            Console.WriteLine($"shares {v.Shares}, share price {v.SharePrice}; fee income trading {v.TradingFeeIncome}, liquidation {v.LiquidationFeeIncome}; funding {v.Funding} (+ received, - paid); liquidation fees paid {v.LiquidationFeesPaid}; pending withdrawals {v.PendingWithdrawals}");
+            Console.WriteLine($"{"market",-14} {"size",14} {"entry",12} {"mark",12} {"notional",14} {"unrealized",12} {"backstop loss",14} {"funding",12} {"cap",12}");
             foreach (var e in v.Exposures)
             {
-                Console.WriteLine($"{e.Market,-14} {e.Size,14} {e.EntryPrice,12} {e.MarkPrice,12} {e.Notional,14} {e.UnrealizedPnl,12} {e.BackstopLoss,14} {e.ExposureCap,12}");
+                Console.WriteLine($"{e.Market,-14} {e.Size,14} {e.EntryPrice,12} {e.MarkPrice,12} {e.Notional,14} {e.UnrealizedPnl,12} {e.BackstopLoss,14} {e.Funding,12} {e.ExposureCap,12}");
             }
         }));
         return command;
@@ -143,10 +143,10 @@ internal static class VaultCommand
         command.SetAction((result, ct) => Run(result.GetValue(server)!, result.GetValue(key)!, result.GetValue(account), async (client, _) =>
         {
             var reply = await client.GetNavHistoryAsync(new GetNavHistoryRequest { Limit = result.GetValue(limit) }, cancellationToken: ct);
-            Console.WriteLine($"{"time (UTC)",-24} {"NAV",16} {"shares",16} {"share price",12} {"trading fees",14} {"liq. fees",14}");
+            Console.WriteLine($"{"time (UTC)",-24} {"NAV",16} {"shares",16} {"share price",12} {"trading fees",14} {"liq. fees",14} {"funding",14}");
             foreach (var p in reply.Points)
             {
-                Console.WriteLine($"{Time(p.TimeUnixNanos),-24} {p.Nav,16} {p.Shares,16} {p.SharePrice,12} {p.TradingFeeIncome,14} {p.LiquidationFeeIncome,14}");
+                Console.WriteLine($"{Time(p.TimeUnixNanos),-24} {p.Nav,16} {p.Shares,16} {p.SharePrice,12} {p.TradingFeeIncome,14} {p.LiquidationFeeIncome,14} {p.Funding,14}");
             }
         }));
         return command;
@@ -160,6 +160,7 @@ internal static class VaultCommand
         {
             var s = await client.GetStatementAsync(new GetStatementRequest { LpAccountId = lp }, cancellationToken: ct);
             Console.WriteLine($"{lp}: {s.Shares} shares ({s.LockedShares} locked), value {s.Value}; deposited {s.Deposited}, withdrawn {s.Withdrawn}, fee income {s.FeeIncome}, PnL {s.ProfitAndLoss}");
+            Console.WriteLine($"  vault to date: fee income trading {s.VaultTradingFeeIncome}, liquidation {s.VaultLiquidationFeeIncome}; funding {s.VaultFunding} (+ received, - paid); all in the value above");
             foreach (var w in s.PendingWithdrawals)
             {
                 Console.WriteLine($"  {w.WithdrawalId}: {w.Shares} shares, payable from {Time(w.PayableAtUnixNanos)}{(w.Deferred ? " (deferred: free collateral short)" : string.Empty)}");

@@ -15,6 +15,16 @@ public sealed record VaultFillInput(string Market, string FillId, string OrderId
 /// </summary>
 public sealed record FeeIncomeInput(FeeKind Kind, string From, string Asset, decimal Amount, string Reference, long LedgerSequence, DateTimeOffset At, MessageSource Source);
 
+/// <summary>
+/// A FUNDING entry of margin's ledger with a posting on the vault's account: <see cref="Amount"/> of <see cref="Asset"/>,
+/// signed as the ledger signs it (positive: the vault received funding), against <see cref="Counterparty"/>
+/// (system:funding-dust). <see cref="Market"/> is empty when the entry names none.
+/// </summary>
+public sealed record FundingInput(string Market, string Counterparty, string Asset, decimal Amount, string Reference, string EntryId, long LedgerSequence, DateTimeOffset At, MessageSource Source);
+
+/// <summary>A LIQUIDATION_FEE entry of margin's ledger debiting the vault's account: <see cref="Amount"/> (positive) paid to <see cref="PaidTo"/>.</summary>
+public sealed record LiquidationFeeInput(string Market, string PaidTo, string Asset, decimal Amount, string Reference, string EntryId, long LedgerSequence, DateTimeOffset At, MessageSource Source);
+
 /// <summary>A VAULT_DEPOSIT entry of margin's ledger: <see cref="Amount"/> of <see cref="Asset"/> moved from <see cref="Lp"/> to the vault's account.</summary>
 public sealed record DepositInput(string Lp, string Asset, decimal Amount, string Reference, DateTimeOffset At, MessageSource Source);
 
@@ -223,6 +233,45 @@ public static class VaultBook
             income.At, income.Source, [new VaultPosting(income.From, income.Asset, -income.Amount), new VaultPosting(rules.LedgerAccount, income.Asset, income.Amount)])];
     }
 
+    /// <summary>
+    /// Margin booked a funding payment on the vault's account (its open perpetual crossed a funding interval): the money
+    /// already moved, either way, so the vault counts it once per ledger entry (inbox) and NAV follows the account. A
+    /// deposit or payout after it is priced at the NAV that includes it, so no LP gains or loses by the timing.
+    /// </summary>
+    public static IReadOnlyList<object> OnFunding(VaultState state, VaultRules rules, FundingInput funding)
+    {
+        ArgumentNullException.ThrowIfNull(funding);
+        if (!state.Inbox.ShouldApply(funding.Source.Stream, funding.Source.Sequence) || funding.Amount == 0)
+        {
+            return [];
+        }
+
+        // Refusing would leave money moved in margin that NAV does not count: a malformed entry is an error to surface.
+        Require(funding.Asset == rules.Asset, $"Ledger entry {funding.LedgerSequence} ({funding.Reference}) moves {Text(funding.Amount)} {funding.Asset} of funding on the vault's account; its NAV is in {rules.Asset}.");
+        Require(!string.IsNullOrWhiteSpace(funding.Counterparty), $"Ledger entry {funding.LedgerSequence} ({funding.Reference}): a funding payment without the account on its other side.");
+        return [new FundingBooked(state.VaultId, funding.Market, funding.Reference, funding.EntryId, funding.Asset, funding.Amount, state.Funding + funding.Amount,
+            funding.LedgerSequence, funding.At, funding.Source,
+            [new VaultPosting(rules.LedgerAccount, funding.Asset, funding.Amount), new VaultPosting(funding.Counterparty, funding.Asset, -funding.Amount)])];
+    }
+
+    /// <summary>
+    /// Margin charged the vault's own account a liquidation fee (the vault was liquidated): money out of the account, once
+    /// per ledger entry, so NAV follows the account.
+    /// </summary>
+    public static IReadOnlyList<object> OnLiquidationFee(VaultState state, VaultRules rules, LiquidationFeeInput fee)
+    {
+        ArgumentNullException.ThrowIfNull(fee);
+        if (!state.Inbox.ShouldApply(fee.Source.Stream, fee.Source.Sequence) || fee.Amount == 0)
+        {
+            return [];
+        }
+
+        Require(fee.Amount > 0, $"Ledger entry {fee.LedgerSequence} ({fee.Reference}) credits the vault's account {Text(-fee.Amount)} as a liquidation fee; a fee only debits the account charged.");
+        Require(fee.Asset == rules.Asset, $"Ledger entry {fee.LedgerSequence} ({fee.Reference}) charges the vault {Text(fee.Amount)} {fee.Asset}; its NAV is in {rules.Asset}.");
+        return [new LiquidationFeePaid(state.VaultId, fee.Market, fee.Reference, fee.EntryId, fee.Asset, fee.Amount, fee.LedgerSequence, fee.At, fee.Source,
+            [new VaultPosting(rules.LedgerAccount, fee.Asset, -fee.Amount), new VaultPosting(fee.PaidTo, fee.Asset, fee.Amount)])];
+    }
+
     public static IReadOnlyList<object> OnTakeover(VaultState state, VaultRules rules, TakeoverInput takeover)
     {
         ArgumentNullException.ThrowIfNull(takeover);
@@ -246,7 +295,8 @@ public static class VaultBook
     public static IReadOnlyList<object> StrikeNav(VaultState state, IReadOnlyDictionary<string, decimal> marks, DateTimeOffset at)
     {
         var nav = Nav(state, marks, at);
-        return [new NavStruck(state.VaultId, at, nav.Collateral, nav.UnrealizedPnl, nav.FeesOwed, nav.Nav, nav.Shares, nav.SharePrice, state.TradingFeeIncome, state.LiquidationFeeIncome)];
+        return [new NavStruck(state.VaultId, at, nav.Collateral, nav.UnrealizedPnl, nav.FeesOwed, nav.Nav, nav.Shares, nav.SharePrice, state.TradingFeeIncome, state.LiquidationFeeIncome,
+            state.Funding, state.LiquidationFeesPaid)];
     }
 
     public static LpStatement Statement(VaultState state, string lp, NavPoint nav)
@@ -320,6 +370,19 @@ public static class VaultBook
             LiquidationFeeIncome = state.LiquidationFeeIncome + (e.Kind == FeeKind.Liquidation ? e.Amount : 0m),
             RecentFeeIncome = Kept(state.RecentFeeIncome.Add(new FeeIncomeEntry(e.Reference, e.Kind, e.Amount, e.FeeIncomePerShareAfter - state.FeeIncomePerShare,
                 state.TotalShares, e.LedgerSequence, e.At))),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        FundingBooked e => state with
+        {
+            Collateral = state.Collateral + e.Amount,
+            Funding = state.Funding + e.Amount,
+            FundingByMarket = state.FundingByMarket.SetItem(e.Market, state.FundingByMarket.GetValueOrDefault(e.Market) + e.Amount),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        LiquidationFeePaid e => state with
+        {
+            Collateral = state.Collateral - e.Amount,
+            LiquidationFeesPaid = state.LiquidationFeesPaid + e.Amount,
             Inbox = state.Inbox.RecordOnce(e.Source),
         },
         BackstopTakenOver e => state with

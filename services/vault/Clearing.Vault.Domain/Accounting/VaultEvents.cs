@@ -141,6 +141,44 @@ public sealed record FeeIncomeBooked(
     IReadOnlyList<VaultPosting> Postings);
 
 /// <summary>
+/// A funding payment margin booked on the vault's trading account (a FUNDING ledger entry: the funding service's rate
+/// applied to the vault's open perpetual, against system:funding-dust), numbered <see cref="LedgerSequence"/> on
+/// clearing.margin.ledger.v1. <see cref="Amount"/> is signed as the ledger signs it: positive the vault received funding,
+/// negative it paid. <see cref="Source"/> is that entry's inbox coordinates, so a redelivered entry moves collateral once.
+/// </summary>
+[EventType("vault.funding-booked.v1")]
+public sealed record FundingBooked(
+    string VaultId,
+    string Market,
+    string Reference,
+    string EntryId,
+    string Asset,
+    decimal Amount,
+    decimal FundingAfter,
+    long LedgerSequence,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>
+/// A liquidation fee margin charged the vault's own trading account (a LIQUIDATION_FEE ledger entry debiting it, into
+/// system:insurance-fund): the vault was itself liquidated. Its slices are fills of its account and reach the books as
+/// <see cref="VaultFilled"/>; the fee is money only the ledger carries.
+/// </summary>
+[EventType("vault.liquidation-fee-paid.v1")]
+public sealed record LiquidationFeePaid(
+    string VaultId,
+    string Market,
+    string Reference,
+    string EntryId,
+    string Asset,
+    decimal Amount,
+    long LedgerSequence,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>
 /// The liquidation engine handed the vault a position at the bankruptcy price (backstop). <see cref="LossAtMark"/> is
 /// what the takeover cost marked at <see cref="MarkPrice"/> (negative: the vault gained).
 /// </summary>
@@ -164,7 +202,8 @@ public sealed record BackstopTakenOver(
 
 /// <summary>
 /// The vault's NAV at a time (the share price history), with the fee income booked since the start (trading, liquidation)
-/// so the history shows what fees added; points stored before those fields read as zero.
+/// so the history shows what fees added, and the funding since the start (net: positive received, negative paid) and the
+/// liquidation fees the vault itself paid; points stored before those fields read as zero.
 /// </summary>
 [EventType("vault.nav-struck.v1")]
 public sealed record NavStruck(
@@ -177,14 +216,16 @@ public sealed record NavStruck(
     decimal Shares,
     decimal SharePrice,
     decimal TradingFeeIncome = 0m,
-    decimal LiquidationFeeIncome = 0m);
+    decimal LiquidationFeeIncome = 0m,
+    decimal Funding = 0m,
+    decimal LiquidationFeesPaid = 0m);
 
 public static class VaultEventTypes
 {
     public static IReadOnlyList<Type> All { get; } =
     [
         typeof(VaultDeposited), typeof(DepositReturned), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
-        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(BackstopTakenOver),
+        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(FundingBooked), typeof(LiquidationFeePaid), typeof(BackstopTakenOver),
         typeof(NavStruck),
     ];
 }

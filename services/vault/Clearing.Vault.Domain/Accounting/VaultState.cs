@@ -13,7 +13,7 @@ public sealed record VaultState
 
     public string Asset { get; init; } = "USDC";
 
-    /// <summary>Money in the vault's ledger account (vault:{id}): deposits, realized PnL, fee income, minus payouts and fees paid.</summary>
+    /// <summary>Money in the vault's ledger account (vault:{id}): deposits, realized PnL, fee income, funding, minus payouts, fees and liquidation fees paid.</summary>
     public decimal Collateral { get; init; }
 
     /// <summary>Trading fees the vault's own fills were charged and it has not paid yet: a liability, so NAV subtracts it.</summary>
@@ -38,6 +38,15 @@ public sealed record VaultState
     public decimal TradingFeeIncome { get; init; }
 
     public decimal LiquidationFeeIncome { get; init; }
+
+    /// <summary>Funding booked on the vault's account since the start, net (positive: received, negative: paid).</summary>
+    public decimal Funding { get; init; }
+
+    /// <summary>Net funding per market since the start (statements and exposure reports).</summary>
+    public ImmutableSortedDictionary<string, decimal> FundingByMarket { get; init; } = ImmutableSortedDictionary.Create<string, decimal>(StringComparer.Ordinal);
+
+    /// <summary>Liquidation fees margin charged the vault's own account (the vault was liquidated), since the start.</summary>
+    public decimal LiquidationFeesPaid { get; init; }
 
     /// <summary>The latest fee income entries, newest last (at most <see cref="KeptFeeIncomeEntries"/>): one per distribution, for LP statements.</summary>
     public ImmutableList<FeeIncomeEntry> RecentFeeIncome { get; init; } = [];

@@ -17,6 +17,8 @@ namespace Clearing.Vault.Application;
 [JsonSerializable(typeof(VaultFeesPaid))]
 [JsonSerializable(typeof(FeeShareAccrued))]
 [JsonSerializable(typeof(FeeIncomeBooked))]
+[JsonSerializable(typeof(FundingBooked))]
+[JsonSerializable(typeof(LiquidationFeePaid))]
 [JsonSerializable(typeof(BackstopTakenOver))]
 [JsonSerializable(typeof(NavStruck))]
 [JsonSerializable(typeof(VaultState))]

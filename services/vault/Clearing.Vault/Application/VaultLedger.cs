@@ -6,7 +6,7 @@ namespace Clearing.Vault.Application;
 
 /// <summary>
 /// Runs the pure vault books against the event store, stream "vault-{id}". One gate serializes every decision, so a
-/// payout priced at the NAV always sees every fill, takeover and fee income booked before it; marks come from the oracle view and each
+/// payout priced at the NAV always sees every fill, takeover, fee income and funding payment booked before it; marks come from the oracle view and each
 /// event records the NAV it used.
 /// </summary>
 public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrices prices, TimeProvider time, Integration.VaultParametersGateway? caps = null)
@@ -43,6 +43,14 @@ public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrice
     /// <summary>A FEE_DISTRIBUTION entry read from margin's ledger crediting the vault's account: fee income that is already money.</summary>
     public Task<IReadOnlyList<object>> OnFeeIncomeAsync(FeeIncomeInput income, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnFeeIncome(s, rules, income), cancellationToken);
+
+    /// <summary>A FUNDING entry read from margin's ledger with a posting on the vault's account: funding paid or received, already money.</summary>
+    public Task<IReadOnlyList<object>> OnFundingAsync(FundingInput funding, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnFunding(s, rules, funding), cancellationToken);
+
+    /// <summary>A LIQUIDATION_FEE entry read from margin's ledger debiting the vault's account (the vault itself was liquidated).</summary>
+    public Task<IReadOnlyList<object>> OnLiquidationFeeAsync(LiquidationFeeInput fee, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnLiquidationFee(s, rules, fee), cancellationToken);
 
     public Task<IReadOnlyList<object>> OnTakeoverAsync(TakeoverInput takeover, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnTakeover(s, rules, takeover), cancellationToken);

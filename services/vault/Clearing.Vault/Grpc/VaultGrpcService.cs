@@ -68,8 +68,9 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
             VaultId = state.VaultId, Asset = state.Asset, Collateral = Text(nav.Collateral), UnrealizedPnl = Text(nav.UnrealizedPnl), FeesOwed = Text(nav.FeesOwed),
             Nav = Text(nav.Nav), Shares = Text(nav.Shares), SharePrice = Text(nav.SharePrice), TradingFeeIncome = Text(state.TradingFeeIncome),
             LiquidationFeeIncome = Text(state.LiquidationFeeIncome), PendingWithdrawals = state.Withdrawals.Count, StreamVersion = loaded.Version,
+            Funding = Text(state.Funding), LiquidationFeesPaid = Text(state.LiquidationFeesPaid),
         };
-        var markets = state.Positions.Keys.Concat(state.BackstopLosses.Keys).Concat(quoted.Select(q => q.Market)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var markets = state.Positions.Keys.Concat(state.BackstopLosses.Keys).Concat(state.FundingByMarket.Keys.Where(m => m.Length > 0)).Concat(quoted.Select(q => q.Market)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         foreach (var market in markets)
         {
             var position = state.Positions.GetValueOrDefault(market) ?? VaultPosition.Flat;
@@ -80,6 +81,7 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
                 Market = market, Size = Text(position.Size), EntryPrice = Text(position.EntryPrice), MarkPrice = mark > 0 ? Text(mark) : string.Empty,
                 Notional = Text(Math.Abs(position.Size) * mark), UnrealizedPnl = mark > 0 ? Text(position.UnrealizedAt(mark)) : string.Empty,
                 RealizedPnl = Text(position.RealizedPnl), BackstopLoss = Text(state.BackstopLosses.GetValueOrDefault(market)),
+                Funding = Text(state.FundingByMarket.GetValueOrDefault(market)),
                 ExposureCap = parameters is null ? string.Empty : Text(Math.Min(parameters.MaxNotional, parameters.MaxShareOfNav * Math.Max(0m, nav.Nav))),
             });
         }
@@ -105,7 +107,7 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
                 {
                     TimeUnixNanos = Nanos(n.At), Nav = Text(n.Nav), Shares = Text(n.Shares), SharePrice = Text(n.SharePrice), Collateral = Text(n.Collateral),
                     UnrealizedPnl = Text(n.UnrealizedPnl), FeesOwed = Text(n.FeesOwed), TradingFeeIncome = Text(n.TradingFeeIncome),
-                    LiquidationFeeIncome = Text(n.LiquidationFeeIncome),
+                    LiquidationFeeIncome = Text(n.LiquidationFeeIncome), Funding = Text(n.Funding), LiquidationFeesPaid = Text(n.LiquidationFeesPaid),
                 });
                 if (reply.Points.Count >= limit)
                 {
@@ -128,6 +130,7 @@ public sealed class VaultGrpcService(VaultLedger ledger, MarketPrices prices, IR
         {
             LpAccountId = lp, Shares = Text(s.Shares), LockedShares = Text(s.LockedShares), Value = Text(s.Value), Deposited = Text(s.Deposited),
             Withdrawn = Text(s.Withdrawn), FeeIncome = Text(s.FeeIncome), ProfitAndLoss = Text(s.ProfitAndLoss),
+            VaultFunding = Text(state.Funding), VaultTradingFeeIncome = Text(state.TradingFeeIncome), VaultLiquidationFeeIncome = Text(state.LiquidationFeeIncome),
         };
         reply.PendingWithdrawals.AddRange(s.PendingWithdrawals.Select(w => new ProtoPendingWithdrawal
         {

@@ -113,8 +113,13 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
 /// Margin's ledger (one partition, gap-free sequence), the vault's source of money: a LEDGER_ENTRY_KIND_VAULT_DEPOSIT entry
 /// crediting the vault's account is an LP deposit margin has already moved (the vault mints its shares or returns it); a
 /// LEDGER_ENTRY_KIND_FEE_DISTRIBUTION entry crediting it is a fee share margin has paid into it (out of the fee pool:
-/// trading fees; out of the insurance fund: liquidation fees), which the vault counts as fee income. Each once, through the
-/// inbox kept in the vault's state. Every other entry is skipped.
+/// trading fees; out of the insurance fund: liquidation fees), which the vault counts as fee income; a
+/// LEDGER_ENTRY_KIND_FUNDING entry with a posting on it is a funding payment on the vault's open perpetual, either way; a
+/// LEDGER_ENTRY_KIND_LIQUIDATION_FEE entry debiting it is a fee the vault paid when it was itself liquidated. Each once,
+/// through the inbox kept in the vault's state. Every other entry is skipped: what else margin books on the vault's
+/// account the vault books from its own source — realized PnL and trading fees of its fills from matching (VaultFilled),
+/// backstop takeovers (LEDGER_ENTRY_KIND_VAULT) from liquidation (BackstopTakenOver), payouts it decided itself — and
+/// counting those entries too would count them twice.
 /// </summary>
 public sealed class MarginLedgerInput(VaultLedger ledger)
 {
@@ -129,7 +134,46 @@ public sealed class MarginLedgerInput(VaultLedger ledger)
             case LedgerEntryKind.FeeDistribution:
                 await FeeIncomeAsync(message, cancellationToken);
                 break;
+            case LedgerEntryKind.Funding:
+                await FundingAsync(message, cancellationToken);
+                break;
+            case LedgerEntryKind.LiquidationFee:
+                await LiquidationFeeAsync(message, cancellationToken);
+                break;
         }
+    }
+
+    private async Task FundingAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        var own = e.Postings.FirstOrDefault(p => p.AccountId == ledger.Rules.AccountId);
+        if (own is null)
+        {
+            return;   // another account's funding
+        }
+
+        var other = e.Postings.FirstOrDefault(p => p.AccountId != ledger.Rules.AccountId && p.Asset == own.Asset)
+            ?? throw new FormatException($"ledger entry {e.EntryId}: a funding payment on {ledger.Rules.AccountId} without the account on its other side");
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        await ledger.OnFundingAsync(new FundingInput(e.Market, other.AccountId, own.Asset, VaultInputs.Amount(own.Amount, "funding posting amount"), e.Reference, e.EntryId,
+            e.Sequence, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
+    }
+
+    private async Task LiquidationFeeAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        var own = e.Postings.FirstOrDefault(p => p.AccountId == ledger.Rules.AccountId);
+        if (own is null)
+        {
+            return;   // a fee charged to another liquidated account
+        }
+
+        var paidTo = e.Postings.FirstOrDefault(p => p.AccountId != ledger.Rules.AccountId && p.Asset == own.Asset)
+            ?? throw new FormatException($"ledger entry {e.EntryId}: a liquidation fee on {ledger.Rules.AccountId} without the account it is paid to");
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        // The ledger debits the account charged: the fee is minus the vault's posting.
+        await ledger.OnLiquidationFeeAsync(new LiquidationFeeInput(e.Market, paidTo.AccountId, own.Asset, -VaultInputs.Amount(own.Amount, "liquidation fee posting amount"),
+            e.Reference, e.EntryId, e.Sequence, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
     }
 
     private async Task DepositAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)

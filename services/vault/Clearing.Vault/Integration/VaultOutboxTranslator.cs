@@ -74,6 +74,7 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
                 {
                     Collateral = Text(e.Collateral), UnrealizedPnl = Text(e.UnrealizedPnl), FeesOwed = Text(e.FeesOwed), Nav = Text(e.Nav), Shares = Text(e.Shares),
                     SharePrice = Text(e.SharePrice), TradingFeeIncome = Text(e.TradingFeeIncome), LiquidationFeeIncome = Text(e.LiquidationFeeIncome),
+                    Funding = Text(e.Funding), LiquidationFeesPaid = Text(e.LiquidationFeesPaid),
                 });
             case Stored.BackstopTakenOver e:
                 return Envelope(e.VaultId, e.At, m => m.BackstopTakenOver = new Contracts.Vault.V1.BackstopTakenOver
@@ -93,6 +94,18 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
                 {
                     Kind = KindText(e.Kind), Reference = e.Reference, Asset = e.Asset, Amount = Text(e.Amount), FeeIncomePerShareAfter = Text(e.FeeIncomePerShareAfter),
                     LedgerSequence = e.LedgerSequence, PaidFromAccountId = e.Postings.FirstOrDefault(p => p.Amount < 0)?.AccountId ?? string.Empty,
+                });
+            case Stored.FundingBooked e:
+                return Envelope(e.VaultId, e.At, m => m.FundingBooked = new Contracts.Vault.V1.FundingBooked
+                {
+                    Market = e.Market, Reference = e.Reference, EntryId = e.EntryId, Asset = e.Asset, Amount = Text(e.Amount), FundingAfter = Text(e.FundingAfter),
+                    LedgerSequence = e.LedgerSequence,
+                });
+            case Stored.LiquidationFeePaid e:
+                return Envelope(e.VaultId, e.At, m => m.LiquidationFeePaid = new Contracts.Vault.V1.LiquidationFeePaid
+                {
+                    Market = e.Market, Reference = e.Reference, EntryId = e.EntryId, Asset = e.Asset, Amount = Text(e.Amount), LedgerSequence = e.LedgerSequence,
+                    PaidToAccountId = e.Postings.FirstOrDefault(p => p.Amount > 0)?.AccountId ?? string.Empty,
                 });
             case Stored.VaultFeesPaid e:
                 return Envelope(e.VaultId, e.At, m => m.FeesPaid = new Contracts.Vault.V1.VaultFeesPaid { Amount = Text(e.Amount) });
