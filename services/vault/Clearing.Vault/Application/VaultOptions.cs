@@ -104,10 +104,21 @@ public sealed class VaultOptions : IValidatableObject
                 yield return new ValidationResult($"{Section}:Quoting:PrivateKey is required when quoting is enabled (base64 raw Ed25519 private key of the account)");
             }
 
-            if (!Uri.TryCreate(Quoting.GatewayAddress, UriKind.Absolute, out _))
+            if (!Uri.TryCreate(Quoting.GatewayAddress, UriKind.Absolute, out var gateway))
             {
                 yield return new ValidationResult($"{Section}:Quoting:GatewayAddress must be an absolute URI of the order gateway, e.g. http://localhost:7101");
             }
+            else if (!string.IsNullOrWhiteSpace(Quoting.GatewayCaCertificatePath) && gateway.Scheme != Uri.UriSchemeHttps)
+            {
+                // A CA only matters over TLS: trusting one for a plain-text address would suggest a protection the channel lacks.
+                yield return new ValidationResult($"{Integration.GatewayChannel.CaKey} is set but {Section}:Quoting:GatewayAddress '{Quoting.GatewayAddress}' is not https");
+            }
+        }
+
+        // A path naming no usable file is a mistake whether or not quoting is on now: say so at start, not at the first quote.
+        if (!string.IsNullOrWhiteSpace(Quoting.GatewayCaCertificatePath) && Integration.GatewayChannel.CaProblem(Quoting.GatewayCaCertificatePath, out _) is { } caProblem)
+        {
+            yield return new ValidationResult(caProblem);
         }
     }
 }
@@ -127,6 +138,12 @@ public sealed class QuotingOptions
     public string PrivateKey { get; set; } = string.Empty;
 
     public string GatewayAddress { get; set; } = "http://localhost:7101";
+
+    /// <summary>
+    /// Optional PEM file of a private CA to trust on the channel to the gateway, besides the system store (in Kubernetes
+    /// the cert-manager internal CA's ca.crt, mounted from its Secret); empty: the system trust store only.
+    /// </summary>
+    public string GatewayCaCertificatePath { get; set; } = string.Empty;
 
     /// <summary>How often quotes are recomputed and the book brought in line (at most this long after a price turns STALE).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "{0} must be between 50 ms and 1 minute")]

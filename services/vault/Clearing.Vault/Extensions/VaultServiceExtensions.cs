@@ -61,7 +61,7 @@ public static class VaultServiceExtensions
         {
             var quoting = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Quoting;
             var key = Key.Import(SignatureAlgorithm.Ed25519, Convert.FromBase64String(quoting.PrivateKey), KeyBlobFormat.RawPrivateKey);
-            var channel = GrpcChannel.ForAddress(quoting.GatewayAddress);
+            var channel = GatewayChannel.Create(quoting);
             return new GatewayQuoteSink(sp.GetRequiredService<Clearing.Vault.Domain.Accounting.VaultRules>().AccountId, key, new Clearing.Contracts.Gateway.V1.OrderGateway.OrderGatewayClient(channel), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<GatewayQuoteSink>>());
         });
