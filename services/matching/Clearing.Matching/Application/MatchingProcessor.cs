@@ -48,7 +48,8 @@ public sealed class MatchingProcessor(
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<MatchingProcessor> logger,
-    MatchingParametersGateway? governance = null) : BackgroundService
+    MatchingParametersGateway? governance = null,
+    KafkaConsumerGaps? gaps = null) : BackgroundService
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(200);
@@ -149,13 +150,16 @@ public sealed class MatchingProcessor(
         await PublishAsync(producer, consumer: null, stoppingToken);
 
         var groupId = _kafka.EffectiveConsumerGroup;
-        var consumerConfig = KafkaClientConfigs.Consumer(_kafka, connection, groupId);
+        // An order command the broker deleted before matching read it must stop this partition, never be skipped.
+        var guard = new OffsetGapGuard("matching", groupId, gaps, time, logger);
+        var consumerConfig = OffsetGapGuard.Configure(KafkaClientConfigs.Consumer(_kafka, connection, groupId));
         // The hot path: a fetch returns as soon as anything arrives (librdkafka's default waits up to 500 ms for more),
         // and a fetch error is retried within milliseconds; batching is this loop's job (Matching:BatchWindow).
         consumerConfig.FetchWaitMaxMs ??= 5;
         consumerConfig.FetchErrorBackoffMs ??= 10;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(consumerConfig)
             .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, "matching consumer error {Code}: {Reason}", error.Code, error.Reason))
+            .SetPartitionsAssignedHandler(guard.OnAssigned)
             .SetPartitionsRevokedHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => DropFromBatch(partitions.Select(p => p.TopicPartition)))
             .Build();
@@ -167,7 +171,7 @@ public sealed class MatchingProcessor(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                CollectBatch(consumer);
+                CollectBatch(consumer, guard);
                 var inputs = _batch.Count;
                 DrainHalts(pipeline);
                 foreach (var record in _batch)
@@ -238,9 +242,9 @@ public sealed class MatchingProcessor(
         return (inputs, unpublished);
     }
 
-    private void CollectBatch(IConsumer<byte[]?, byte[]?> consumer)
+    private void CollectBatch(IConsumer<byte[]?, byte[]?> consumer, OffsetGapGuard guard)
     {
-        var first = Poll(consumer, PollTimeout);
+        var first = Poll(consumer, guard, PollTimeout);
         if (first is null)
         {
             return;
@@ -250,7 +254,7 @@ public sealed class MatchingProcessor(
         while (_batch.Count < _options.MaxBatchSize)
         {
             var left = _options.BatchWindow - time.GetElapsedTime(started);
-            var next = Poll(consumer, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            var next = Poll(consumer, guard, left > TimeSpan.Zero ? left : TimeSpan.Zero);
             if (next is null)
             {
                 break;
@@ -259,11 +263,20 @@ public sealed class MatchingProcessor(
         }
     }
 
-    private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer, OffsetGapGuard guard, TimeSpan timeout)
     {
         try
         {
-            return consumer.Consume(timeout);
+            var record = consumer.Consume(timeout);
+            if (record is not null)
+            {
+                guard.Delivered(record.TopicPartition);
+            }
+            return record;
+        }
+        catch (ConsumeException e) when (guard.TryHandle(consumer, e))
+        {
+            return null;
         }
         catch (ConsumeException e) when (!e.Error.IsFatal)
         {
