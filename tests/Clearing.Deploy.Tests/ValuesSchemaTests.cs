@@ -51,6 +51,7 @@ public sealed class ValuesSchemaTests
     [Theory]
     [InlineData("services.vault.calls[0].service=order-gateway", "at '/services/vault/calls/0': missing property 'configKey'")]
     [InlineData("services.vault.secretConfig.Vault:Quoting:PrivateKey.optional=maybe", "at '/services/vault/secretConfig/Vault:Quoting:PrivateKey/optional': got string, want boolean")]
+    [InlineData("services.vault.config.Vault:Quoting:GatewayCaCertificatePath=ca.crt", "at '/services/vault/config/Vault:Quoting:GatewayCaCertificatePath': 'ca.crt' does not match pattern")]
     public void a_malformed_grpc_call_or_secret_reference_is_rejected_naming_its_path(string setting, string message)
     {
         var result = Helm.TryTemplate("--set", setting);
