@@ -37,7 +37,7 @@ public sealed record VaultBackstopRules
     /// The vault's one account: its trading account in margin, "vault-{id}" (where its LP money is, as the vault service
     /// names it: VaultRules.AccountId). Positions it takes over land there, margined like its quotes.
     /// </summary>
-    public string AccountId => "vault-" + VaultId;
+    public string AccountId => Clearing.Primitives.Accounts.VaultAccounts.AccountIdFor(VaultId);
 
     public decimal LossCapFor(string market) => MarketLossCaps.TryGetValue(market, out var cap) ? cap : DefaultMarketLossCap;
 
