@@ -41,6 +41,17 @@ public sealed class ReplayMarginTests : IAsyncLifetime
         ledger["live"]!.GetValue<int>().ShouldBe(ledger["rows"]!.GetValue<int>());
         ledger["differences"]!.AsArray().ShouldBeEmpty();
         report["types"]!["margin.position-changed.v1"]!.GetValue<long>().ShouldBeGreaterThan(0);
+        report["eventsPerSecondEndToEnd"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        report["totalSeconds"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(report["seconds"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task the_rebuild_reports_its_end_to_end_throughput_on_stderr()
+    {
+        var (_, report, error) = await ReplayAsync(Rebuild);
+
+        error.ShouldContain($"replay: {report["events"]!.GetValue<long>().ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} events rebuilt and diffed in ");
+        error.ShouldContain("ev/s end to end");
     }
 
     [Fact]

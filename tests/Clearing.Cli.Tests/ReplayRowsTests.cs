@@ -243,4 +243,38 @@ public sealed class ReplayRowsTests : IAsyncLifetime
 
         taken.ShouldBe(10);
     }
+
+    private static LedgerEntryRecorded Entry(string reference) => new(7, "account-acct-1:3:1", LedgerKind.RealizedPnl, reference, "BTC-PERP", "acct-1:2",
+        [new Posting("acct-1:2", "USDC", -12.345678901234m), new Posting("system:pnl", "USDC", 12.345678901234m)],
+        new DateTimeOffset(2026, 11, 25, 12, 0, 0, 123, TimeSpan.Zero), "account-acct-1", 3, 99, 1);
+
+    private static string Json(LedgerEntryRecorded entry) => JsonSerializer.Serialize(entry, MarginEventTypes.Options);
+
+    [Theory]
+    [InlineData("BTC-PERP:42")]
+    [InlineData("quote\"d é")]
+    public void a_ledger_entry_read_by_hand_is_the_entry_the_serializer_reads(string reference)
+    {
+        var data = MarginEventTypes.Serializer.Serialize(Entry(reference));
+        var expected = (LedgerEntryRecorded)MarginEventTypes.Serializer.Deserialize(data.Type, data.Data.Span);
+
+        var read = new MarginFastReader().TryReadLedgerEntry(data.Data.Span, out var entry);
+
+        data.Type.ShouldBe(MarginLedgerProjection.LedgerEntryType);
+        read.ShouldBeTrue();
+        Json(entry).ShouldBe(Json(expected));
+        MarginRows.LedgerRow(entry).ToJsonString().ShouldBe(MarginRows.LedgerRow(expected).ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("\"lineIndex\":1", "\"lineIndex\":1,\"extra\":true")]
+    [InlineData("\"sequence\":7,", "")]
+    [InlineData("\"lineIndex\":1", "\"lineIndex\":1.5")]
+    [InlineData("\"kind\":\"RealizedPnl\"", "\"kind\":\"NoSuchKind\"")]
+    public void a_ledger_entry_of_another_shape_is_left_to_the_serializer(string part, string replacement)
+    {
+        var json = Json(Entry("r")).Replace(part, replacement, StringComparison.Ordinal);
+
+        new MarginFastReader().TryReadLedgerEntry(Encoding.UTF8.GetBytes(json), out _).ShouldBeFalse();
+    }
 }

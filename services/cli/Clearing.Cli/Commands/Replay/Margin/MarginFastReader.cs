@@ -147,6 +147,140 @@ internal sealed class MarginFastReader
         return true;
     }
 
+    /// <summary>
+    /// A ledger-main entry (margin's LedgerProjector writes one per ledger line, so a store holds about as many as it
+    /// holds account events): read by hand for the replay's diff, which reads every one. Same rules as PositionChanged.
+    /// </summary>
+    public bool TryReadLedgerEntry(ReadOnlySpan<byte> json, out LedgerEntryRecorded entry)
+    {
+        entry = null!;
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            return TryReadLedgerEntry(ref reader, out entry) && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private bool TryReadLedgerEntry(ref Utf8JsonReader reader, out LedgerEntryRecorded entry)
+    {
+        entry = null!;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+        long? sequence = null, sourceVersion = null, sourcePosition = null, lineIndex = null;
+        string? entryId = null, reference = null, market = null, accountId = null, sourceStream = null;
+        LedgerKind? kind = null;
+        List<Posting>? postings = null;
+        DateTimeOffset? at = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueIsEscaped)
+            {
+                return false;
+            }
+            bool ok;
+            if (reader.ValueTextEquals("sequence"u8))
+            {
+                ok = sequence is null && TryLong(ref reader, out sequence);
+            }
+            else if (reader.ValueTextEquals("entryId"u8))
+            {
+                ok = entryId is null && TryOwnString(ref reader, out entryId);
+            }
+            else if (reader.ValueTextEquals("kind"u8))
+            {
+                ok = TryEnum(ref reader, Kinds, out var value) && kind is null;
+                kind = value;
+            }
+            else if (reader.ValueTextEquals("reference"u8))
+            {
+                ok = reference is null && TryReference(ref reader, out reference);
+            }
+            else if (reader.ValueTextEquals("market"u8))
+            {
+                ok = market is null && TryString(ref reader, out market);
+            }
+            else if (reader.ValueTextEquals("accountId"u8))
+            {
+                ok = accountId is null && TryString(ref reader, out accountId);
+            }
+            else if (reader.ValueTextEquals("postings"u8))
+            {
+                ok = postings is null && TryReadPostings(ref reader, out postings);
+            }
+            else if (reader.ValueTextEquals("at"u8))
+            {
+                var value = default(DateTimeOffset);
+                ok = at is null && reader.Read() && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out value);
+                at = value;
+            }
+            else if (reader.ValueTextEquals("sourceStream"u8))
+            {
+                ok = sourceStream is null && TryString(ref reader, out sourceStream);
+            }
+            else if (reader.ValueTextEquals("sourceVersion"u8))
+            {
+                ok = sourceVersion is null && TryLong(ref reader, out sourceVersion);
+            }
+            else if (reader.ValueTextEquals("sourcePosition"u8))
+            {
+                ok = sourcePosition is null && TryLong(ref reader, out sourcePosition);
+            }
+            else if (reader.ValueTextEquals("lineIndex"u8))
+            {
+                ok = lineIndex is null && TryLong(ref reader, out lineIndex) && lineIndex is >= int.MinValue and <= int.MaxValue;
+            }
+            else
+            {
+                ok = false;
+            }
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        if (reader.TokenType != JsonTokenType.EndObject || sequence is null || entryId is null || kind is null || reference is null || market is null
+            || accountId is null || postings is null || at is null || sourceStream is null || sourceVersion is null || sourcePosition is null || lineIndex is null)
+        {
+            return false;
+        }
+        entry = new LedgerEntryRecorded(sequence.Value, entryId, kind.Value, reference, market, accountId, postings, at.Value, sourceStream,
+            sourceVersion.Value, sourcePosition.Value, (int)lineIndex.Value);
+        return true;
+    }
+
+    private static bool TryLong(ref Utf8JsonReader reader, out long? value)
+    {
+        value = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var number))
+        {
+            return false;
+        }
+        value = number;
+        return true;
+    }
+
+    /// <summary>A string unique to its event (an entry id): allocated, never cached.</summary>
+    private static bool TryOwnString(ref Utf8JsonReader reader, out string? value)
+    {
+        value = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+        value = reader.GetString();
+        return value is not null;
+    }
+
     private bool TryReadPosition(ref Utf8JsonReader reader, out Position? position)
     {
         position = null;

@@ -125,6 +125,8 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
 {
     public const string LedgerStream = "ledger-main";
 
+    public const string LedgerEntryType = "margin.ledger-entry-recorded.v1";
+
     private readonly MarginDecoder _decoder = decoder ?? new MarginDecoder();
 
     // A million-event rebuild keeps hundreds of thousands of entries until they are written and diffed: see CompactLedger.
@@ -221,9 +223,13 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         await using var writer = new Utf8JsonWriter(buffer);
+        // Its own reader: this runs on the diff's read-ahead stage. An entry of another shape goes through the serializer.
+        var fast = new MarginFastReader();
         await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Forward, 0, cancellationToken: cancellationToken))
         {
-            var entry = (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
+            var entry = recorded.Type == LedgerEntryType && fast.TryReadLedgerEntry(recorded.Data.Span, out var read)
+                ? read
+                : (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
             buffer.ResetWrittenCount();
             writer.Reset(buffer);
             MarginRows.WriteLedgerRow(writer, entry);
