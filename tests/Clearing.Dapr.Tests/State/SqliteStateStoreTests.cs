@@ -58,6 +58,15 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task writes_sync_like_the_event_store_they_derive_from_not_on_every_commit()
+    {
+        using var store = new SqliteStateStore("margin-risk", SqliteStateStore.PathFor(_directory, "margin-risk"));
+        await store.SaveAsync("k", Encoding.UTF8.GetBytes("1"), WriteCondition.Unconditional);
+
+        (await store.SynchronousLevelAsync()).ShouldBe(1L);   // NORMAL; SQLite's default in WAL mode is FULL (2)
+    }
+
+    [Fact]
     public async Task two_store_instances_on_one_file_still_refuse_a_stale_write()
     {
         var path = SqliteStateStore.PathFor(_directory, "statestore");
