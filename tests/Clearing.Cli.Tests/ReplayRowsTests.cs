@@ -277,4 +277,24 @@ public sealed class ReplayRowsTests : IAsyncLifetime
 
         new MarginFastReader().TryReadLedgerEntry(Encoding.UTF8.GetBytes(json), out _).ShouldBeFalse();
     }
+
+    [Fact]
+    public void amounts_are_written_as_the_canonical_decimal_text_at_every_scale_and_sign()
+    {
+        decimal[] values =
+        [
+            0m, 0.000m, -0.00m, decimal.Negate(0m), 1m, 1.50m, -1.50m, 1000000m, 100m, 10.0m, 0.0003m, -0.0001m, 12.345678901234m,
+            decimal.MaxValue, decimal.MinValue, 0.0000000000000000000000000001m, -7.9228162514264337593543950335m, 1e-10m * 3, 120.000000m,
+        ];
+        var random = new Random(11);
+        var all = values.Concat(Enumerable.Range(0, 2_000).Select(_ =>
+            new decimal(random.Next(), random.Next(), random.Next(4), random.Next(2) == 0, (byte)random.Next(29))));
+        Span<char> text = stackalloc char[64];
+
+        foreach (var value in all)
+        {
+            MarginRows.TryFormatText(value, text, out var written).ShouldBeTrue();
+            text[..written].ToString().ShouldBe(MarginRows.Text(value), $"{value}");
+        }
+    }
 }

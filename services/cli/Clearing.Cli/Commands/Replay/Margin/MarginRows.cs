@@ -120,8 +120,39 @@ internal static class MarginRows
         writer.WriteString(AccountId, accountId);
         writer.WriteString(Asset, asset);
         Span<char> text = stackalloc char[64];
-        writer.WriteString(Amount, amount.TryFormat(text, out var written, "0.############################", CultureInfo.InvariantCulture) ? text[..written] : Text(amount));
+        writer.WriteString(Amount, TryFormatText(amount, text, out var written) ? text[..written] : Text(amount));
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <see cref="Text"/> without parsing a custom format per call (a million ledger rows hold two amounts each): the
+    /// default format keeps every digit at the value's scale, so dropping trailing fractional zeros gives the same text.
+    /// </summary>
+    internal static bool TryFormatText(decimal value, Span<char> text, out int written)
+    {
+        if (value == 0m)
+        {
+            // Any zero, whatever its scale or sign, is "0" in the custom format.
+            text[0] = '0';
+            written = 1;
+            return true;
+        }
+        if (!value.TryFormat(text, out written, default, CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+        if (text[..written].IndexOf('.') >= 0)
+        {
+            while (text[written - 1] == '0')
+            {
+                written--;
+            }
+            if (text[written - 1] == '.')
+            {
+                written--;
+            }
+        }
+        return true;
     }
 
     internal static void WriteAt(Utf8JsonWriter writer, DateTimeOffset at)
