@@ -123,7 +123,7 @@ public sealed class TopicTests
 
         var vault = users["clearing-vault"].Spec.Authorization!.Acls;
         Writes(vault).ShouldBe([Topics.DeadLetters, Topics.VaultEvents], ignoreOrder: true);
-        Reads(vault).ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.GovernanceParams], ignoreOrder: true);
+        Reads(vault).ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.SettlementEvents, Topics.GovernanceParams], ignoreOrder: true);
         Reads(vault).ShouldNotContain(Topics.OrderCommands, "the vault's quotes go through the gateway's gRPC API");
         Writes(vault).ShouldNotContain(Topics.OrderCommands, "the vault's quotes go through the gateway's gRPC API");
         vault.ShouldContain(a => a.Resource.Type == "group" && a.Resource.Name == "vault" && a.Resource.PatternType == "prefix");
@@ -140,7 +140,7 @@ public sealed class TopicTests
         var vault = ServiceTopics.Of("vault");
 
         vault.Writes.ShouldBe([Topics.VaultEvents]);
-        vault.Reads.ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.GovernanceParams], ignoreOrder: true);
+        vault.Reads.ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.SettlementEvents, Topics.GovernanceParams], ignoreOrder: true);
         ServiceTopics.Of("margin").Reads.ShouldContain(Topics.VaultEvents);
         ServiceTopics.Of("matching").Reads.ShouldContain(Topics.MatchingEvents, "matching reads its own events back to find the published sequences");
     }

@@ -173,6 +173,26 @@ internal sealed class OneLedgerHarness : IAsyncDisposable
 
     public Task DeliverToMarginAsync(KafkaInboundMessage<SettlementEvent> message) => new SettlementGateway(Book).HandleAsync(message, None);
 
+    /// <summary>Settlement's SettlementPriceFixed for <paramref name="market"/>, read by margin (it settles every holder) and by the vault.</summary>
+    public async Task<KafkaInboundMessage<SettlementEvent>> ExpiryAsync(string market, decimal price)
+    {
+        var message = new KafkaInboundMessage<SettlementEvent>(
+            new SettlementEvent
+            {
+                Key = market, Sequence = 1, TimeUnixNanos = 1,
+                PriceFixed = new SettlementPriceFixed { Market = market, SettlementPrice = price.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
+            Metadata($"settlement-{market}", ++_settlementSequence));
+        await DeliverExpiryAsync(message);
+        return message;
+    }
+
+    public async Task DeliverExpiryAsync(KafkaInboundMessage<SettlementEvent> message)
+    {
+        await DeliverToMarginAsync(message);
+        await new SettlementInput(VaultBooks, MarketCatalog.EmbeddedDefaults).HandleAsync(message, None);
+    }
+
     private long _priceSequence;
 
     public void SetMark(string asset, string market, decimal mark)

@@ -25,6 +25,12 @@ public sealed record FundingInput(string Market, string Counterparty, string Ass
 /// <summary>A LIQUIDATION_FEE entry of margin's ledger debiting the vault's account: <see cref="Amount"/> (positive) paid to <see cref="PaidTo"/>.</summary>
 public sealed record LiquidationFeeInput(string Market, string PaidTo, string Asset, decimal Amount, string Reference, string EntryId, long LedgerSequence, DateTimeOffset At, MessageSource Source);
 
+/// <summary>
+/// Settlement fixed the expiry price of a dated market: <see cref="Value"/> is what one unit settles at (a future: the
+/// price; an option: its intrinsic value), as margin settles every open position.
+/// </summary>
+public sealed record ExpiryInput(string Market, decimal SettlementPrice, decimal Value, DateTimeOffset At, MessageSource Source);
+
 /// <summary>A VAULT_DEPOSIT entry of margin's ledger: <see cref="Amount"/> of <see cref="Asset"/> moved from <see cref="Lp"/> to the vault's account.</summary>
 public sealed record DepositInput(string Lp, string Asset, decimal Amount, string Reference, DateTimeOffset At, MessageSource Source);
 
@@ -272,6 +278,26 @@ public static class VaultBook
             [new VaultPosting(rules.LedgerAccount, fee.Asset, -fee.Amount), new VaultPosting(fee.PaidTo, fee.Asset, fee.Amount)])];
     }
 
+    /// <summary>
+    /// A market the vault holds expired: the whole position closes at the settlement value, as margin closes it (its
+    /// EXPIRY_SETTLEMENT entry on the vault's account is this realized PnL), so the position leaves NAV and its value
+    /// becomes collateral. Nothing to do when the vault holds none of it.
+    /// </summary>
+    public static IReadOnlyList<object> OnExpiry(VaultState state, VaultRules rules, ExpiryInput expiry)
+    {
+        ArgumentNullException.ThrowIfNull(expiry);
+        var position = state.Positions.GetValueOrDefault(expiry.Market, VaultPosition.Flat);
+        if (!state.Inbox.ShouldApply(expiry.Source.Stream, expiry.Source.Sequence) || position.Size == 0)
+        {
+            return [];
+        }
+
+        Require(expiry.Value >= 0 && expiry.SettlementPrice > 0, $"Expiry of {expiry.Market}: settlement price {Text(expiry.SettlementPrice)} and value {Text(expiry.Value)} must be positive (the value may be 0).");
+        var (_, realized) = position.Trade(-position.Size, expiry.Value);
+        return [new ExpirySettled(state.VaultId, expiry.Market, expiry.SettlementPrice, expiry.Value, position.Size, realized, expiry.At, expiry.Source,
+            RealizedPostings(rules, realized))];
+    }
+
     public static IReadOnlyList<object> OnTakeover(VaultState state, VaultRules rules, TakeoverInput takeover)
     {
         ArgumentNullException.ThrowIfNull(takeover);
@@ -383,6 +409,12 @@ public static class VaultBook
         {
             Collateral = state.Collateral - e.Amount,
             LiquidationFeesPaid = state.LiquidationFeesPaid + e.Amount,
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        ExpirySettled e => state with
+        {
+            Collateral = state.Collateral + e.RealizedPnl,
+            Positions = state.Positions.SetItem(e.Market, Position(state, e.Market) with { Size = 0m, Cost = 0m, RealizedPnl = Position(state, e.Market).RealizedPnl + e.RealizedPnl }),
             Inbox = state.Inbox.RecordOnce(e.Source),
         },
         BackstopTakenOver e => state with

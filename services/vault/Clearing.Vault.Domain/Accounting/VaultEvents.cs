@@ -179,6 +179,24 @@ public sealed record LiquidationFeePaid(
     IReadOnlyList<VaultPosting> Postings);
 
 /// <summary>
+/// A dated future or option the vault held expired: settlement fixed <see cref="SettlementPrice"/> and margin closed the
+/// position in cash at <see cref="Value"/> (a future: the price; an option: its intrinsic value, 0 when out of the money).
+/// The vault closes it at the same value, so its realized PnL is margin's EXPIRY_SETTLEMENT entry (read from settlement's
+/// message, which carries the price the ledger entry does not). <see cref="Source"/> is that message's inbox coordinates.
+/// </summary>
+[EventType("vault.expiry-settled.v1")]
+public sealed record ExpirySettled(
+    string VaultId,
+    string Market,
+    decimal SettlementPrice,
+    decimal Value,
+    decimal SizeBefore,
+    decimal RealizedPnl,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>
 /// The liquidation engine handed the vault a position at the bankruptcy price (backstop). <see cref="LossAtMark"/> is
 /// what the takeover cost marked at <see cref="MarkPrice"/> (negative: the vault gained).
 /// </summary>
@@ -225,7 +243,7 @@ public static class VaultEventTypes
     public static IReadOnlyList<Type> All { get; } =
     [
         typeof(VaultDeposited), typeof(DepositReturned), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
-        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(FundingBooked), typeof(LiquidationFeePaid), typeof(BackstopTakenOver),
+        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(FundingBooked), typeof(LiquidationFeePaid), typeof(ExpirySettled), typeof(BackstopTakenOver),
         typeof(NavStruck),
     ];
 }

@@ -19,6 +19,7 @@ namespace Clearing.Vault.Application;
 [JsonSerializable(typeof(FeeIncomeBooked))]
 [JsonSerializable(typeof(FundingBooked))]
 [JsonSerializable(typeof(LiquidationFeePaid))]
+[JsonSerializable(typeof(ExpirySettled))]
 [JsonSerializable(typeof(BackstopTakenOver))]
 [JsonSerializable(typeof(NavStruck))]
 [JsonSerializable(typeof(VaultState))]

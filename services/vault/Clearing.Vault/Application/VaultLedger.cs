@@ -52,6 +52,10 @@ public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrice
     public Task<IReadOnlyList<object>> OnLiquidationFeeAsync(LiquidationFeeInput fee, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnLiquidationFee(s, rules, fee), cancellationToken);
 
+    /// <summary>Settlement fixed an expiry price: a position the vault holds in that market closes at its value.</summary>
+    public Task<IReadOnlyList<object>> OnExpiryAsync(ExpiryInput expiry, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnExpiry(s, rules, expiry), cancellationToken);
+
     public Task<IReadOnlyList<object>> OnTakeoverAsync(TakeoverInput takeover, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnTakeover(s, rules, takeover), cancellationToken);
 

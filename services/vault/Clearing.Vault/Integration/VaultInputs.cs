@@ -5,6 +5,8 @@ using Clearing.Contracts.Margin.V1;
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Oracle.V1;
 using Clearing.Contracts.Orders.V1;
+using Clearing.Contracts.Settlement.V1;
+using Clearing.Primitives.Markets;
 using Clearing.Messaging.Kafka;
 using Clearing.Messaging.Kafka.Consuming;
 using Clearing.Messaging.Kafka.Hosting;
@@ -15,9 +17,9 @@ using Clearing.Vault.Domain.Accounting;
 namespace Clearing.Vault.Integration;
 
 /// <summary>
-/// The vault's four inputs. Oracle prices feed an in-memory view (marks, index, status, volatility), rebuilt on every
-/// start under a consumer group of its own. Margin's ledger (deposits into the vault's account), matching events and
-/// liquidation events change the vault's books; repeats
+/// The vault's five inputs. Oracle prices feed an in-memory view (marks, index, status, volatility), rebuilt on every
+/// start under a consumer group of its own. Margin's ledger (deposits into the vault's account, fee income, funding),
+/// matching events, liquidation events and settlement's expiry prices change the vault's books; repeats
 /// are skipped by the inbox kept in the vault's state (source stream and sequence of each message).
 /// </summary>
 public static class VaultInputs
@@ -50,6 +52,10 @@ public static class VaultInputs
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<LedgerEntry> { Name = "vault-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>() },
             sp => sp.GetRequiredService<MarginLedgerInput>().HandleAsync);
+        services.AddSingleton<SettlementInput>();
+        services.AddKafkaConsumer(
+            new KafkaConsumerDefinition<SettlementEvent> { Name = "vault-settlement", Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
+            sp => sp.GetRequiredService<SettlementInput>().HandleAsync);
         services.AddSingleton<LiquidationInput>();
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<LiquidationEvent> { Name = "vault-liquidation", Topics = [Topics.LiquidationEvents], Deserializer = new ProtobufPayloadDeserializer<LiquidationEvent>() },
@@ -118,7 +124,8 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
 /// LEDGER_ENTRY_KIND_LIQUIDATION_FEE entry debiting it is a fee the vault paid when it was itself liquidated. Each once,
 /// through the inbox kept in the vault's state. Every other entry is skipped: what else margin books on the vault's
 /// account the vault books from its own source — realized PnL and trading fees of its fills from matching (VaultFilled),
-/// backstop takeovers (LEDGER_ENTRY_KIND_VAULT) from liquidation (BackstopTakenOver), payouts it decided itself — and
+/// backstop takeovers (LEDGER_ENTRY_KIND_VAULT) from liquidation (BackstopTakenOver), expiry settlement
+/// (LEDGER_ENTRY_KIND_EXPIRY_SETTLEMENT) from settlement's price (ExpirySettled), payouts it decided itself — and
 /// counting those entries too would count them twice.
 /// </summary>
 public sealed class MarginLedgerInput(VaultLedger ledger)
@@ -216,6 +223,44 @@ public sealed class MarginLedgerInput(VaultLedger ledger)
         await ledger.OnFeeIncomeAsync(new FeeIncomeInput(kind, debit.AccountId, credit.Asset, VaultInputs.Amount(credit.Amount, "fee distribution posting amount"), e.Reference,
             e.Sequence, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
     }
+}
+
+/// <summary>
+/// Settlement's expiry prices: a dated future or option the vault holds closes at its settlement value, as margin
+/// closes it (SettlementGateway: futures at the price, options at intrinsic value). Margin's EXPIRY_SETTLEMENT ledger
+/// entry on the vault's account is that same realized PnL; the vault books it from here because the entry does not carry
+/// the price, and without the price the vault's own cost basis could not be closed to the unit.
+/// </summary>
+public sealed class SettlementInput(VaultLedger ledger, MarketCatalog markets)
+{
+    public async Task HandleAsync(KafkaInboundMessage<SettlementEvent> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        if (e.EventCase != SettlementEvent.EventOneofCase.PriceFixed)
+        {
+            return;
+        }
+
+        var market = markets.Get(e.PriceFixed.Market);
+        var price = VaultInputs.Amount(e.PriceFixed.SettlementPrice, "settlement price");
+        if (price <= 0)
+        {
+            throw new FormatException($"settlement {e.Key}:{e.Sequence}: settlement price '{e.PriceFixed.SettlementPrice}' of {market.Symbol} must be positive");
+        }
+
+        var value = ValueAtExpiry(market, price);
+        await ledger.OnExpiryAsync(new ExpiryInput(market.Symbol, price, value, VaultInputs.Time(e.TimeUnixNanos),
+            new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence)), cancellationToken);
+    }
+
+    /// <summary>What one unit settles at, as margin's SettleExpiry values it: a future at the price, an option at its intrinsic value.</summary>
+    public static decimal ValueAtExpiry(MarketDefinition market, decimal settlementPrice) => market.Kind switch
+    {
+        MarketKind.Future => settlementPrice,
+        MarketKind.Option when market.Right == OptionRight.Call => Math.Max(settlementPrice - market.Strike!.Value, 0m),
+        MarketKind.Option => Math.Max(market.Strike!.Value - settlementPrice, 0m),
+        _ => throw new FormatException($"{market.Symbol} is a perpetual: it has no expiry to settle"),
+    };
 }
 
 /// <summary>The named system accounts of ledger.proto a fee share can be paid from.</summary>

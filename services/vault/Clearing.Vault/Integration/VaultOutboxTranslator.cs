@@ -107,6 +107,11 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
                     Market = e.Market, Reference = e.Reference, EntryId = e.EntryId, Asset = e.Asset, Amount = Text(e.Amount), LedgerSequence = e.LedgerSequence,
                     PaidToAccountId = e.Postings.FirstOrDefault(p => p.Amount > 0)?.AccountId ?? string.Empty,
                 });
+            case Stored.ExpirySettled e:
+                return Envelope(e.VaultId, e.At, m => m.ExpirySettled = new Contracts.Vault.V1.ExpirySettled
+                {
+                    Market = e.Market, SettlementPrice = Text(e.SettlementPrice), Value = Text(e.Value), SizeBefore = Text(e.SizeBefore), RealizedPnl = Text(e.RealizedPnl),
+                });
             case Stored.VaultFeesPaid e:
                 return Envelope(e.VaultId, e.At, m => m.FeesPaid = new Contracts.Vault.V1.VaultFeesPaid { Amount = Text(e.Amount) });
             default:
