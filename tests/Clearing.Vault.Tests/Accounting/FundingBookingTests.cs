@@ -92,7 +92,7 @@ public sealed class FundingBookingTests
     }
 
     [Fact]
-    public async Task margin_ledger_funding_and_liquidation_fees_on_the_vault_reach_the_books_and_the_public_topic_and_others_are_skipped()
+    public async Task margin_ledger_funding_liquidation_fees_and_deficit_cover_on_the_vault_reach_the_books_and_the_public_topic_and_entries_booked_elsewhere_are_skipped()
     {
         var directory = Path.Combine(Path.GetTempPath(), "clearing-vault-funding", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -122,9 +122,14 @@ public sealed class FundingBookingTests
             await Deliver(LedgerEntryKind.RealizedPnl, "BTC-PERP:9", "BTC-PERP", ("vault-hlp", "30"), ("system:settlement", "-30"));
             await Deliver(LedgerEntryKind.TradingFee, "BTC-PERP:9", "BTC-PERP", ("system:fee-pool", "0.1"), ("vault-hlp", "-0.1"));
             await Deliver(LedgerEntryKind.Vault, "acct-2:1", "BTC-PERP", ("vault-hlp", "-7"), ("system:settlement", "7"));
+            await Deliver(LedgerEntryKind.Adl, "acct-3:1#2", "BTC-PERP", ("vault-hlp", "11"), ("system:settlement", "-11"));
+            await Deliver(LedgerEntryKind.InsuranceTransfer, "vault-hlp:1#3", "BTC-PERP", ("vault-hlp", "-5"), ("system:settlement", "5"));
+            await Deliver(LedgerEntryKind.ExpirySettlement, "expiry:BTC-26MAR27", "BTC-26MAR27", ("vault-hlp", "9"), ("system:settlement", "-9"));
+            // Money only the ledger carries: the fund covering a deficit left on the vault's account.
+            await Deliver(LedgerEntryKind.InsuranceTransfer, "vault-hlp:1#4", "BTC-PERP", ("vault-hlp", "3"), ("system:insurance-fund", "-3"));
 
             var state = (await ledger.LoadAsync(CancellationToken.None)).State;
-            (state.Collateral, state.Funding, state.LiquidationFeesPaid).ShouldBe((998.25m, -1.25m, 0.5m));
+            (state.Collateral, state.Funding, state.LiquidationFeesPaid).ShouldBe((1_001.25m, -1.25m, 0.5m));
 
             var translator = new VaultOutboxTranslator();
             var published = new List<VaultEvent>();
@@ -140,6 +145,8 @@ public sealed class FundingBookingTests
             (funding.Market, funding.Reference, funding.EntryId, funding.Amount, funding.FundingAfter, funding.LedgerSequence).ShouldBe(("BTC-PERP", "funding:BTC-PERP:3600", "e-2", "-1.25", "-1.25", 2L));
             var fee = published.Single(m => m.EventCase == VaultEvent.EventOneofCase.LiquidationFeePaid).LiquidationFeePaid;
             (fee.Amount, fee.PaidToAccountId, fee.LedgerSequence).ShouldBe(("0.5", "system:insurance-fund", 4L));
+            var cover = published.Single(m => m.EventCase == VaultEvent.EventOneofCase.DeficitCovered).DeficitCovered;
+            (cover.Amount, cover.Reference, cover.LedgerSequence).ShouldBe(("3", "vault-hlp:1#4", 11L));
         }
         finally
         {

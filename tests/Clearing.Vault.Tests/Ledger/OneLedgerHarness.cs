@@ -173,6 +173,33 @@ internal sealed class OneLedgerHarness : IAsyncDisposable
 
     public Task DeliverToMarginAsync(KafkaInboundMessage<SettlementEvent> message) => new SettlementGateway(Book).HandleAsync(message, None);
 
+    private long _liquidationSequence;
+
+    /// <summary>
+    /// Liquidation's AdlExecuted: <paramref name="liquidated"/>'s position and <paramref name="counterparty"/>'s close at
+    /// <paramref name="price"/>, read by margin's liquidation gateway and the vault's liquidation input. Returns the message.
+    /// </summary>
+    public async Task<KafkaInboundMessage<Clearing.Contracts.Liquidation.V1.LiquidationEvent>> AdlAsync(string liquidated, string counterparty, string market, decimal size, decimal price)
+    {
+        string Text(decimal d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var sequence = ++_liquidationSequence;
+        var message = new KafkaInboundMessage<Clearing.Contracts.Liquidation.V1.LiquidationEvent>(
+            new Clearing.Contracts.Liquidation.V1.LiquidationEvent
+            {
+                AccountId = liquidated, LiquidationId = $"{liquidated}:1", Sequence = sequence, TimeUnixNanos = 1,
+                AdlExecuted = new Clearing.Contracts.Liquidation.V1.AdlExecuted { Market = market, CounterpartyAccountId = counterparty, Size = Text(size), Price = Text(price), MarkPrice = Text(price) },
+            },
+            Metadata($"liquidation-{liquidated}", sequence));
+        await DeliverLiquidationAsync(message);
+        return message;
+    }
+
+    public async Task DeliverLiquidationAsync(KafkaInboundMessage<Clearing.Contracts.Liquidation.V1.LiquidationEvent> message)
+    {
+        await new LiquidationGateway(Book, new WithdrawalPauseBook(MarginStore, NullLogger<WithdrawalPauseBook>.Instance)).HandleAsync(message, None);
+        await new LiquidationInput(VaultBooks).HandleAsync(message, None);
+    }
+
     /// <summary>Settlement's SettlementPriceFixed for <paramref name="market"/>, read by margin (it settles every holder) and by the vault.</summary>
     public async Task<KafkaInboundMessage<SettlementEvent>> ExpiryAsync(string market, decimal price)
     {

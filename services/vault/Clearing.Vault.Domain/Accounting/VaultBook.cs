@@ -31,6 +31,15 @@ public sealed record LiquidationFeeInput(string Market, string PaidTo, string As
 /// </summary>
 public sealed record ExpiryInput(string Market, decimal SettlementPrice, decimal Value, DateTimeOffset At, MessageSource Source);
 
+/// <summary>
+/// Liquidation closed up to <see cref="Size"/> (unsigned) of the vault's position in <see cref="Market"/> at
+/// <see cref="Price"/> (AdlExecuted naming the vault, or TransferredToFund of the vault's own account).
+/// </summary>
+public sealed record ForcedCloseInput(string Market, ForcedCloseCause Cause, decimal Size, decimal Price, string Reference, DateTimeOffset At, MessageSource Source);
+
+/// <summary>An INSURANCE_TRANSFER entry of margin's ledger paying <see cref="Amount"/> from <see cref="From"/> (the fund) into the vault's account.</summary>
+public sealed record DeficitCoverInput(string Market, string From, string Asset, decimal Amount, string Reference, string EntryId, long LedgerSequence, DateTimeOffset At, MessageSource Source);
+
 /// <summary>A VAULT_DEPOSIT entry of margin's ledger: <see cref="Amount"/> of <see cref="Asset"/> moved from <see cref="Lp"/> to the vault's account.</summary>
 public sealed record DepositInput(string Lp, string Asset, decimal Amount, string Reference, DateTimeOffset At, MessageSource Source);
 
@@ -298,6 +307,41 @@ public static class VaultBook
             RealizedPostings(rules, realized))];
     }
 
+    /// <summary>
+    /// Liquidation closed the vault's position outside the book (ADL, or the fund taking over the vault's own position):
+    /// the position decides the direction and never more than is open closes, as margin's ClosePosition does.
+    /// </summary>
+    public static IReadOnlyList<object> OnForcedClose(VaultState state, VaultRules rules, ForcedCloseInput close)
+    {
+        ArgumentNullException.ThrowIfNull(close);
+        var position = state.Positions.GetValueOrDefault(close.Market, VaultPosition.Flat);
+        if (!state.Inbox.ShouldApply(close.Source.Stream, close.Source.Sequence) || position.Size == 0 || close.Size == 0)
+        {
+            return [];
+        }
+
+        Require(close.Price > 0, $"{close.Cause} {close.Reference}: price {Text(close.Price)} must be positive.");
+        var quantity = -Math.Sign(position.Size) * Math.Min(Math.Abs(close.Size), Math.Abs(position.Size));
+        var (after, realized) = position.Trade(quantity, close.Price);
+        return [new PositionForceClosed(state.VaultId, close.Market, close.Cause, close.Reference, quantity, close.Price, realized, after.Size, after.Cost, close.At,
+            close.Source, RealizedPostings(rules, realized))];
+    }
+
+    /// <summary>The fund paid a deficit left on the vault's account: money in, once per ledger entry.</summary>
+    public static IReadOnlyList<object> OnDeficitCover(VaultState state, VaultRules rules, DeficitCoverInput cover)
+    {
+        ArgumentNullException.ThrowIfNull(cover);
+        if (!state.Inbox.ShouldApply(cover.Source.Stream, cover.Source.Sequence) || cover.Amount == 0)
+        {
+            return [];
+        }
+
+        Require(cover.Amount > 0, $"Ledger entry {cover.LedgerSequence} ({cover.Reference}) debits the vault's account {Text(-cover.Amount)} to the insurance fund; a deficit cover only credits it.");
+        Require(cover.Asset == rules.Asset, $"Ledger entry {cover.LedgerSequence} ({cover.Reference}) covers {Text(cover.Amount)} {cover.Asset}; the vault's NAV is in {rules.Asset}.");
+        return [new DeficitCovered(state.VaultId, cover.Market, cover.Reference, cover.EntryId, cover.Asset, cover.Amount, cover.LedgerSequence, cover.At, cover.Source,
+            [new VaultPosting(cover.From, cover.Asset, -cover.Amount), new VaultPosting(rules.LedgerAccount, cover.Asset, cover.Amount)])];
+    }
+
     public static IReadOnlyList<object> OnTakeover(VaultState state, VaultRules rules, TakeoverInput takeover)
     {
         ArgumentNullException.ThrowIfNull(takeover);
@@ -417,6 +461,13 @@ public static class VaultBook
             Positions = state.Positions.SetItem(e.Market, Position(state, e.Market) with { Size = 0m, Cost = 0m, RealizedPnl = Position(state, e.Market).RealizedPnl + e.RealizedPnl }),
             Inbox = state.Inbox.RecordOnce(e.Source),
         },
+        PositionForceClosed e => state with
+        {
+            Collateral = state.Collateral + e.RealizedPnl,
+            Positions = state.Positions.SetItem(e.Market, Position(state, e.Market) with { Size = e.SizeAfter, Cost = e.CostAfter, RealizedPnl = Position(state, e.Market).RealizedPnl + e.RealizedPnl }),
+            Inbox = state.Inbox.RecordOnce(e.Source),
+        },
+        DeficitCovered e => state with { Collateral = state.Collateral + e.Amount, Inbox = state.Inbox.RecordOnce(e.Source) },
         BackstopTakenOver e => state with
         {
             Collateral = state.Collateral + e.RealizedPnl,

@@ -196,6 +196,53 @@ public sealed record ExpirySettled(
     MessageSource Source,
     IReadOnlyList<VaultPosting> Postings);
 
+/// <summary>Why liquidation closed one of the vault's own positions.</summary>
+public enum ForcedCloseCause
+{
+    /// <summary>Auto-deleveraging: the vault was the profitable counterparty (or the account deleveraged) at the ADL price.</summary>
+    Adl,
+
+    /// <summary>The vault itself was liquidated and the insurance fund took the position over at the bankruptcy price.</summary>
+    InsuranceTakeover,
+}
+
+/// <summary>
+/// Liquidation closed <see cref="Quantity"/> (signed, the vault's side of the trade) of one of the vault's positions at
+/// <see cref="Price"/> outside the book — ADL against the vault, or the fund taking over the vault's own position — as
+/// margin closed it (its ADL / INSURANCE_TRANSFER entry on the vault's account is <see cref="RealizedPnl"/>).
+/// </summary>
+[EventType("vault.position-force-closed.v1")]
+public sealed record PositionForceClosed(
+    string VaultId,
+    string Market,
+    ForcedCloseCause Cause,
+    string Reference,
+    decimal Quantity,
+    decimal Price,
+    decimal RealizedPnl,
+    decimal SizeAfter,
+    decimal CostAfter,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
+/// <summary>
+/// The insurance fund covered a deficit left on the vault's account after its positions were closed (an
+/// INSURANCE_TRANSFER entry from system:insurance-fund crediting it), counted once per ledger entry.
+/// </summary>
+[EventType("vault.deficit-covered.v1")]
+public sealed record DeficitCovered(
+    string VaultId,
+    string Market,
+    string Reference,
+    string EntryId,
+    string Asset,
+    decimal Amount,
+    long LedgerSequence,
+    DateTimeOffset At,
+    MessageSource Source,
+    IReadOnlyList<VaultPosting> Postings);
+
 /// <summary>
 /// The liquidation engine handed the vault a position at the bankruptcy price (backstop). <see cref="LossAtMark"/> is
 /// what the takeover cost marked at <see cref="MarkPrice"/> (negative: the vault gained).
@@ -243,7 +290,7 @@ public static class VaultEventTypes
     public static IReadOnlyList<Type> All { get; } =
     [
         typeof(VaultDeposited), typeof(DepositReturned), typeof(WithdrawalRequested), typeof(WithdrawalCancelled), typeof(WithdrawalDeferred), typeof(WithdrawalPaid),
-        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(FundingBooked), typeof(LiquidationFeePaid), typeof(ExpirySettled), typeof(BackstopTakenOver),
+        typeof(VaultFilled), typeof(VaultFeesPaid), typeof(FeeShareAccrued), typeof(FeeIncomeBooked), typeof(FundingBooked), typeof(LiquidationFeePaid), typeof(ExpirySettled), typeof(PositionForceClosed), typeof(DeficitCovered), typeof(BackstopTakenOver),
         typeof(NavStruck),
     ];
 }

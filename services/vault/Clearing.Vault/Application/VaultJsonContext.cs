@@ -20,6 +20,8 @@ namespace Clearing.Vault.Application;
 [JsonSerializable(typeof(FundingBooked))]
 [JsonSerializable(typeof(LiquidationFeePaid))]
 [JsonSerializable(typeof(ExpirySettled))]
+[JsonSerializable(typeof(PositionForceClosed))]
+[JsonSerializable(typeof(DeficitCovered))]
 [JsonSerializable(typeof(BackstopTakenOver))]
 [JsonSerializable(typeof(NavStruck))]
 [JsonSerializable(typeof(VaultState))]

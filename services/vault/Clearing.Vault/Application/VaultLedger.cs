@@ -56,6 +56,14 @@ public sealed class VaultLedger(IEventStore store, VaultRules rules, MarketPrice
     public Task<IReadOnlyList<object>> OnExpiryAsync(ExpiryInput expiry, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnExpiry(s, rules, expiry), cancellationToken);
 
+    /// <summary>Liquidation closed one of the vault's positions outside the book (ADL, or the fund taking over the vault's own position).</summary>
+    public Task<IReadOnlyList<object>> OnForcedCloseAsync(ForcedCloseInput close, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnForcedClose(s, rules, close), cancellationToken);
+
+    /// <summary>An INSURANCE_TRANSFER entry from the fund crediting the vault's account (a deficit covered).</summary>
+    public Task<IReadOnlyList<object>> OnDeficitCoverAsync(DeficitCoverInput cover, CancellationToken cancellationToken) =>
+        Execute(s => VaultBook.OnDeficitCover(s, rules, cover), cancellationToken);
+
     public Task<IReadOnlyList<object>> OnTakeoverAsync(TakeoverInput takeover, CancellationToken cancellationToken) =>
         Execute(s => VaultBook.OnTakeover(s, rules, takeover), cancellationToken);
 

@@ -121,11 +121,14 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
 /// LEDGER_ENTRY_KIND_FEE_DISTRIBUTION entry crediting it is a fee share margin has paid into it (out of the fee pool:
 /// trading fees; out of the insurance fund: liquidation fees), which the vault counts as fee income; a
 /// LEDGER_ENTRY_KIND_FUNDING entry with a posting on it is a funding payment on the vault's open perpetual, either way; a
-/// LEDGER_ENTRY_KIND_LIQUIDATION_FEE entry debiting it is a fee the vault paid when it was itself liquidated. Each once,
+/// LEDGER_ENTRY_KIND_LIQUIDATION_FEE entry debiting it is a fee the vault paid when it was itself liquidated, and a
+/// LEDGER_ENTRY_KIND_INSURANCE_TRANSFER from the insurance fund crediting it covers a deficit it was left with. Each once,
 /// through the inbox kept in the vault's state. Every other entry is skipped: what else margin books on the vault's
 /// account the vault books from its own source — realized PnL and trading fees of its fills from matching (VaultFilled),
 /// backstop takeovers (LEDGER_ENTRY_KIND_VAULT) from liquidation (BackstopTakenOver), expiry settlement
-/// (LEDGER_ENTRY_KIND_EXPIRY_SETTLEMENT) from settlement's price (ExpirySettled), payouts it decided itself — and
+/// (LEDGER_ENTRY_KIND_EXPIRY_SETTLEMENT) from settlement's price (ExpirySettled), ADL and the fund's takeover of its own
+/// positions (LEDGER_ENTRY_KIND_ADL, INSURANCE_TRANSFER against system:settlement) from liquidation's events
+/// (PositionForceClosed), payouts it decided itself — and
 /// counting those entries too would count them twice.
 /// </summary>
 public sealed class MarginLedgerInput(VaultLedger ledger)
@@ -147,7 +150,30 @@ public sealed class MarginLedgerInput(VaultLedger ledger)
             case LedgerEntryKind.LiquidationFee:
                 await LiquidationFeeAsync(message, cancellationToken);
                 break;
+            case LedgerEntryKind.InsuranceTransfer:
+                await DeficitCoverAsync(message, cancellationToken);
+                break;
         }
+    }
+
+    /// <summary>
+    /// INSURANCE_TRANSFER on the vault's account is either the realized PnL of its position the fund took over (against
+    /// system:settlement: booked from liquidation's TransferredToFund) or the fund covering a deficit left once it was
+    /// flat (from system:insurance-fund: money only the ledger carries). Only the latter is counted here.
+    /// </summary>
+    private async Task DeficitCoverAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
+    {
+        var e = message.Payload;
+        var own = e.Postings.FirstOrDefault(p => p.AccountId == ledger.Rules.AccountId);
+        var fund = e.Postings.FirstOrDefault(p => p.AccountId == LedgerSystemAccounts.InsuranceFund);
+        if (own is null || fund is null)
+        {
+            return;
+        }
+
+        var source = new MessageSource(message.Metadata.SourceStream, message.Metadata.SourceSequence);
+        await ledger.OnDeficitCoverAsync(new DeficitCoverInput(e.Market, fund.AccountId, own.Asset, VaultInputs.Amount(own.Amount, "insurance transfer posting amount"), e.Reference,
+            e.EntryId, e.Sequence, VaultInputs.Time(e.TimeUnixNanos), source), cancellationToken);
     }
 
     private async Task FundingAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
@@ -271,7 +297,9 @@ internal static class LedgerSystemAccounts
 }
 
 /// <summary>
-/// Liquidation: positions handed to this vault (TransferredToVault). Liquidation fees are not counted here: the vault's
+/// Liquidation: positions handed to this vault (TransferredToVault), and the vault's own positions liquidation closes
+/// outside the book (AdlExecuted naming the vault as counterparty or as the deleveraged account, TransferredToFund of
+/// the vault's account), as margin closes them. Liquidation fees are not counted here: the vault's
 /// share of them is paid by settlement out of the insurance fund and arrives on margin's ledger (MarginLedgerInput).
 /// </summary>
 public sealed class LiquidationInput(VaultLedger ledger)
@@ -283,6 +311,18 @@ public sealed class LiquidationInput(VaultLedger ledger)
         var at = VaultInputs.Time(e.TimeUnixNanos);
         switch (e.EventCase)
         {
+            case LiquidationEvent.EventOneofCase.AdlExecuted when e.AdlExecuted.CounterpartyAccountId == ledger.Rules.AccountId || e.AccountId == ledger.Rules.AccountId:
+                // Margin closes both the deleveraged position and the counterparty's at the ADL price; either may be the vault's.
+                var adl = e.AdlExecuted;
+                await ledger.OnForcedCloseAsync(new ForcedCloseInput(adl.Market, ForcedCloseCause.Adl, Math.Abs(VaultInputs.Amount(adl.Size, "adl size")),
+                    VaultInputs.Amount(adl.Price, "adl price"), $"{e.LiquidationId}#{e.Sequence}", at, source), cancellationToken);
+                break;
+            case LiquidationEvent.EventOneofCase.TransferredToFund when e.AccountId == ledger.Rules.AccountId:
+                // The vault itself was liquidated: the fund takes its position over at the bankruptcy price.
+                var toFund = e.TransferredToFund;
+                await ledger.OnForcedCloseAsync(new ForcedCloseInput(toFund.Market, ForcedCloseCause.InsuranceTakeover, Math.Abs(VaultInputs.Amount(toFund.Size, "size")),
+                    VaultInputs.Amount(toFund.BankruptcyPrice, "bankruptcy price"), $"{e.LiquidationId}#{e.Sequence}", at, source), cancellationToken);
+                break;
             case LiquidationEvent.EventOneofCase.TransferredToVault when e.TransferredToVault.VaultId == ledger.Rules.VaultId:
                 var t = e.TransferredToVault;
                 // The liquidated account trades `side`; the vault takes the other side at the bankruptcy price.

@@ -112,6 +112,17 @@ public sealed class VaultOutboxTranslator : IOutboxTranslator
                 {
                     Market = e.Market, SettlementPrice = Text(e.SettlementPrice), Value = Text(e.Value), SizeBefore = Text(e.SizeBefore), RealizedPnl = Text(e.RealizedPnl),
                 });
+            case Stored.PositionForceClosed e:
+                return Envelope(e.VaultId, e.At, m => m.PositionForceClosed = new Contracts.Vault.V1.PositionForceClosed
+                {
+                    Market = e.Market, Cause = e.Cause == ForcedCloseCause.Adl ? "ADL" : "INSURANCE_TAKEOVER", Reference = e.Reference, Quantity = Text(e.Quantity),
+                    Price = Text(e.Price), RealizedPnl = Text(e.RealizedPnl), SizeAfter = Text(e.SizeAfter),
+                });
+            case Stored.DeficitCovered e:
+                return Envelope(e.VaultId, e.At, m => m.DeficitCovered = new Contracts.Vault.V1.DeficitCovered
+                {
+                    Market = e.Market, Reference = e.Reference, EntryId = e.EntryId, Asset = e.Asset, Amount = Text(e.Amount), LedgerSequence = e.LedgerSequence,
+                });
             case Stored.VaultFeesPaid e:
                 return Envelope(e.VaultId, e.At, m => m.FeesPaid = new Contracts.Vault.V1.VaultFeesPaid { Amount = Text(e.Amount) });
             default:
