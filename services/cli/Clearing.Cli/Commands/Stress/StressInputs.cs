@@ -165,7 +165,7 @@ internal static class StressInputLoader
     /// backstop used before the vault had one account.
     /// </summary>
     private static bool IsVault(string accountOrOwner) =>
-        accountOrOwner.StartsWith("vault-", StringComparison.Ordinal) || accountOrOwner.StartsWith("vault:", StringComparison.Ordinal);
+        accountOrOwner.StartsWith(Clearing.Primitives.Accounts.VaultAccounts.Prefix, StringComparison.Ordinal) || accountOrOwner.StartsWith("vault:", StringComparison.Ordinal);
 
     private static bool IsLinear(MarketCatalog markets, string market) => markets.TryGet(market, out var m) && m.Kind != MarketKind.Option;
 
