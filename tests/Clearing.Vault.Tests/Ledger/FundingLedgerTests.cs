@@ -74,6 +74,70 @@ public sealed class FundingLedgerTests
         VaultBook.Nav(flat, h.Prices.Marks, OneLedgerHarness.T0).Nav.ShouldBe(await h.BalanceAsync(OneLedgerHarness.Vault), $"seed {seed}");
     }
 
+    /// <summary>
+    /// Fee distributions, funding of both signs and a second LP's deposits, in random order, every hop redelivering at
+    /// random: each deposit is priced at a NAV per share no lower than before it, and once flat NAV is the margin balance.
+    /// </summary>
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    public async Task fee_income_funding_and_deposits_interleaved_and_redelivered_keep_nav_the_margin_balance_and_never_dilute(int seed)
+    {
+        var random = new Random(seed);
+        await using var h = new OneLedgerHarness();
+        await h.CreditAsync("lp-1", 50_000m);
+        await h.CreditAsync("lp-2", 50_000m);
+        await h.CreditAsync("mm-1", 1_000_000m);
+        await h.DepositToVaultAsync("lp-1", 50_000m, "dep-1");
+        await h.ExchangeAsync();
+        h.SetMark("BTC", Market, 50_000m);
+        var side = random.Next(2) == 0 ? VaultSide.Buy : VaultSide.Sell;
+        await h.VaultTradesAsync(Market, 1, side, 1.5m, 50_000m);
+        long funding = 0, epoch = 0, deposits = 0;
+        for (var step = 0; step < 12; step++)
+        {
+            switch (random.Next(3))
+            {
+                case 0:
+                    var message = await h.FundingAsync(Market, ++funding, (random.Next(2) == 0 ? 1 : -1) * random.Next(1_000, 500_000) / 1_000_000_000m, 50_000m);
+                    if (random.Next(3) == 0)
+                    {
+                        await h.DeliverFundingAsync(message);
+                    }
+
+                    break;
+                case 1:
+                    var fees = await h.FeesDistributedAsync(++epoch, random.Next(1, 10_000_000) / 100_000m);
+                    if (random.Next(3) == 0)
+                    {
+                        await h.DeliverToMarginAsync(fees);
+                    }
+
+                    break;
+                default:
+                    await h.ExchangeAsync();
+                    var before = VaultBook.Nav(await h.VaultAsync(), h.Prices.Marks, OneLedgerHarness.T0);
+                    await h.DepositToVaultAsync("lp-2", random.Next(10, 5_000), $"dep-2-{++deposits}");
+                    await h.ExchangeAsync();
+                    var after = VaultBook.Nav(await h.VaultAsync(), h.Prices.Marks, OneLedgerHarness.T0);
+                    (after.Nav * before.Shares).ShouldBeGreaterThanOrEqualTo(before.Nav * after.Shares, $"seed {seed}, step {step}: a deposit diluted the LPs");
+                    break;
+            }
+
+            await h.ExchangeAsync(fromStart: random.Next(4) == 0);
+            var vault = await h.VaultAsync();
+            (vault.Collateral - vault.FeesOwed).ShouldBe(await h.BalanceAsync(OneLedgerHarness.Vault), $"seed {seed}, step {step}");
+        }
+
+        await h.VaultTradesAsync(Market, 2, side == VaultSide.Buy ? VaultSide.Sell : VaultSide.Buy, 1.5m, 50_250m);
+        await h.ExchangeAsync(fromStart: true);
+        VaultBook.Nav(await h.VaultAsync(), h.Prices.Marks, OneLedgerHarness.T0).Nav.ShouldBe(await h.BalanceAsync(OneLedgerHarness.Vault), $"seed {seed}");
+        (await h.VaultEventsAsync()).OfType<FundingBooked>().Count()
+            .ShouldBe((await h.LedgerAsync()).Count(e => e.Kind == LedgerEntryKind.Funding && e.Postings.Any(p => p.AccountId == OneLedgerHarness.Vault)), $"seed {seed}");
+    }
+
     [Theory]
     [InlineData("0.0004")]
     [InlineData("-0.0004")]
