@@ -1,13 +1,8 @@
-using Clearing.Contracts.Margin.V1;
 using Clearing.Contracts.Oracle.V1;
-using Clearing.EventSourcing.Sqlite;
-using Clearing.Messaging.Kafka;
 using Clearing.Vault.Application;
-using Clearing.Vault.Domain.Accounting;
 using Clearing.Vault.Domain.Quoting;
 using Clearing.Vault.Integration;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
+using Clearing.Vault.Tests.Support;
 
 namespace Clearing.Vault.Tests.Host;
 
@@ -17,25 +12,11 @@ namespace Clearing.Vault.Tests.Host;
 /// </summary>
 public sealed class QuotingLoopPullTests : IAsyncDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-vault-tests", Guid.NewGuid().ToString("N"));
-    private readonly SqliteEventStore _store;
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 26, 4, 0, 0, TimeSpan.Zero));
-    private readonly MarketPrices _prices = new();
-    private readonly LiveQuotes _live = new();
+    private readonly QuotingHarness _harness = new(new DateTimeOffset(2026, 11, 26, 4, 0, 0, TimeSpan.Zero));
     private readonly CountingSink _sink = new();
-    private readonly VaultLedger _ledger;
     private readonly QuotingLoop _loop;
-    private long _priceSequence;
 
-    public QuotingLoopPullTests()
-    {
-        Directory.CreateDirectory(_directory);
-        _store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
-        _ledger = new VaultLedger(_store, new VaultRules { VaultId = "hlp" }, _prices, _time);
-        var btc = new QuoteParameters { Market = "BTC-PERP", TickSize = 0.5m, LotSize = 0.001m, QuoteNotional = 5_000m, MaxNotional = 100_000m };
-        _loop = new QuotingLoop(_ledger, _prices, _live, _sink, [btc], new Dictionary<string, string> { ["BTC-PERP"] = "BTC" },
-            TimeSpan.FromHours(1), _time, NullLogger<QuotingLoop>.Instance);
-    }
+    public QuotingLoopPullTests() => _loop = _harness.Loop(_sink, TimeSpan.FromHours(1));
 
     [Fact]
     public async Task a_stale_price_pulls_the_quotes_at_once_without_waiting_for_the_next_pass()
@@ -43,12 +24,12 @@ public sealed class QuotingLoopPullTests : IAsyncDisposable
         await DepositAsync(1_000_000m);
         Price(PriceStatus.Ok);
         await _loop.StartAsync(CancellationToken.None);
-        await Until(() => _live.In("BTC-PERP").Count == 2, "the first pass to place a bid and an ask");
+        await Until(() => _harness.Live.In("BTC-PERP").Count == 2, "the first pass to place a bid and an ask");
         var cancelAllsBefore = _sink.CancelAlls;   // the start-up cancel-all of whatever an earlier run left
 
         Price(PriceStatus.Stale);
 
-        await Until(() => _live.In("BTC-PERP").Count == 0, "the STALE price to pull the quotes");
+        await Until(() => _harness.Live.In("BTC-PERP").Count == 0, "the STALE price to pull the quotes");
         _sink.CancelAlls.ShouldBe(cancelAllsBefore + 1);
         _sink.Placed.ShouldBe(2);   // the clock never moved: no pass ran, only the pull
     }
@@ -59,11 +40,11 @@ public sealed class QuotingLoopPullTests : IAsyncDisposable
         await DepositAsync(1_000_000m);
         Price(PriceStatus.Ok);
         await _loop.StartAsync(CancellationToken.None);
-        await Until(() => _live.In("BTC-PERP").Count == 2, "the first pass to place a bid and an ask");
+        await Until(() => _harness.Live.In("BTC-PERP").Count == 2, "the first pass to place a bid and an ask");
         var cancelAllsBefore = _sink.CancelAlls;
 
         Price(PriceStatus.CircuitBreaker);
-        await Until(() => _live.In("BTC-PERP").Count == 0, "the circuit breaker to pull the quotes");
+        await Until(() => _harness.Live.In("BTC-PERP").Count == 0, "the circuit breaker to pull the quotes");
         Price(PriceStatus.Stale);
         Price(PriceStatus.Stale);
         await Task.Delay(200);
@@ -71,28 +52,9 @@ public sealed class QuotingLoopPullTests : IAsyncDisposable
         _sink.CancelAlls.ShouldBe(cancelAllsBefore + 1);
     }
 
-    private void Price(PriceStatus status) => _prices.Apply(new PriceUpdate
-    {
-        Asset = "BTC", Sequence = ++_priceSequence, TimeUnixNanos = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100, Status = status,
-        IndexPrice = "50000",
-        Marks = { new MarkPrice { Market = "BTC-PERP", MarkPrice_ = "50000" } },
-    });
+    private void Price(PriceStatus status) => _harness.Price(50_000m, status);
 
-    private Task DepositAsync(decimal amount)
-    {
-        var text = amount.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var entry = new LedgerEntry
-        {
-            EntryId = "account-lp-1:1:0", Sequence = 1, Kind = LedgerEntryKind.VaultDeposit, Reference = "dep-1", AccountId = "lp-1", TimeUnixNanos = 1,
-            Postings = { new Posting { AccountId = "vault-hlp", Asset = "USDC", Amount = text }, new Posting { AccountId = "lp-1", Asset = "USDC", Amount = "-" + text } },
-        };
-        var message = new KafkaInboundMessage<LedgerEntry>(entry, new KafkaMessageMetadata
-        {
-            Topic = "t", Partition = 0, Offset = 0, Key = "k", Id = "ledger-main:0", Type = "x", Source = "test", Subject = "s", Time = _time.GetUtcNow(),
-            SourceStream = "ledger-main", SourceSequence = 0,
-        });
-        return new MarginLedgerInput(_ledger).HandleAsync(message, CancellationToken.None);
-    }
+    private Task DepositAsync(decimal amount) => _harness.DepositAsync(amount);
 
     private static async Task Until(Func<bool> condition, string what)
     {
@@ -111,15 +73,7 @@ public sealed class QuotingLoopPullTests : IAsyncDisposable
     {
         await _loop.StopAsync(CancellationToken.None);
         _loop.Dispose();
-        await _store.DisposeAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may still hold the file for a moment; the temp directory is cleaned by the OS.
-        }
+        await _harness.DisposeAsync();
     }
 
     private sealed class CountingSink : IQuoteSink

@@ -9,6 +9,7 @@ using Clearing.Vault.Application;
 using Clearing.Vault.Domain.Accounting;
 using Clearing.Vault.Domain.Quoting;
 using Clearing.Vault.Integration;
+using Clearing.Vault.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -21,51 +22,18 @@ namespace Clearing.Vault.Tests.Host;
 public sealed class VaultHostPipelineTests : IAsyncDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-vault-tests", Guid.NewGuid().ToString("N"));
-    private readonly SqliteEventStore _store;
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-    private readonly MarketPrices _prices = new();
-    private readonly LiveQuotes _live = new();
+    private readonly QuotingHarness _harness = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly RecordingSink _sink = new();
-    private readonly VaultLedger _ledger;
     private readonly QuotingLoop _loop;
-    private long _priceSequence;
     private long _matchingSequence;
 
-    public VaultHostPipelineTests()
-    {
-        Directory.CreateDirectory(_directory);
-        _store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
-        _ledger = new VaultLedger(_store, new VaultRules { VaultId = "hlp" }, _prices, _time);
-        var btc = new QuoteParameters { Market = "BTC-PERP", TickSize = 0.5m, LotSize = 0.001m, QuoteNotional = 5_000m, MaxNotional = 100_000m };
-        _loop = new QuotingLoop(_ledger, _prices, _live, _sink, [btc], new Dictionary<string, string> { ["BTC-PERP"] = "BTC" },
-            TimeSpan.FromMilliseconds(250), _time, NullLogger<QuotingLoop>.Instance);
-    }
+    public VaultHostPipelineTests() => _loop = _harness.Loop(_sink, TimeSpan.FromMilliseconds(250));
 
-    private void Price(decimal index, PriceStatus status = PriceStatus.Ok) => _prices.Apply(new PriceUpdate
-    {
-        Asset = "BTC", Sequence = ++_priceSequence, TimeUnixNanos = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100, Status = status,
-        IndexPrice = index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        Marks = { new MarkPrice { Market = "BTC-PERP", MarkPrice_ = index.ToString(System.Globalization.CultureInfo.InvariantCulture) } },
-    });
+    private void Price(decimal index, PriceStatus status = PriceStatus.Ok) => _harness.Price(index, status);
 
-    private KafkaInboundMessage<T> Message<T>(T payload, string stream, long sequence) => new(payload, new KafkaMessageMetadata
-    {
-        Topic = "t", Partition = 0, Offset = sequence, Key = "k", Id = $"{stream}:{sequence}", Type = "x", Source = "test", Subject = "s", Time = _time.GetUtcNow(),
-        SourceStream = stream, SourceSequence = sequence,
-    });
+    private KafkaInboundMessage<T> Message<T>(T payload, string stream, long sequence) => _harness.Message(payload, stream, sequence);
 
-    /// <summary>LP money arrives as margin's VAULT_DEPOSIT ledger entry, read from clearing.margin.ledger.v1.</summary>
-    private Task DepositAsync(decimal amount)
-    {
-        var text = amount.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var entry = new LedgerEntry
-        {
-            EntryId = "account-lp-1:1:0", Sequence = 1, Kind = LedgerEntryKind.VaultDeposit, Reference = "dep-1", AccountId = "lp-1", TimeUnixNanos = 1,
-            Postings = { new Posting { AccountId = "vault-hlp", Asset = "USDC", Amount = text }, new Posting { AccountId = "lp-1", Asset = "USDC", Amount = "-" + text } },
-        };
-        return new MarginLedgerInput(_ledger).HandleAsync(Message(entry, "ledger-main", 0), None);
-    }
+    private Task DepositAsync(decimal amount) => _harness.DepositAsync(amount);
 
     [Fact]
     public async Task the_vault_quotes_around_the_index_and_its_quotes_are_gone_on_the_first_pass_after_the_oracle_turns_stale()
@@ -76,14 +44,14 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
         await _loop.PassAsync(None);
 
         _sink.Placed.Select(p => (p.Quote.Side, p.Quote.Price, p.Quote.Size)).ShouldBe([(QuoteSide.Bid, 49_975m, 0.1m), (QuoteSide.Ask, 50_025m, 0.1m)]);
-        _live.In("BTC-PERP").Count.ShouldBe(2);
+        _harness.Live.In("BTC-PERP").Count.ShouldBe(2);
 
-        _time.Advance(TimeSpan.FromMilliseconds(250));
+        _harness.Time.Advance(TimeSpan.FromMilliseconds(250));
         Price(50_000m, PriceStatus.Stale);
         await _loop.PassAsync(None);
 
         _sink.Cancelled.Count.ShouldBe(2);
-        _live.In("BTC-PERP").ShouldBeEmpty();
+        _harness.Live.In("BTC-PERP").ShouldBeEmpty();
         _sink.Placed.Count.ShouldBe(2);   // nothing new placed while stale
     }
 
@@ -94,7 +62,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
         Price(50_000m);
         await _loop.PassAsync(None);
         var bid = _sink.Placed.Single(p => p.Quote.Side == QuoteSide.Bid);
-        var matching = new MatchingInput(_ledger, _live, new VaultAccount("vault-hlp"));
+        var matching = new MatchingInput(_harness.Ledger, _harness.Live, new VaultAccount("vault-hlp"));
         var fill = new MatchingEvent
         {
             Market = "BTC-PERP", TimeUnixNanos = 1,
@@ -117,16 +85,16 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
 
         await matching.HandleAsync(Message(fill, "book-BTC-PERP", ++_matchingSequence), None);
         await matching.HandleAsync(Message(fill, "book-BTC-PERP", _matchingSequence), None);   // a repeat changes nothing
-        var version = (await _ledger.LoadAsync(None)).Version;
+        var version = (await _harness.Ledger.LoadAsync(None)).Version;
         await matching.HandleAsync(Message(others, "book-BTC-PERP", ++_matchingSequence), None);
-        var loaded = await _ledger.LoadAsync(None);
+        var loaded = await _harness.Ledger.LoadAsync(None);
         var state = loaded.State;
 
         state.Positions["BTC-PERP"].Size.ShouldBe(0.1m);
         state.FeesOwed.ShouldBe(0.49975m);
         // Fee share is not accrued per fill: a fill between two other accounts does not touch the vault's stream.
         (state.TradingFeeIncome, loaded.Version).ShouldBe((0m, version));
-        _live.In("BTC-PERP").Select(q => q.Side).ShouldBe([QuoteSide.Ask]);
+        _harness.Live.In("BTC-PERP").Select(q => q.Side).ShouldBe([QuoteSide.Ask]);
 
         await _loop.PassAsync(None);
 
@@ -139,7 +107,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
     {
         await DepositAsync(100_000m);
         Price(44_000m);
-        var liquidation = new LiquidationInput(_ledger);
+        var liquidation = new LiquidationInput(_harness.Ledger);
         var takeover = new LiquidationEvent
         {
             AccountId = "acct-1", LiquidationId = "acct-1:1", TimeUnixNanos = 1,
@@ -159,9 +127,9 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
 
         await liquidation.HandleAsync(Message(takeover, "liquidation-acct-1", 5), None);
         await liquidation.HandleAsync(Message(sliceFee, "liquidation-acct-2", 3), None);   // the fee itself is the fund's, not the vault's
-        await new MarginLedgerInput(_ledger).HandleAsync(Message(share, "ledger-main", 1), None);
-        await _ledger.TickAsync(TimeSpan.FromMinutes(1), None);
-        var state = (await _ledger.LoadAsync(None)).State;
+        await new MarginLedgerInput(_harness.Ledger).HandleAsync(Message(share, "ledger-main", 1), None);
+        await _harness.Ledger.TickAsync(TimeSpan.FromMinutes(1), None);
+        var state = (await _harness.Ledger.LoadAsync(None)).State;
 
         state.Positions["BTC-PERP"].Size.ShouldBe(0.5m);            // the liquidated long sold, the vault bought
         state.BackstopLosses["BTC-PERP"].ShouldBe(500m);
@@ -170,18 +138,7 @@ public sealed class VaultHostPipelineTests : IAsyncDisposable
         state.LastNav!.Nav.ShouldBe(100_000m - 500m + 20m);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _store.DisposeAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may still hold the file for a moment; the temp directory is cleaned by the OS.
-        }
-    }
+    public ValueTask DisposeAsync() => _harness.DisposeAsync();
 
     private sealed class RecordingSink : IQuoteSink
     {
