@@ -15,6 +15,7 @@ public sealed partial class ConsumerLagMonitor(
     GatewayBackpressure backpressure,
     GatewayBackpressureOptions options,
     KafkaConnection connection,
+    Microsoft.Extensions.Options.IOptions<KafkaOptions> kafka,
     TimeProvider time,
     ILogger<ConsumerLagMonitor> logger) : BackgroundService
 {
@@ -28,7 +29,7 @@ public sealed partial class ConsumerLagMonitor(
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        var probes = options.WatchedGroups.Select(w => new Probe(w.Key, w.Value, connection.BootstrapServers)).ToList();
+        var probes = options.WatchedGroups.Select(w => new Probe(w.Key, w.Value, ProbeConfig(w.Key, connection.BootstrapServers, kafka.Value))).ToList();
         var failing = false;
         try
         {
@@ -72,18 +73,24 @@ public sealed partial class ConsumerLagMonitor(
         }
     }
 
-    /// <summary>One watched group: a group-less view of its committed offsets and its topic's high watermarks.</summary>
-    private sealed class Probe(string group, string topic, string bootstrapServers) : IDisposable
-    {
-        // group.id is only the key OffsetFetch asks about; without Subscribe this client never joins the group.
-        private readonly IConsumer<byte[]?, byte[]?> _client = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
+    /// <summary>
+    /// The probe's client: the cluster's Kafka:Properties (SASL, TLS) like every other client, and group.id only as the
+    /// key OffsetFetch asks about — without Subscribe this client never joins the group.
+    /// </summary>
+    public static ConsumerConfig ProbeConfig(string group, string bootstrapServers, KafkaOptions kafka) =>
+        new(new Dictionary<string, string>(kafka.Properties ?? [], StringComparer.Ordinal))
         {
             BootstrapServers = bootstrapServers,
             GroupId = group,
             ClientId = $"order-gateway-lag-{group}",
             EnableAutoCommit = false,
             IsolationLevel = IsolationLevel.ReadCommitted,
-        }).Build();
+        };
+
+    /// <summary>One watched group: a group-less view of its committed offsets and its topic's high watermarks.</summary>
+    private sealed class Probe(string group, string topic, ConsumerConfig config) : IDisposable
+    {
+        private readonly IConsumer<byte[]?, byte[]?> _client = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
 
         private List<TopicPartition> _partitions = [];
 
