@@ -107,7 +107,7 @@ public sealed class TopicTests
         foreach (var user in users)
         {
             var service = user.Metadata.Labels["app.kubernetes.io/name"];
-            var prefix = user.Spec.Authorization!.Acls.Single(a => a.Resource.Type == "group").Resource.Name!;
+            var prefix = user.Spec.Authorization!.Acls.Single(a => a.Resource.Type == "group" && a.Resource.PatternType == "prefix").Resource.Name!;
             prefix.ShouldBe(service);
             ServiceTopics.Of(service).GroupIds.ShouldAllBe(g => g.StartsWith(prefix + "-", StringComparison.Ordinal), $"{service} names a consumer group outside its ACL prefix");
         }
@@ -143,6 +143,20 @@ public sealed class TopicTests
         vault.Reads.ShouldBe([Topics.OraclePrices, Topics.MatchingEvents, Topics.MarginLedger, Topics.LiquidationEvents, Topics.SettlementEvents, Topics.GovernanceParams], ignoreOrder: true);
         ServiceTopics.Of("margin").Reads.ShouldContain(Topics.VaultEvents);
         ServiceTopics.Of("matching").Reads.ShouldContain(Topics.MatchingEvents, "matching reads its own events back to find the published sequences");
+    }
+
+    [Fact]
+    public void the_gateway_may_describe_exactly_the_groups_its_backpressure_watches_and_join_none_of_them()
+    {
+        var source = File.ReadAllText(Repository.Path("services/order-gateway/Clearing.OrderGateway/Application/GatewayBackpressure.cs"));
+        var watched = System.Text.RegularExpressions.Regex.Matches(source, @"\[""([a-z0-9-]+)""\] = Topics\.").Select(m => m.Groups[1].Value).ToList();
+        watched.ShouldContain("margin-fills");
+
+        var acls = Helm.Load().Single<KafkaUser>("clearing-order-gateway").Spec.Authorization!.Acls;
+        var described = acls.Where(a => a.Resource.Type == "group" && a.Resource.PatternType == "literal").ToList();
+
+        described.Select(a => a.Resource.Name).ShouldBe(watched, ignoreOrder: true);
+        described.ShouldAllBe(a => a.Operations.SequenceEqual(new[] { "Describe" }));
     }
 
     [Fact]
