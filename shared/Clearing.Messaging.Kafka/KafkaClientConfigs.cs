@@ -62,6 +62,31 @@ public static class KafkaClientConfigs
         return config;
     }
 
+    /// <summary>An admin client (metadata, watermarks) with the cluster's settings: a bare one cannot reach a secured cluster.</summary>
+    public static AdminClientConfig Admin(KafkaOptions options, KafkaConnection connection, string? clientId = null)
+    {
+        var config = new AdminClientConfig(Extra(options)) { BootstrapServers = connection.BootstrapServers };
+        if (clientId is not null)
+        {
+            config.ClientId = clientId;
+        }
+        return config;
+    }
+
+    /// <summary>
+    /// A client that only asks for another group's committed offsets (OffsetFetch) and the topic's watermarks:
+    /// group.id is the key asked about; without Subscribe it never joins the group.
+    /// </summary>
+    public static ConsumerConfig OffsetReader(KafkaOptions options, KafkaConnection connection, string groupId, string clientId) =>
+        new(Extra(options))
+        {
+            BootstrapServers = connection.BootstrapServers,
+            GroupId = groupId,
+            ClientId = clientId,
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+        };
+
     private static Dictionary<string, string> Extra(KafkaOptions options) =>
         new(options.Properties ?? [], StringComparer.Ordinal);
 }

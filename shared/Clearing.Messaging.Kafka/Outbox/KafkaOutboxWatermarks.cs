@@ -20,11 +20,7 @@ public sealed class KafkaOutboxWatermarks : IOutboxWatermarks, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
         // The service's extra properties carry the cluster's security settings, so they apply here too.
-        var config = new AdminClientConfig(new Dictionary<string, string>(options.Properties ?? [], StringComparer.Ordinal))
-        {
-            BootstrapServers = connection.BootstrapServers,
-            ClientId = $"{options.EffectiveClientId}-outbox-{relayName}-watermarks",
-        };
+        var config = KafkaClientConfigs.Admin(options, connection, $"{options.EffectiveClientId}-outbox-{relayName}-watermarks");
         // Failures surface as exceptions from the calls (an inconclusive check); the client's own reports are only logged.
         _admin = new AdminClientBuilder(config)
             .SetLogHandler((_, log) => KafkaClientLog.Write(logger, log))

@@ -8,9 +8,14 @@ public sealed class ConsumerLagProbeTests
     [Fact]
     public void the_lag_probe_reaches_a_secured_cluster_with_the_same_properties_as_every_other_client()
     {
-        var kafka = new KafkaOptions { Properties = { ["security.protocol"] = "SASL_SSL", ["sasl.username"] = "order-gateway" } };
+        var kafka = new KafkaOptions
+        {
+            BootstrapServers = "kafka-0:9093",
+            Properties = { ["security.protocol"] = "SASL_SSL", ["sasl.username"] = "order-gateway" },
+        };
+        var connection = new KafkaConnection(Microsoft.Extensions.Options.Options.Create(kafka), Microsoft.Extensions.Logging.Abstractions.NullLogger<KafkaConnection>.Instance);
 
-        var config = ConsumerLagMonitor.ProbeConfig("margin-fills", "kafka-0:9093", kafka);
+        var config = ConsumerLagMonitor.ProbeConfig("margin-fills", connection, kafka);
 
         config.Get("security.protocol").ShouldBe("SASL_SSL");
         config.Get("sasl.username").ShouldBe("order-gateway");

@@ -21,8 +21,7 @@ namespace Clearing.Matching.Integration;
 public static class PublishedSequences
 {
     /// <summary>The same Kafka:Properties as every other client (SASL, TLS): a bare admin client cannot reach a secured cluster.</summary>
-    public static AdminClientConfig AdminConfig(KafkaConnection connection, KafkaOptions options) =>
-        new(new Dictionary<string, string>(options.Properties ?? [], StringComparer.Ordinal)) { BootstrapServers = connection.BootstrapServers };
+    public static AdminClientConfig AdminConfig(KafkaConnection connection, KafkaOptions options) => KafkaClientConfigs.Admin(options, connection);
 
     public static Dictionary<string, long> Read(KafkaConnection connection, KafkaOptions options, IReadOnlyCollection<string> markets,
         TimeSpan timeout, CancellationToken cancellationToken)

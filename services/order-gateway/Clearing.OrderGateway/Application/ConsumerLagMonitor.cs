@@ -29,7 +29,7 @@ public sealed partial class ConsumerLagMonitor(
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        var probes = options.WatchedGroups.Select(w => new Probe(w.Key, w.Value, ProbeConfig(w.Key, connection.BootstrapServers, kafka.Value))).ToList();
+        var probes = options.WatchedGroups.Select(w => new Probe(w.Key, w.Value, ProbeConfig(w.Key, connection, kafka.Value))).ToList();
         var failing = false;
         try
         {
@@ -73,19 +73,9 @@ public sealed partial class ConsumerLagMonitor(
         }
     }
 
-    /// <summary>
-    /// The probe's client: the cluster's Kafka:Properties (SASL, TLS) like every other client, and group.id only as the
-    /// key OffsetFetch asks about — without Subscribe this client never joins the group.
-    /// </summary>
-    public static ConsumerConfig ProbeConfig(string group, string bootstrapServers, KafkaOptions kafka) =>
-        new(new Dictionary<string, string>(kafka.Properties ?? [], StringComparer.Ordinal))
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = group,
-            ClientId = $"order-gateway-lag-{group}",
-            EnableAutoCommit = false,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-        };
+    /// <summary>The probe's client: the cluster's Kafka:Properties (SASL, TLS) like every other client.</summary>
+    public static ConsumerConfig ProbeConfig(string group, KafkaConnection connection, KafkaOptions kafka) =>
+        KafkaClientConfigs.OffsetReader(kafka, connection, group, $"order-gateway-lag-{group}");
 
     /// <summary>One watched group: a group-less view of its committed offsets and its topic's high watermarks.</summary>
     private sealed class Probe(string group, string topic, ConsumerConfig config) : IDisposable
