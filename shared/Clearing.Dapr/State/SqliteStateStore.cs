@@ -14,6 +14,8 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly TimeProvider _time;
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Tuned = new();
+    private static readonly object TunedMarker = new();
     private readonly SemaphoreSlim _initialization = new(1, 1);
     private volatile bool _initialized;
 
@@ -234,12 +236,18 @@ public sealed class SqliteStateStore : IStateStore, IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken);
-            // Per connection, as the event store does: in WAL mode NORMAL survives a process crash and skips the fsync
-            // of every commit. The state here is derived from the event store, which runs NORMAL itself: syncing the
-            // copy harder than the source cost margin two fsyncs per fill (one risk view per side) and bought nothing.
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = NORMAL";
-            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            // Once per native connection (the pool hands the same one out again), as the event store does: in WAL mode
+            // NORMAL survives a process crash and skips the fsync of every commit. The state here is derived from the
+            // event store, which runs NORMAL itself: syncing the copy harder than the source cost margin two fsyncs per
+            // fill (one risk view per side) and bought nothing.
+            if (!Tuned.TryGetValue(connection.Handle!, out _))
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous = NORMAL";
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+                Tuned.AddOrUpdate(connection.Handle!, TunedMarker);
+            }
+
             return connection;
         }
         catch
