@@ -1,7 +1,6 @@
 using Clearing.Contracts;
 using Clearing.Contracts.Orders.V1;
 using Clearing.Messaging.Kafka;
-using Clearing.Messaging.Kafka.Embedded;
 using Clearing.Parameters;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -16,22 +15,15 @@ namespace Clearing.Matching.Tests.Host;
 /// registry and charges the version in force; a governed halt then refuses orders and passes cancels.
 /// </summary>
 [Collection(HostCollection.Name)]
-public sealed class GovernedMatchingProcessTests(ITestOutputHelper output) : IDisposable
+public sealed class GovernedMatchingProcessTests(ITestOutputHelper output)
 {
     private const int Partitions = 2;
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-matching-governed", Guid.NewGuid().ToString("N"));
 
     [Fact]
     public async Task a_restarted_matching_process_charges_the_governed_fees_in_force_from_its_stored_registry_copy()
     {
-        Directory.CreateDirectory(_directory);
-        var bootstrapFile = Path.Combine(_directory, "kafka.bootstrap");
-        await using var broker = EmbeddedKafkaBroker.Start(new EmbeddedKafkaBrokerOptions
-        {
-            BootstrapFile = bootstrapFile,
-            Partitions = Partitions,
-            Topics = [Topics.OrderCommands, Topics.OraclePrices, Topics.MatchingEvents, Topics.DeadLetters, Topics.GovernanceParams],
-        });
+        await using var bed = ProcessBed.Start("clearing-matching-governed", Partitions, Topics.GovernanceParams);
+        var broker = bed.Broker;
         var settings = new Dictionary<string, string> { ["Logging__LogLevel__Clearing.Parameters"] = "Information" };
         using var reader = new KafkaTraffic.EventReader(broker.BootstrapServers, Partitions);
         using var producer = KafkaTraffic.Producer(broker.BootstrapServers);
@@ -39,7 +31,7 @@ public sealed class GovernedMatchingProcessTests(ITestOutputHelper output) : IDi
         Publish(producer, 0, T0 - 1_000_000_000, maker: 0.0002m, taker: 0.0007m, halted: false);
         Publish(producer, 1, T0 + 1_000_000, maker: 0.0003m, taker: 0.0008m, halted: false);
 
-        var first = MatchingProcess.Start(_directory, bootstrapFile, settings);
+        var first = MatchingProcess.Start(bed.Directory, bed.BootstrapFile, settings);
         try
         {
             await WaitForLineAsync(first, "params-market-BTC-PERP version 1");
@@ -54,7 +46,7 @@ public sealed class GovernedMatchingProcessTests(ITestOutputHelper output) : IDi
             first.Dispose();
         }
 
-        using var second = MatchingProcess.Start(_directory, bootstrapFile, settings);
+        using var second = MatchingProcess.Start(bed.Directory, bed.BootstrapFile, settings);
         await WaitForLineAsync(second, "matching: consuming");
         second.Lines.ShouldContain(l => l.Contains("Governance parameters loaded from the store: 1 sets (2 versions)"), second.Tail);
         Send(producer, Limit("BTC-PERP", "tk", "t2", Side.Buy, "50000", "1", time: T0 + 1_000_000));
@@ -119,18 +111,6 @@ public sealed class GovernedMatchingProcessTests(ITestOutputHelper output) : IDi
                 throw new TimeoutException($"the matching process did not log \"{text}\": {process.Tail}");
             }
             await Task.Delay(50);
-        }
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Never created: the test failed before its first step.
         }
     }
 }

@@ -1,6 +1,5 @@
 using Clearing.Contracts;
 using Clearing.Contracts.Matching.V1;
-using Clearing.Messaging.Kafka.Embedded;
 using Google.Protobuf;
 using Xunit.Abstractions;
 
@@ -11,22 +10,15 @@ namespace Clearing.Matching.Tests.Host;
 /// read_committed reader saw on clearing.matching.events.v1 with a reference run of the same commands in-process.
 /// </summary>
 [Collection(HostCollection.Name)]
-public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
+public sealed class MatchingCrashTests(ITestOutputHelper output)
 {
     private const int Partitions = 4;
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-matching-crash", Guid.NewGuid().ToString("N"));
 
     [Fact]
     public async Task killing_matching_mid_stream_and_restarting_publishes_every_event_once_with_no_gap()
     {
-        Directory.CreateDirectory(_directory);
-        var bootstrapFile = Path.Combine(_directory, "kafka.bootstrap");
-        await using var broker = EmbeddedKafkaBroker.Start(new EmbeddedKafkaBrokerOptions
-        {
-            BootstrapFile = bootstrapFile,
-            Partitions = Partitions,
-            Topics = [Topics.OrderCommands, Topics.OraclePrices, Topics.MatchingEvents, Topics.DeadLetters],
-        });
+        await using var bed = ProcessBed.Start("clearing-matching-crash", Partitions);
+        var broker = bed.Broker;
         // Order commands only: each market's commands sit in one partition in order, so each book's events are fixed by
         // the flow; oracle updates arrive on another topic and their interleaving with orders is not.
         var commands = HostFlow.Generate(seed: 21, count: 3_000, withPrices: false).Orders().ToList();
@@ -57,7 +49,7 @@ public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
             producer.Flush(TimeSpan.FromSeconds(10));
         });
 
-        var first = MatchingProcess.Start(_directory, bootstrapFile, settings);
+        var first = MatchingProcess.Start(bed.Directory, bed.BootstrapFile, settings);
         var firstId = first.Id;
         try
         {
@@ -72,7 +64,7 @@ public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
         var atKill = reader.Count;
         output.WriteLine($"killed process {firstId} after {atKill} of {expectedTotal} events");
 
-        using var second = MatchingProcess.Start(_directory, bootstrapFile, settings);
+        using var second = MatchingProcess.Start(bed.Directory, bed.BootstrapFile, settings);
         await feeding;
         await reader.WaitForAsync(events => events.Count >= expectedTotal, TimeSpan.FromSeconds(90),
             () => $"{reader.Count} of {expectedTotal}; process: {second.Tail}");
@@ -95,17 +87,5 @@ public sealed class MatchingCrashTests(ITestOutputHelper output) : IDisposable
         }
         seen.Count.ShouldBe(expectedTotal);
         seen.Count(e => e.Event.Fill is not null).ShouldBeGreaterThan(100);
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Never created: the test failed before its first step.
-        }
     }
 }

@@ -1,6 +1,5 @@
 using Clearing.Contracts;
 using Clearing.Contracts.Orders.V1;
-using Clearing.Messaging.Kafka.Embedded;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 
@@ -11,26 +10,19 @@ namespace Clearing.Matching.Tests.Host;
 /// stop matching's partition, never be skipped: a skipped command is an accepted order that never reaches a book.
 /// </summary>
 [Collection(HostCollection.Name)]
-public sealed class MatchingGapTests(ITestOutputHelper output) : IDisposable
+public sealed class MatchingGapTests(ITestOutputHelper output)
 {
     private const int Partitions = 4;
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "clearing-matching-gap", Guid.NewGuid().ToString("N"));
 
     [Fact]
     public async Task matching_stops_at_order_commands_deleted_before_it_read_them_instead_of_skipping_them()
     {
-        Directory.CreateDirectory(_directory);
-        var bootstrapFile = Path.Combine(_directory, "kafka.bootstrap");
-        await using var broker = EmbeddedKafkaBroker.Start(new EmbeddedKafkaBrokerOptions
-        {
-            BootstrapFile = bootstrapFile,
-            Partitions = Partitions,
-            Topics = [Topics.OrderCommands, Topics.OraclePrices, Topics.MatchingEvents, Topics.DeadLetters],
-        });
+        await using var bed = ProcessBed.Start("clearing-matching-gap", Partitions);
+        var broker = bed.Broker;
         using var reader = new KafkaTraffic.EventReader(broker.BootstrapServers, Partitions);
         using var producer = KafkaTraffic.Producer(broker.BootstrapServers);
 
-        using (var first = MatchingProcess.Start(_directory, bootstrapFile))
+        using (var first = MatchingProcess.Start(bed.Directory, bed.BootstrapFile))
         {
             KafkaTraffic.Produce(producer, HostOrders.Limit("BTC-PERP", "acct-1", "o-1", Side.Buy, "50000", "0.1"));
             producer.Flush(TimeSpan.FromSeconds(10));
@@ -48,7 +40,7 @@ public sealed class MatchingGapTests(ITestOutputHelper output) : IDisposable
         }
         producer.Flush(TimeSpan.FromSeconds(30));
 
-        using var second = MatchingProcess.Start(_directory, bootstrapFile);
+        using var second = MatchingProcess.Start(bed.Directory, bed.BootstrapFile);
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (!second.Lines.Any(l => l.Contains("CONSUMER GAP", StringComparison.Ordinal)) && DateTime.UtcNow < deadline && !second.HasExited)
         {
@@ -60,17 +52,5 @@ public sealed class MatchingGapTests(ITestOutputHelper output) : IDisposable
         second.Lines.ShouldContain(l => l.Contains("CONSUMER GAP", StringComparison.Ordinal) && l.Contains(Topics.OrderCommands, StringComparison.Ordinal), second.Tail);
         reader.Events.ShouldNotContain(e => e.Event.Accepted != null && e.Event.Accepted.OrderId == "o-2");
         reader.Events.Count(e => e.Event.Rejected != null).ShouldBe(0, "the padding after the gap was not read as commands either");
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // Never created: the test failed before its first step.
-        }
     }
 }
