@@ -26,15 +26,29 @@ internal sealed class MarginFastReader
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private string? _lastReference;
 
-    public MarginFastReader() => _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+    // Bound once: the readers run for every event of a replay.
+    private readonly BodyReader<PositionChanged> _positionChanged;
+    private readonly BodyReader<LedgerEntryRecorded> _ledgerEntry;
 
-    public bool TryReadPositionChanged(ReadOnlySpan<byte> json, out PositionChanged changed)
+    public MarginFastReader()
     {
-        changed = null!;
+        _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+        _positionChanged = TryReadPositionChanged;
+        _ledgerEntry = TryReadLedgerEntry;
+    }
+
+    private delegate bool BodyReader<T>(ref Utf8JsonReader reader, out T value);
+
+    public bool TryReadPositionChanged(ReadOnlySpan<byte> json, out PositionChanged changed) => Whole(json, _positionChanged, out changed);
+
+    /// <summary>The whole text is exactly one object the body reader accepts.</summary>
+    private static bool Whole<T>(ReadOnlySpan<byte> json, BodyReader<T> body, out T value)
+    {
+        value = default!;
         var reader = new Utf8JsonReader(json);
         try
         {
-            return TryReadPositionChanged(ref reader, out changed) && !reader.Read();
+            return body(ref reader, out value) && !reader.Read();
         }
         catch (JsonException)
         {
@@ -151,23 +165,7 @@ internal sealed class MarginFastReader
     /// A ledger-main entry (margin's LedgerProjector writes one per ledger line, so a store holds about as many as it
     /// holds account events): read by hand for the replay's diff, which reads every one. Same rules as PositionChanged.
     /// </summary>
-    public bool TryReadLedgerEntry(ReadOnlySpan<byte> json, out LedgerEntryRecorded entry)
-    {
-        entry = null!;
-        var reader = new Utf8JsonReader(json);
-        try
-        {
-            return TryReadLedgerEntry(ref reader, out entry) && !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    public bool TryReadLedgerEntry(ReadOnlySpan<byte> json, out LedgerEntryRecorded entry) => Whole(json, _ledgerEntry, out entry);
 
     private bool TryReadLedgerEntry(ref Utf8JsonReader reader, out LedgerEntryRecorded entry)
     {
