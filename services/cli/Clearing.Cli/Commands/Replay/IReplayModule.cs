@@ -17,6 +17,9 @@ internal interface IReplayModule
     /// <summary>The aggregate state after <paramref name="events"/> (one stream, in order), or null for a stream this module does not fold.</summary>
     JsonNode? Fold(string streamId, IReadOnlyList<RecordedEvent> events);
 
+    /// <summary>The streams <see cref="Fold"/> shows, as patterns (e.g. "liquidation-{account}"), so a message can say what to pass as --stream.</summary>
+    IReadOnlyList<string> FoldedStreams => [];
+
     /// <summary>Fresh, empty projections to rebuild from the store's $all.</summary>
     IReadOnlyList<IReplayProjection> CreateProjections();
 

@@ -45,7 +45,7 @@ internal static class ReplayRunner
         }
         if (events.Count == 0)
         {
-            error.WriteLine($"clearing replay: stream '{stream}' has no events{AsOf(options)}.");
+            error.WriteLine($"clearing replay: stream '{stream}' has no events{AsOf(options)}.{ReplayModules.FoldedHint(module)}");
             return 2;
         }
 
@@ -57,7 +57,17 @@ internal static class ReplayRunner
             ["time"] = last.Timestamp.ToString("O"),
             ["events"] = events.Count,
         };
-        var state = module?.Fold(stream, events);
+        JsonNode? state;
+        try
+        {
+            state = module?.Fold(stream, events);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException)
+        {
+            // A stored event this build cannot read, or a book the code no longer reproduces: say which, do not guess.
+            error.WriteLine($"clearing replay: cannot fold '{stream}' up to version {last.StreamVersion}: {ex.Message}");
+            return 2;
+        }
         if (state is not null)
         {
             result["state"] = state;
@@ -65,6 +75,7 @@ internal static class ReplayRunner
         else
         {
             // No fold for this stream: the events themselves are the most faithful state there is.
+            error.WriteLine($"clearing replay: no state is folded for '{stream}', so its events are listed.{ReplayModules.FoldedHint(module)}");
             result["history"] = new JsonArray(events.Select(e => (JsonNode)new JsonObject
             {
                 ["version"] = e.StreamVersion,
