@@ -115,6 +115,8 @@ internal static class ReplayRunner
 
         await FoldAsync(store, module, projections, options.FromPosition, last, byType, progress.Advance, cancellationToken);
         progress.Complete();
+        // Only a fold from the first position to the head saw every event of a live stream a projection may capture.
+        var foldedWholeStore = options.FromPosition <= 1 && last == head;
         var folded = progress.Elapsed;
 
         var report = new JsonObject
@@ -147,8 +149,8 @@ internal static class ReplayRunner
                 WriteRows(directory, projection);
             }
 
-            var live = await projection.ReadLiveInKeyOrderAsync(sources, cancellationToken);
-            if (live is null)
+            var diff = await DiffAsync(projection, fresh, sources, foldedWholeStore, options.MaxListedDifferences, cancellationToken);
+            if (diff is null)
             {
                 result["rows"] ??= projection.RowsInKeyOrder().LongCount();
                 result["live"] = null;
@@ -156,10 +158,6 @@ internal static class ReplayRunner
             }
             else
             {
-                // With a fresh store the diff reads the rows back from it: what was written is what is compared.
-                var rebuilt = fresh is not null ? fresh.ReadRowsAsync(projection.Name, cancellationToken) : projection.RowsInKeyOrder().ToAsyncEnumerable();
-                // The live side is read on a stage of its own while this thread produces and compares the rebuilt rows.
-                var diff = await DiffInKeyOrderAsync(projection.Name, rebuilt, RowPrefetch.RunAheadAsync(live, cancellationToken), options.MaxListedDifferences, cancellationToken);
                 differs |= diff.Count > 0;
                 result["rows"] ??= diff.RebuiltRows;
                 result["live"] = diff.LiveRows;
@@ -202,6 +200,31 @@ internal static class ReplayRunner
         }
         output.WriteLine(report.ToJsonString(Indented(options)));
         return differs ? Differs : 0;
+    }
+
+    /// <summary>
+    /// One projection's diff against its live rows, or null when it has no live source. The live rows come from what the
+    /// projection captured during a whole-store fold when it can (<see cref="ICapturesLiveRows"/>), from their source
+    /// otherwise; with a fresh store the rebuilt rows are read back from it: what was written is what is compared.
+    /// </summary>
+    private static async Task<DiffResult?> DiffAsync(IReplayProjection projection, ReplayStore? fresh, ReplaySources sources, bool foldedWholeStore,
+        int maxListed, CancellationToken cancellationToken)
+    {
+        if (foldedWholeStore && projection is ICapturesLiveRows captured)
+        {
+            return fresh is null
+                ? captured.DiffWithCaptured(maxListed)
+                : await DiffInKeyOrderAsync(projection.Name, fresh.ReadRowsAsync(projection.Name, cancellationToken),
+                    captured.CapturedRowsInKeyOrder().ToAsyncEnumerable(), maxListed, cancellationToken);
+        }
+        var live = await projection.ReadLiveInKeyOrderAsync(sources, cancellationToken);
+        if (live is null)
+        {
+            return null;
+        }
+        var rebuilt = fresh is not null ? fresh.ReadRowsAsync(projection.Name, cancellationToken) : projection.RowsInKeyOrder().ToAsyncEnumerable();
+        // The live side is read on a stage of its own while this thread produces and compares the rebuilt rows.
+        return await DiffInKeyOrderAsync(projection.Name, rebuilt, RowPrefetch.RunAheadAsync(live, cancellationToken), maxListed, cancellationToken);
     }
 
     /// <summary>
@@ -483,7 +506,7 @@ internal static class ReplayRunner
         }
     }
 
-    private static JsonObject Difference(string key, JsonNode? mine, JsonNode? theirs)
+    internal static JsonObject Difference(string key, JsonNode? mine, JsonNode? theirs)
     {
         var difference = new JsonObject { ["key"] = key };
         if (mine is JsonObject a && theirs is JsonObject b)

@@ -23,7 +23,9 @@ internal sealed class MarginReplayModule : IReplayModule
 
     /// <summary>Runs on the replay's read stage (its own thread, its own decoder); non-account streams are left to the projections.</summary>
     public object? Decode(RecordedEvent recorded) =>
-        MarginStoreFold.IsAccountStream(recorded.StreamId) ? (_readStage ??= new MarginDecoder()).Read(recorded) : null;
+        MarginStoreFold.IsAccountStream(recorded.StreamId) ? (_readStage ??= new MarginDecoder()).Read(recorded)
+        : recorded.StreamId == MarginLedgerProjection.LedgerStream ? (_readStage ??= new MarginDecoder()).ReadLedgerEntry(recorded)
+        : null;
 
     // Created on first use by the read stage's thread and only used there.
     private MarginDecoder? _readStage;
@@ -119,18 +121,29 @@ internal sealed class MarginAccountsProjection(MarginDecoder? decoder = null) : 
 
 /// <summary>
 /// The numbered ledger: every ledger line of every money-moving account event, in global store order, numbered from 1
-/// (what margin's LedgerProjector appends to ledger-main). Live rows are ledger-main itself.
+/// (what margin's LedgerProjector appends to ledger-main). Live rows are ledger-main itself: its entries are captured as
+/// the fold passes over them (the diff then needs no second read of the stream, see <see cref="ICapturesLiveRows"/>).
 /// </summary>
-internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IReplayProjection
+internal sealed class MarginLedgerProjection : IReplayProjection, ICapturesLiveRows
 {
     public const string LedgerStream = "ledger-main";
 
     public const string LedgerEntryType = "margin.ledger-entry-recorded.v1";
 
-    private readonly MarginDecoder _decoder = decoder ?? new MarginDecoder();
+    private readonly MarginDecoder _decoder;
 
     // A million-event rebuild keeps hundreds of thousands of entries until they are written and diffed: see CompactLedger.
-    private readonly CompactLedger _ledger = new();
+    private readonly CompactLedger _ledger;
+
+    // ledger-main's entries as the fold met them, numbering names in the rebuilt ledger's table so the diff compares numbers.
+    private readonly CompactLedger _captured;
+
+    public MarginLedgerProjection(MarginDecoder? decoder = null)
+    {
+        _decoder = decoder ?? new MarginDecoder();
+        _ledger = new CompactLedger();
+        _captured = new CompactLedger(_ledger.Names);
+    }
 
     public string Name => "ledger";
 
@@ -152,6 +165,12 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
 
     public void Apply(RecordedEvent recorded, object? decoded)
     {
+        if (recorded.StreamId == LedgerStream)
+        {
+            // The live side of the diff, kept as the fold meets it ($all holds a stream's events in stream order).
+            _captured.Add(decoded as LedgerEntryRecorded ?? _decoder.ReadLedgerEntry(recorded));
+            return;
+        }
         if (!MarginStoreFold.IsAccountStream(recorded.StreamId) || !IsMoneyType(recorded.Type))
         {
             return;
@@ -166,6 +185,17 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
             _ledger.Add(lines[i], i, money.AccountId, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition);
         }
     }
+
+    /// <summary>A ledger-main event's entry: by hand when it has the shape margin writes, else through margin's serializer.</summary>
+    internal static LedgerEntryRecorded ReadEntry(RecordedEvent recorded, MarginFastReader fast) =>
+        recorded.Type == LedgerEntryType && fast.TryReadLedgerEntry(recorded.Data.Span, out var entry)
+            ? entry
+            : MarginStoreFold.Deserialize(recorded) as LedgerEntryRecorded
+                ?? throw new InvalidDataException($"{recorded.StreamId} version {recorded.StreamVersion} (position {recorded.GlobalPosition}): stored event '{recorded.Type}' is not a ledger entry.");
+
+    public ReplayRunner.DiffResult DiffWithCaptured(int maxListed) => CapturedLedgerDiff.Diff(Name, _ledger, _captured, maxListed);
+
+    public IEnumerable<ReplayRow> CapturedRowsInKeyOrder() => RowsOf(_captured);
 
     // Risk events and inbox records never move money: skipping them by type saves their deserialization on long replays.
     private static bool IsMoneyType(string type) =>
@@ -185,17 +215,20 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
     }
 
     /// <summary>Entries are numbered in fold order and keys are zero-padded numbers, so fold order is key order.</summary>
-    public IEnumerable<ReplayRow> RowsInKeyOrder()
+    public IEnumerable<ReplayRow> RowsInKeyOrder() => RowsOf(_ledger);
+
+    /// <summary>A ledger's rows in its order (the captured one's keys go up unless ledger-main was written out of order: the diff says so).</summary>
+    private static IEnumerable<ReplayRow> RowsOf(CompactLedger ledger)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using var writer = new Utf8JsonWriter(buffer);
-        for (var i = 0; i < _ledger.Count; i++)
+        for (var i = 0; i < ledger.Count; i++)
         {
             buffer.ResetWrittenCount();
             writer.Reset(buffer);
-            _ledger.WriteRow(i, writer);
+            ledger.WriteRow(i, writer);
             writer.Flush();
-            yield return new ReplayRow(MarginRows.LedgerKey(i + 1L), buffer.WrittenMemory);
+            yield return new ReplayRow(MarginRows.LedgerKey(ledger.SequenceAt(i)), buffer.WrittenMemory);
         }
     }
 
@@ -227,9 +260,7 @@ internal sealed class MarginLedgerProjection(MarginDecoder? decoder = null) : IR
         var fast = new MarginFastReader();
         await foreach (var recorded in store.ReadStreamAsync(LedgerStream, ReadDirection.Forward, 0, cancellationToken: cancellationToken))
         {
-            var entry = recorded.Type == LedgerEntryType && fast.TryReadLedgerEntry(recorded.Data.Span, out var read)
-                ? read
-                : (LedgerEntryRecorded)MarginStoreFold.Deserialize(recorded);
+            var entry = ReadEntry(recorded, fast);
             buffer.ResetWrittenCount();
             writer.Reset(buffer);
             MarginRows.WriteLedgerRow(writer, entry);

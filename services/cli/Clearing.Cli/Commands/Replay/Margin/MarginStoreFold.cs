@@ -121,6 +121,7 @@ internal sealed class MarginDecoder
     public const string PositionChangedType = "margin.position-changed.v1";
 
     private readonly MarginFastReader? _fast;
+    private MarginFastReader? _ledgerReader;
     private RecordedEvent? _last;
     private object? _decoded;
 
@@ -151,6 +152,10 @@ internal sealed class MarginDecoder
         }
         return MarginStoreFold.Deserialize(recorded);
     }
+
+    /// <summary>A ledger-main event's entry (<see cref="MarginLedgerProjection.ReadEntry"/>), always read by hand when it can be.</summary>
+    public LedgerEntryRecorded ReadLedgerEntry(RecordedEvent recorded) =>
+        MarginLedgerProjection.ReadEntry(recorded, _fast ?? (_ledgerReader ??= new MarginFastReader()));
 
     /// <summary>{"sourceStream":"…","sourceSequence":n} (camelCase, as MarginEventTypes writes it); false for anything else.</summary>
     public static bool TryReadMessageApplied(ReadOnlySpan<byte> json, out MessageApplied applied)
