@@ -28,8 +28,26 @@ public static class DecimalText
         return null;
     }
 
-    /// <summary>The canonical text: invariant culture, no trailing zeros, "0" for zero.</summary>
-    public static string Format(decimal value) => value.ToString("0.############################", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The canonical text: invariant culture, no trailing zeros, "0" for zero. The same characters as the custom format
+    /// "0." followed by 28 '#' (every scale a decimal can have), which it was defined by (a test compares the two over
+    /// every scale), produced from the general format with its trailing zeros cut: the custom-format parser ran three
+    /// times per order (signature bytes, content hash, public command).
+    /// </summary>
+    public static string Format(decimal value)
+    {
+        // 29 digits, a sign and a point fit.
+        Span<char> text = stackalloc char[32];
+        value.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        var digits = text[..written];
+        if (digits.Contains('.'))
+        {
+            digits = digits.TrimEnd('0').TrimEnd('.');
+        }
+
+        // A zero that carries a sign (negated zero) prints "-0" in general format and "0" in the canonical one.
+        return digits is "-0" ? "0" : new string(digits);
+    }
 
     public static string Format(decimal? value) => value is { } v ? Format(v) : "";
 

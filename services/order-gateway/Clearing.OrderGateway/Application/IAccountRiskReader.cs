@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Clearing.Contracts.ReadModels;
 using Clearing.Dapr.State;
@@ -36,42 +37,128 @@ internal sealed class StateStoreAccountRiskReader(IStateStore store) : IAccountR
 
 /// <summary>
 /// Dapr disabled: margin's embedded SQLite state store, opened read-only (margin is its only writer). The file does
-/// not exist until margin writes its first view; until then every account has no view.
+/// not exist until margin writes its first view; until then every account has no view. Each read is one execution of
+/// a statement prepared once per connection: opening a pooled connection, compiling the SELECT and probing the file on
+/// every order was a tenth of the gateway's own work under load. Every execution is its own read transaction, so it
+/// sees margin's latest commit exactly as a fresh connection would: nothing is cached but the compiled statement.
 /// </summary>
-internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRiskReader
+internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRiskReader, IDisposable
 {
+    /// <summary>Idle prepared readers kept for reuse; concurrent reads beyond this open and close their own.</summary>
+    private const int MaxIdle = 8;
+
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
         DataSource = databasePath,
         Mode = SqliteOpenMode.ReadOnly,
         Cache = SqliteCacheMode.Private,
-        Pooling = true,
+        Pooling = false,
     }.ToString();
+
+    private readonly ConcurrentBag<PreparedRead> _idle = [];
+    private volatile bool _fileSeen;
+    private bool _disposed;
 
     public string DatabasePath => databasePath;
 
-    public async ValueTask<AccountRiskView?> ReadAsync(string accountId, CancellationToken cancellationToken)
+    public ValueTask<AccountRiskView?> ReadAsync(string accountId, CancellationToken cancellationToken)
     {
-        if (!File.Exists(databasePath))
+        cancellationToken.ThrowIfCancellationRequested();
+        // Once margin has created the file it stays: only the reads before that pay for the probe.
+        if (!_fileSeen)
         {
-            return null;
+            if (!File.Exists(databasePath))
+            {
+                return ValueTask.FromResult<AccountRiskView?>(null);
+            }
+
+            _fileSeen = true;
         }
 
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM state WHERE key = $key";
-        command.Parameters.AddWithValue("$key", AccountRiskView.KeyFor(accountId));
+        // Microsoft.Data.Sqlite runs its async calls synchronously; a point read by primary key is microseconds.
+        PreparedRead read;
         try
         {
-            return await command.ExecuteScalarAsync(cancellationToken) is string json
-                ? JsonSerializer.Deserialize<AccountRiskView>(json, AccountRiskViews.Json)
-                : null;
+            read = _idle.TryTake(out var idle) ? idle : new PreparedRead(_connectionString);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal))
+        catch (SqliteException ex) when (IsMissingTable(ex))
         {
             // Margin created the file but not its table yet: it has written no view.
-            return null;
+            return ValueTask.FromResult<AccountRiskView?>(null);
+        }
+
+        string? json;
+        try
+        {
+            json = read.Execute(AccountRiskView.KeyFor(accountId));
+        }
+        catch
+        {
+            // A reader in an unknown state is not reused.
+            read.Dispose();
+            throw;
+        }
+
+        if (_disposed || _idle.Count >= MaxIdle)
+        {
+            read.Dispose();
+        }
+        else
+        {
+            _idle.Add(read);
+        }
+
+        return ValueTask.FromResult(json is null ? null : JsonSerializer.Deserialize<AccountRiskView>(json, AccountRiskViews.Json));
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryTake(out var read))
+        {
+            read.Dispose();
+        }
+    }
+
+    private static bool IsMissingTable(SqliteException ex) =>
+        ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal);
+
+    /// <summary>One read-only connection with the point SELECT compiled on it.</summary>
+    private sealed class PreparedRead : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _command;
+        private readonly SqliteParameter _key;
+
+        public PreparedRead(string connectionString)
+        {
+            _connection = new SqliteConnection(connectionString);
+            try
+            {
+                _connection.Open();
+                _command = _connection.CreateCommand();
+                _command.CommandText = "SELECT value FROM state WHERE key = $key";
+                _key = _command.Parameters.Add("$key", SqliteType.Text);
+                _key.Value = "";
+                _command.Prepare();
+            }
+            catch
+            {
+                _connection.Dispose();
+                throw;
+            }
+        }
+
+        public string? Execute(string key)
+        {
+            _key.Value = key;
+            return _command.ExecuteScalar() as string;
+        }
+
+        public void Dispose()
+        {
+            _command.Dispose();
+            _connection.Dispose();
         }
     }
 }

@@ -6,6 +6,7 @@ using Clearing.OrderGateway.Domain.Commands;
 using Clearing.OrderGateway.Domain.Rules;
 using Clearing.OrderGateway.Integration;
 using Clearing.ServiceDefaults.Security;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using NSec.Cryptography;
 
@@ -59,7 +60,8 @@ public sealed class OrderAdmission(
     IAccountRiskReader risk,
     IOptions<OrderGatewayOptions> options,
     GatewayBackpressure backpressure,
-    TimeProvider time)
+    TimeProvider time,
+    AcceptedCommandHandoff? handoff = null)
 {
     private const int MaxAttempts = 3;
 
@@ -187,7 +189,7 @@ public sealed class OrderAdmission(
         {
             var now = NowNanos();
             var outcomes = new Admission[queued.Count - start];
-            var accepted = new List<(int Index, CommandAccepted Event)>();
+            var accepted = new List<(int Index, CommandAccepted Event, byte[] Payload)>();
             var nonces = new HashSet<string>(StringComparer.Ordinal);
             var orderIds = new HashSet<string>(StringComparer.Ordinal);
             var end = start;
@@ -212,7 +214,8 @@ public sealed class OrderAdmission(
                     case GateOutcome.Accept accept:
                         var proto = OrderCommandMapping.ToProto(command, accept.CommandId, now);
                         accepted.Add((end, new CommandAccepted(command.AccountId, command.Market, accept.CommandId, OrderCommandMapping.KindName(command.Kind),
-                            command.OrderId, accept.ContentHash, command.Nonce, command.ExpiresAtUnixNanos, now, OrderCommandMapping.ToJson(proto))));
+                            command.OrderId, accept.ContentHash, command.Nonce, command.ExpiresAtUnixNanos, now, OrderCommandMapping.ToJson(proto)),
+                            handoff is null ? [] : proto.ToByteArray()));
                         outcomes[end - start] = new Admission.Accepted(accept.CommandId, now, Duplicate: false);
                         nonces.Add(command.Nonce);
                         if (command.Kind == CommandKind.Place)
@@ -239,18 +242,22 @@ public sealed class OrderAdmission(
     }
 
     /// <summary>One round's accepted commands in one append at the version the round saw; false (after catching up) when another writer got there first.</summary>
-    private async Task<bool> TryAppendAsync(AccountSlot slot, List<(int Index, CommandAccepted Event)> accepted, int attempt)
+    private async Task<bool> TryAppendAsync(AccountSlot slot, List<(int Index, CommandAccepted Event, byte[] Payload)> accepted, int attempt)
     {
         var stream = GatewayEvents.StreamFor(slot.Ledger.AccountId);
         var events = new EventData[accepted.Count];
         for (var i = 0; i < accepted.Count; i++)
         {
             events[i] = GatewayEvents.Serializer.Serialize(accepted[i].Event, eventId: GatewayEvents.EventIdFor(accepted[i].Event.CommandId));
+            // Offered before the append: the relay may read the event as soon as it commits.
+            handoff?.Offer(events[i], accepted[i].Event.Market, accepted[i].Payload);
         }
 
+        var appended = false;
         try
         {
             var result = await store.AppendAsync(stream, ExpectedVersion.From(slot.Ledger.StreamVersion), events, CancellationToken.None);
+            appended = true;
             var first = result.NextExpectedVersion - accepted.Count + 1;
             for (var i = 0; i < accepted.Count; i++)
             {
@@ -263,6 +270,16 @@ public sealed class OrderAdmission(
         {
             await ledgers.CatchUpAsync(slot, CancellationToken.None);
             return false;
+        }
+        finally
+        {
+            if (!appended && handoff is not null)
+            {
+                foreach (var e in events)
+                {
+                    handoff.Withdraw(e.EventId);
+                }
+            }
         }
     }
 

@@ -45,6 +45,7 @@ public static class OrderGatewayServiceExtensions
         services.AddSingleton<GatewayParametersGateway>();
         services.AddSingleton<MarketViews>();
         services.AddSingleton<AccountLedgers>();
+        services.AddSingleton<AcceptedCommandHandoff>();
         services.AddSingleton<OrderAdmission>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OrderGatewayOptions>>().Value.Backpressure);
         services.AddSingleton(sp =>

@@ -9,9 +9,11 @@ namespace Clearing.OrderGateway.Integration;
 
 /// <summary>
 /// Accepted commands go to clearing.orders.commands.v1 keyed by market, so matching applies each market's commands in
-/// the order the gateway stored them. Session grants and revocations are private.
+/// the order the gateway stored them. Session grants and revocations are private. A command this process just stored
+/// comes with its bytes from <see cref="AcceptedCommandHandoff"/> when the stored event is exactly the one offered;
+/// any other is read back from its stored JSON.
 /// </summary>
-public sealed class GatewayOutboxTranslator : IOutboxTranslator
+public sealed class GatewayOutboxTranslator(AcceptedCommandHandoff? handoff = null) : IOutboxTranslator
 {
     public const string CommandType = "clearing.orders.command.v1";
 
@@ -22,6 +24,11 @@ public sealed class GatewayOutboxTranslator : IOutboxTranslator
         if (recorded.Type != "gateway.command-accepted.v1")
         {
             return null;
+        }
+
+        if (handoff is not null && handoff.TryTake(recorded, out var market, out var payload))
+        {
+            return OutboxMessages.For(recorded, Contracts.Topics.OrderCommands, key: market, type: CommandType, payload: payload);
         }
 
         var accepted = (CommandAccepted)GatewayEvents.Serializer.Deserialize(recorded);

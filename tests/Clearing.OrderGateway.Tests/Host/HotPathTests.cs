@@ -1,0 +1,234 @@
+using System.Text;
+using System.Text.Json;
+using Clearing.Contracts.ReadModels;
+using Clearing.Dapr.State;
+using Clearing.EventSourcing;
+using Clearing.OrderGateway.Application;
+using Clearing.OrderGateway.Domain.Commands;
+using Clearing.OrderGateway.Integration;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+
+namespace Clearing.OrderGateway.Tests.Host;
+
+/// <summary>
+/// The shortcuts on the gateway's per-order path must answer exactly what the long way answers: the handoff of public
+/// command bytes to the outbox relay, and the risk reader that keeps its statement prepared.
+/// </summary>
+public sealed class HotPathTests
+{
+    private static readonly GatewayCommand Place = new()
+    {
+        Kind = CommandKind.Place, AccountId = "acct-1", Market = "BTC-PERP", Nonce = "nonce-0000000001", ExpiresAtUnixNanos = 1,
+        OrderId = "o-1", Side = OrderSide.Sell, Type = OrderType.StopLimit, Price = 49_000.50m, Quantity = 1.000m,
+        TriggerPrice = 49_500m, TimeInForce = OrderTimeInForce.Gtt, GoodTillUnixNanos = 99, PostOnly = true,
+        SelfTrade = SelfTradeMode.CancelBoth, MarginMode = MarginMode.Isolated, IsolatedCollateral = 6_000m, CollateralAsset = "USDC", Mmp = true,
+    };
+
+    public static TheoryData<string> Kinds => ["place", "cancel", "amend", "cancel-all"];
+
+    private static GatewayCommand CommandOf(string kind) => kind switch
+    {
+        "place" => Place,
+        "cancel" => new GatewayCommand { Kind = CommandKind.Cancel, AccountId = "acct-1", Market = "ETH-PERP", Nonce = "nonce-0000000002", ExpiresAtUnixNanos = 1, OrderId = "o-1" },
+        "amend" => new GatewayCommand { Kind = CommandKind.Amend, AccountId = "acct-1", Market = "BTC-PERP", Nonce = "nonce-0000000003", ExpiresAtUnixNanos = 1, OrderId = "o-1", Price = 48_000m, Quantity = 0.5m },
+        _ => new GatewayCommand { Kind = CommandKind.CancelAll, AccountId = "acct-1", Market = "BTC-PERP", Nonce = "nonce-0000000004", ExpiresAtUnixNanos = 1 },
+    };
+
+    /// <summary>What admission stores for a command and what it offers to the relay with it.</summary>
+    private static (EventData Stored, byte[] Payload) Accept(GatewayCommand command, long now = 1_700_000_000_000_000_000)
+    {
+        var commandId = $"gw:{command.AccountId}:{command.Nonce}";
+        var proto = OrderCommandMapping.ToProto(command, commandId, now);
+        var accepted = new CommandAccepted(command.AccountId, command.Market, commandId, OrderCommandMapping.KindName(command.Kind), command.OrderId,
+            "hash", command.Nonce, command.ExpiresAtUnixNanos, now, OrderCommandMapping.ToJson(proto));
+        return (GatewayEvents.Serializer.Serialize(accepted, eventId: GatewayEvents.EventIdFor(commandId)), proto.ToByteArray());
+    }
+
+    private static RecordedEvent Recorded(EventData data, long version = 0) =>
+        new("gateway-acct-1", version, version + 1, data.EventId, data.Type, data.SchemaVersion, data.Data, data.Metadata,
+            DateTimeOffset.UnixEpoch, null, null, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void a_handed_over_command_is_published_exactly_as_its_stored_json_would_publish_it(string kind)
+    {
+        var (stored, payload) = Accept(CommandOf(kind));
+        var handoff = new AcceptedCommandHandoff();
+        handoff.Offer(stored, CommandOf(kind).Market, payload).ShouldBeTrue();
+
+        var fast = new GatewayOutboxTranslator(handoff).Translate(Recorded(stored)).ShouldNotBeNull();
+        var slow = new GatewayOutboxTranslator().Translate(Recorded(stored)).ShouldNotBeNull();
+
+        handoff.Count.ShouldBe(0);
+        fast.Payload.ShouldBe(slow.Payload);
+        fast.Key.ShouldBe(slow.Key);
+        fast.Topic.ShouldBe(slow.Topic);
+        fast.Type.ShouldBe(slow.Type);
+        fast.SourceStream.ShouldBe(slow.SourceStream);
+        fast.SourceSequence.ShouldBe(slow.SourceSequence);
+    }
+
+    [Fact]
+    public void a_stored_event_that_is_not_the_one_offered_is_published_from_what_the_store_holds()
+    {
+        // Same event id (same account and nonce), different content: e.g. an append that timed out and was retried
+        // with another order under the same nonce, where the store kept the first.
+        var (offered, offeredPayload) = Accept(Place with { Price = 40_000m });
+        var (stored, storedPayload) = Accept(Place);
+        stored.EventId.ShouldBe(offered.EventId);
+        var handoff = new AcceptedCommandHandoff();
+        handoff.Offer(offered, "WRONG-KEY", offeredPayload);
+
+        var message = new GatewayOutboxTranslator(handoff).Translate(Recorded(stored)).ShouldNotBeNull();
+
+        message.Payload.ShouldBe(storedPayload);
+        message.Key.ShouldBe("BTC-PERP");
+        Clearing.Contracts.Orders.V1.OrderCommand.Parser.ParseFrom(message.Payload).Place.Price.ShouldBe("49000.5");
+        handoff.Count.ShouldBe(0);
+    }
+
+    [Fact]
+    public void an_offer_serves_one_translation_and_a_republish_reads_the_store()
+    {
+        var (stored, payload) = Accept(Place);
+        var handoff = new AcceptedCommandHandoff();
+        handoff.Offer(stored, "BTC-PERP", payload);
+
+        handoff.TryTake(Recorded(stored), out var key, out var taken).ShouldBeTrue();
+        key.ShouldBe("BTC-PERP");
+        taken.ShouldBe(payload);
+        handoff.TryTake(Recorded(stored), out _, out _).ShouldBeFalse();
+        new GatewayOutboxTranslator(handoff).Translate(Recorded(stored)).ShouldNotBeNull().Payload.ShouldBe(payload);
+    }
+
+    [Fact]
+    public void a_withdrawn_offer_is_not_used_and_a_full_handoff_keeps_nothing_more()
+    {
+        var (first, firstPayload) = Accept(Place);
+        var (second, secondPayload) = Accept(Place with { Nonce = "nonce-0000000009" });
+        var handoff = new AcceptedCommandHandoff(capacity: 1);
+
+        handoff.Offer(first, "BTC-PERP", firstPayload).ShouldBeTrue();
+        handoff.Offer(second, "BTC-PERP", secondPayload).ShouldBeFalse();
+        handoff.TryTake(Recorded(second), out _, out _).ShouldBeFalse();
+
+        handoff.Withdraw(first.EventId);
+        handoff.Count.ShouldBe(0);
+        handoff.TryTake(Recorded(first), out _, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void session_events_stay_private_whatever_was_offered()
+    {
+        var granted = GatewayEvents.Serializer.Serialize(new SessionGranted("acct-1", "s-1", "00", [], null, 1, "n", 1, 1), eventId: Guid.NewGuid());
+        var handoff = new AcceptedCommandHandoff();
+        handoff.Offer(granted, "BTC-PERP", [1, 2, 3]);
+
+        new GatewayOutboxTranslator(handoff).Translate(Recorded(granted)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task a_kept_risk_reader_sees_every_view_margin_commits_after_its_first_read()
+    {
+        var directory = GatewayHost.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
+            using var reader = new SqliteAccountRiskReader(path);
+            using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
+            await SaveAsync(margin, "acct-1", 100m, size: 1m);
+            (await reader.ReadAsync("acct-1", CancellationToken.None)).ShouldNotBeNull().AvailableMargin.ShouldBe(100m);
+
+            // The statement stays prepared on its connection; each execution must still read margin's latest commit.
+            for (var i = 1; i <= 5; i++)
+            {
+                await SaveAsync(margin, "acct-1", 100m - i, size: i);
+                var view = (await reader.ReadAsync("acct-1", CancellationToken.None)).ShouldNotBeNull();
+                view.AvailableMargin.ShouldBe(100m - i);
+                view.Positions.Single().Size.ShouldBe(i);
+            }
+
+            (await reader.ReadAsync("acct-2", CancellationToken.None)).ShouldBeNull();
+            await SaveAsync(margin, "acct-2", 7m, size: -2m);
+            (await reader.ReadAsync("acct-2", CancellationToken.None)).ShouldNotBeNull().AvailableMargin.ShouldBe(7m);
+        }
+        finally
+        {
+            GatewayHost.DeleteDirectory(directory);
+        }
+    }
+
+    [Fact]
+    public async Task concurrent_risk_reads_each_get_their_own_accounts_view()
+    {
+        var directory = GatewayHost.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
+            using var reader = new SqliteAccountRiskReader(path);
+            using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
+            for (var a = 0; a < 20; a++)
+            {
+                await SaveAsync(margin, $"acct-{a}", a, size: a);
+            }
+
+            var reads = Enumerable.Range(0, 400).Select(i => Task.Run(async () =>
+            {
+                var account = i % 20;
+                var view = await reader.ReadAsync($"acct-{account}", CancellationToken.None);
+                return (account, view);
+            }));
+            foreach (var (account, view) in await Task.WhenAll(reads))
+            {
+                view.ShouldNotBeNull().AccountId.ShouldBe($"acct-{account}");
+                view.AvailableMargin.ShouldBe(account);
+            }
+        }
+        finally
+        {
+            GatewayHost.DeleteDirectory(directory);
+        }
+    }
+
+    [Fact]
+    public async Task a_risk_file_without_its_table_yet_reads_as_no_view_until_margin_creates_it()
+    {
+        var directory = GatewayHost.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
+            using (var empty = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+            {
+                empty.Open();
+                using var command = empty.CreateCommand();
+                command.CommandText = "PRAGMA user_version = 1";
+                command.ExecuteNonQuery();
+            }
+
+            using var reader = new SqliteAccountRiskReader(path);
+            (await reader.ReadAsync("acct-1", CancellationToken.None)).ShouldBeNull();
+
+            using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
+            await SaveAsync(margin, "acct-1", 5m, size: 1m);
+            (await reader.ReadAsync("acct-1", CancellationToken.None)).ShouldNotBeNull().AvailableMargin.ShouldBe(5m);
+        }
+        finally
+        {
+            GatewayHost.DeleteDirectory(directory);
+        }
+    }
+
+    private static Task SaveAsync(SqliteStateStore margin, string account, decimal available, decimal size)
+    {
+        var view = new AccountRiskView
+        {
+            AccountId = account, AvailableMargin = available, Positions = [new PositionView("BTC-PERP", size, 50000m, 50000m, 0m, false, 0m, 0m, 0m)],
+        };
+        return margin.SaveAsync(AccountRiskView.KeyFor(account), Encoding.UTF8.GetBytes(JsonSerializer.Serialize(view, new JsonSerializerOptions(JsonSerializerDefaults.Web))),
+            WriteCondition.Unconditional).AsTask();
+    }
+}
