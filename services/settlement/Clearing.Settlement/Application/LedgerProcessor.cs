@@ -79,23 +79,41 @@ public sealed class LedgerProcessor(
             }
 
             await AppendAsync(ledger.OpenEpoch, [received], cancellationToken);
-            var outcome = ledger.Receive(ToDomain(received), received.SourceStream, received.SourceSequence);
-            switch (outcome.Status)
-            {
-                case LedgerApplyStatus.Parked:
-                    logger.LogWarning("Ledger entry {EntryId}: {Reason}", received.EntryId, outcome.Reason);
-                    break;
-                case LedgerApplyStatus.Duplicate:
-                    logger.LogInformation("Ledger entry {EntryId} repeated: {Reason}", received.EntryId, outcome.Reason);
-                    break;
-            }
-
-            foreach (var rejection in outcome.Rejected)
-            {
-                logger.LogCritical("Ledger entry {EntryId} at sequence {Sequence} REJECTED: {Reason}", rejection.EntryId, rejection.Sequence, rejection.Reason);
-            }
-
+            Fold(ledger, received);
             return LedgerReceipt.Stored;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A run of consumed ledger entries, in delivery order, as if each were received alone: the ones the inbox has not
+    /// seen (repeats within the run included) are stored in ONE append to the open epoch and then folded one by one.
+    /// One store transaction per run instead of per entry is what a consumer that is behind needs. Returns how many
+    /// were stored.
+    /// </summary>
+    public async Task<int> ReceiveManyAsync(IReadOnlyList<LedgerEntryReceived> received, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(received);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var ledger = await EnsureLoadedAsync(cancellationToken);
+            var fresh = Unseen(received, r => (r.SourceStream, r.SourceSequence), ledger.Inbox.Check);
+            if (fresh.Count == 0)
+            {
+                return 0;
+            }
+
+            await AppendAsync(ledger.OpenEpoch, fresh, cancellationToken);
+            foreach (var entry in fresh)
+            {
+                Fold(ledger, entry);
+            }
+
+            return fresh.Count;
         }
         finally
         {
@@ -123,6 +141,80 @@ public sealed class LedgerProcessor(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A run of consumed fills, in delivery order, as if each were received alone: the ones the volume inbox has not
+    /// seen (repeats within the run included) are stored in ONE append and then counted. Returns how many were stored.
+    /// </summary>
+    public async Task<int> ReceiveFillsAsync(IReadOnlyList<FillVolumeRecorded> fills, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fills);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var ledger = await EnsureLoadedAsync(cancellationToken);
+            var fresh = Unseen(fills, f => (f.SourceStream, f.SourceSequence), _volumes.Check);
+            if (fresh.Count == 0)
+            {
+                return 0;
+            }
+
+            await AppendAsync(ledger.OpenEpoch, fresh, cancellationToken);
+            foreach (var fill in fresh)
+            {
+                Evolve(ledger, fill);
+            }
+
+            return fresh.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The items the inbox would apply if they were applied one after another: each source's sequences must rise past
+    /// what the inbox holds and past the run's own earlier items (the inbox only learns them once they are folded).
+    /// </summary>
+    private static List<T> Unseen<T>(IReadOnlyList<T> items, Func<T, (string Stream, long Sequence)> source, Func<string, long, InboxVerdict> inbox)
+    {
+        var fresh = new List<T>(items.Count);
+        Dictionary<string, long>? taken = null;
+        foreach (var item in items)
+        {
+            var (stream, sequence) = source(item);
+            if (inbox(stream, sequence) != InboxVerdict.Apply || (taken is not null && taken.TryGetValue(stream, out var last) && sequence <= last))
+            {
+                continue;
+            }
+
+            (taken ??= new Dictionary<string, long>(StringComparer.Ordinal))[stream] = sequence;
+            fresh.Add(item);
+        }
+
+        return fresh;
+    }
+
+    /// <summary>Folds a stored ledger entry into the book, saying what the book made of it.</summary>
+    private void Fold(SettlementLedger ledger, LedgerEntryReceived received)
+    {
+        var outcome = ledger.Receive(ToDomain(received), received.SourceStream, received.SourceSequence);
+        switch (outcome.Status)
+        {
+            case LedgerApplyStatus.Parked:
+                logger.LogWarning("Ledger entry {EntryId}: {Reason}", received.EntryId, outcome.Reason);
+                break;
+            case LedgerApplyStatus.Duplicate:
+                logger.LogInformation("Ledger entry {EntryId} repeated: {Reason}", received.EntryId, outcome.Reason);
+                break;
+        }
+
+        foreach (var rejection in outcome.Rejected)
+        {
+            logger.LogCritical("Ledger entry {EntryId} at sequence {Sequence} REJECTED: {Reason}", rejection.EntryId, rejection.Sequence, rejection.Reason);
         }
     }
 

@@ -48,6 +48,13 @@ public sealed class LedgerEntryHandler(LedgerProcessor ledger)
 {
     public Task HandleAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken) =>
         ledger.ReceiveAsync(LedgerGateway.ToReceived(message.Payload, message.Metadata), cancellationToken);
+
+    /// <summary>A run of consumed entries in one lock and one store append (<see cref="LedgerProcessor.ReceiveManyAsync"/>).</summary>
+    public Task HandleBatchAsync(IReadOnlyList<KafkaInboundMessage<LedgerEntry>> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return ledger.ReceiveManyAsync([.. messages.Select(m => LedgerGateway.ToReceived(m.Payload, m.Metadata))], cancellationToken);
+    }
 }
 
 /// <summary>Consumes clearing.matching.events.v1 for the 30-day volumes behind the fee tiers; other matching events are not settlement's.</summary>
@@ -57,6 +64,25 @@ public sealed class FillVolumeHandler(LedgerProcessor ledger)
         message.Payload.EventCase == MatchingEvent.EventOneofCase.Fill
             ? ledger.ReceiveFillAsync(LedgerGateway.ToFillVolume(message.Payload.Market, message.Payload.TimeUnixNanos, message.Payload.Fill, message.Metadata), cancellationToken)
             : Task.CompletedTask;
+
+    /// <summary>
+    /// A run of matching events: its fills in one lock and one store append (<see cref="LedgerProcessor.ReceiveFillsAsync"/>);
+    /// a run without fills costs no store access at all.
+    /// </summary>
+    public Task HandleBatchAsync(IReadOnlyList<KafkaInboundMessage<MatchingEvent>> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var fills = new List<FillVolumeRecorded>();
+        foreach (var m in messages)
+        {
+            if (m.Payload.EventCase == MatchingEvent.EventOneofCase.Fill)
+            {
+                fills.Add(LedgerGateway.ToFillVolume(m.Payload.Market, m.Payload.TimeUnixNanos, m.Payload.Fill, m.Metadata));
+            }
+        }
+
+        return fills.Count == 0 ? Task.CompletedTask : ledger.ReceiveFillsAsync(fills, cancellationToken);
+    }
 }
 
 /// <summary>Consumes clearing.oracle.prices.v1 for the settlement windows; the inbox is each instrument's aggregate.</summary>
