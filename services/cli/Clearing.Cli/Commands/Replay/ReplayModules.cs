@@ -20,8 +20,4 @@ internal static class ReplayModules
     };
 
     public static IReplayModule? For(string service) => Known.TryGetValue(service, out var create) ? create() : null;
-
-    /// <summary>" {service} folds: a, b." for an error about a stream the module cannot show; empty when there is no module.</summary>
-    public static string FoldedHint(IReplayModule? module) =>
-        module is { FoldedStreams.Count: > 0 } ? $" {module.Service} folds: {string.Join(", ", module.FoldedStreams)}." : "";
 }

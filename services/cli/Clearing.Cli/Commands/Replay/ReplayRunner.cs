@@ -45,7 +45,7 @@ internal static class ReplayRunner
         }
         if (events.Count == 0)
         {
-            error.WriteLine($"clearing replay: stream '{stream}' has no events{AsOf(options)}.{ReplayModules.FoldedHint(module)}");
+            error.WriteLine($"clearing replay: stream '{stream}' has no events{AsOf(options)}.{FoldedHint(module)}");
             return 2;
         }
 
@@ -75,7 +75,7 @@ internal static class ReplayRunner
         else
         {
             // No fold for this stream: the events themselves are the most faithful state there is.
-            error.WriteLine($"clearing replay: no state is folded for '{stream}', so its events are listed.{ReplayModules.FoldedHint(module)}");
+            error.WriteLine($"clearing replay: no state is folded for '{stream}', so its events are listed.{FoldedHint(module)}");
             result["history"] = new JsonArray(events.Select(e => (JsonNode)new JsonObject
             {
                 ["version"] = e.StreamVersion,
@@ -538,6 +538,13 @@ internal static class ReplayRunner
             file.WriteByte((byte)'\n');
         }
     }
+
+    /// <summary>
+    /// " {service} folds: a, b." for an error about a stream the module cannot show; empty when there is no module. Here,
+    /// not in ReplayModules: the benchmarks compile the runner without the module table (and every host it references).
+    /// </summary>
+    private static string FoldedHint(IReplayModule? module) =>
+        module is { FoldedStreams.Count: > 0 } ? $" {module.Service} folds: {string.Join(", ", module.FoldedStreams)}." : "";
 
     private static string AsOf(ReplayOptions options) =>
         options.AtVersion is { } v ? $" at or before version {v}" : options.AtTime is { } t ? $" at or before {t:O}" : "";
