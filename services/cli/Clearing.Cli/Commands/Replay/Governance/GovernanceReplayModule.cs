@@ -27,6 +27,8 @@ internal sealed class GovernanceReplayModule : FoldingReplayModule
     private static readonly JsonSerializerOptions ProposalOptions = new(Serializer.Options)
     {
         TypeInfoResolver = JsonTypeInfoResolver.Combine(Serializer.Options.TypeInfoResolver, new DefaultJsonTypeInfoResolver()),
+        // The context writes its enums as names; a type it does not know would otherwise write its status as a number.
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
     public override string Service => "governance";
