@@ -222,6 +222,82 @@ public sealed class HotPathTests
         }
     }
 
+    public static TheoryData<string> RiskViewsAsWritten()
+    {
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var data = new TheoryData<string>
+        {
+            JsonSerializer.Serialize(new AccountRiskView { AccountId = "acct-1" }, web),
+            JsonSerializer.Serialize(new AccountRiskView
+            {
+                AccountId = "acct-2", Version = 41, AsOf = DateTimeOffset.UnixEpoch, Equity = 12_345.678m, AvailableMargin = -17.25m, Health = 1.05m, Band = "warning",
+                Liquidating = true,
+                Positions =
+                [
+                    new PositionView("BTC-PERP", 0.5m, 100_000m, 100_100m, 50m, false, 0m, 5_000m, 2_500m),
+                    new PositionView("ETH-PERP", -3.000m, 3_000m, 2_990m, 30m, true, 900m, 900m, 450m),
+                    new PositionView("BTC-PERP", -0.125m, 99_000m, 100_100m, -137.5m, true, 1_000m, 1_250m, 625m),
+                ],
+                Greeks = [new GreeksView("BTC", DateTimeOffset.UnixEpoch.AddDays(30), 0.5, 0.01, 12.5, -3.25), new GreeksView("ETH", null, 1, 0, 0, 0)],
+            }, web),
+            JsonSerializer.Serialize(new AccountRiskView { AccountId = "acct-3", AvailableMargin = 79_228_162_514_264.337593543950335m, Positions = [] }, web),
+        };
+        // What the web defaults also read: other name casing, numbers as strings, unknown and repeated properties.
+        data.Add("""{"AccountId":"acct-4","AVAILABLEMARGIN":"250.5","Liquidating":false,"Positions":[{"Market":"BTC-PERP","Size":"1.5","extra":{"a":[1,2]}}],"future":null}""");
+        data.Add("""{"accountId":null,"availableMargin":1,"availableMargin":2,"positions":[{"market":"A","size":1}],"positions":[{"market":"B","size":2e0}]}""");
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RiskViewsAsWritten))]
+    public void the_margin_slice_read_from_the_json_equals_the_deserialized_views(string json)
+    {
+        var expected = AccountRiskViews.ToSnapshot(JsonSerializer.Deserialize<AccountRiskView>(json, AccountRiskViews.Json)).ShouldNotBeNull();
+
+        var parsed = AccountRiskViews.ParseSnapshot(Encoding.UTF8.GetBytes(json));
+
+        parsed.AvailableMargin.ShouldBe(expected.AvailableMargin);
+        parsed.Liquidating.ShouldBe(expected.Liquidating);
+        parsed.PositionSizes.OrderBy(p => p.Key, StringComparer.Ordinal).ShouldBe(expected.PositionSizes.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"availableMargin":1}""")]
+    [InlineData("""{"accountId":"a","availableMargin":null}""")]
+    [InlineData("""{"accountId":"a","liquidating":"yes"}""")]
+    [InlineData("""{"accountId":"a","positions":[{"size":1}]}""")]
+    [InlineData("""[]""")]
+    [InlineData("""{"accountId":"a"} {}""")]
+    public void a_view_the_serializer_refuses_is_refused(string json)
+    {
+        Should.Throw<Exception>(() => AccountRiskViews.ToSnapshot(JsonSerializer.Deserialize<AccountRiskView>(json, AccountRiskViews.Json)));
+        Should.Throw<JsonException>(() => AccountRiskViews.ParseSnapshot(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public async Task the_risk_reader_reads_the_margin_slice_of_the_stored_view()
+    {
+        var directory = GatewayHost.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
+            using var reader = new SqliteAccountRiskReader(path);
+            (await reader.ReadMarginAsync("acct-1", CancellationToken.None)).ShouldBeNull();
+            using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
+            await SaveAsync(margin, "acct-1", 42.5m, size: -0.75m);
+
+            var snapshot = (await reader.ReadMarginAsync("acct-1", CancellationToken.None)).ShouldNotBeNull();
+            snapshot.AvailableMargin.ShouldBe(42.5m);
+            snapshot.PositionIn("BTC-PERP").ShouldBe(-0.75m);
+            (await reader.ReadMarginAsync("acct-2", CancellationToken.None)).ShouldBeNull();
+        }
+        finally
+        {
+            GatewayHost.DeleteDirectory(directory);
+        }
+    }
+
     private static Task SaveAsync(SqliteStateStore margin, string account, decimal available, decimal size)
     {
         var view = new AccountRiskView

@@ -12,6 +12,10 @@ public interface IAccountRiskReader
 {
     /// <summary>The account's current view, or null when margin has not written one.</summary>
     ValueTask<AccountRiskView?> ReadAsync(string accountId, CancellationToken cancellationToken);
+
+    /// <summary>What the margin-headroom check needs of the account's current view; null when margin has not written one.</summary>
+    async ValueTask<MarginSnapshot?> ReadMarginAsync(string accountId, CancellationToken cancellationToken) =>
+        AccountRiskViews.ToSnapshot(await ReadAsync(accountId, cancellationToken));
 }
 
 internal static class AccountRiskViews
@@ -23,6 +27,167 @@ internal static class AccountRiskViews
             ? null
             : new MarginSnapshot(view.AvailableMargin, view.Liquidating,
                 view.Positions.GroupBy(p => p.Market, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Size), StringComparer.Ordinal));
+
+    /// <summary>
+    /// <see cref="ToSnapshot"/> of the view <paramref name="utf8Json"/> holds, read straight from the JSON: only
+    /// availableMargin, liquidating and each position's market and size are read, the rest (greeks, per-position
+    /// requirements, …) is skipped, where deserializing the whole view was most of a risk read. It reads what
+    /// <see cref="Json"/> reads (names in any case, numbers also as strings, the last of a repeated property; a view
+    /// without accountId or with a null where a value is due is refused); a test holds the two equal.
+    /// </summary>
+    public static MarginSnapshot ParseSnapshot(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        Expect(reader.Read() && reader.TokenType == JsonTokenType.StartObject, "a risk view must be a JSON object");
+        var available = 0m;
+        var liquidating = false;
+        var hasAccount = false;
+        Dictionary<string, decimal> sizes = new(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = Name(ref reader);
+            reader.Read();
+            switch (name)
+            {
+                case Field.AccountId:
+                    Expect(reader.TokenType is JsonTokenType.String or JsonTokenType.Null, "accountId must be a string");
+                    hasAccount = true;
+                    break;
+                case Field.AvailableMargin:
+                    available = Decimal(ref reader, "availableMargin");
+                    break;
+                case Field.Liquidating:
+                    Expect(reader.TokenType is JsonTokenType.True or JsonTokenType.False, "liquidating must be true or false");
+                    liquidating = reader.GetBoolean();
+                    break;
+                case Field.Positions:
+                    sizes = Positions(ref reader);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        Expect(reader.TokenType == JsonTokenType.EndObject && !reader.Read(), "a risk view must be one JSON object");
+        Expect(hasAccount, "a risk view must name its accountId");
+        return new MarginSnapshot(available, liquidating, sizes);
+    }
+
+    private enum Field
+    {
+        Other,
+        AccountId,
+        AvailableMargin,
+        Liquidating,
+        Positions,
+        Market,
+        Size,
+    }
+
+    /// <summary>The property at the reader, matched without regard to case as the web defaults match it.</summary>
+    private static Field Name(ref Utf8JsonReader reader)
+    {
+        // The camel-case spelling margin writes is matched without allocating; any other spelling is compared as text.
+        if (reader.ValueTextEquals("availableMargin"u8))
+        {
+            return Field.AvailableMargin;
+        }
+
+        if (reader.ValueTextEquals("size"u8))
+        {
+            return Field.Size;
+        }
+
+        if (reader.ValueTextEquals("market"u8))
+        {
+            return Field.Market;
+        }
+
+        if (reader.ValueTextEquals("accountId"u8))
+        {
+            return Field.AccountId;
+        }
+
+        if (reader.ValueTextEquals("liquidating"u8))
+        {
+            return Field.Liquidating;
+        }
+
+        if (reader.ValueTextEquals("positions"u8))
+        {
+            return Field.Positions;
+        }
+
+        var text = reader.GetString();
+        return text switch
+        {
+            _ when string.Equals(text, "availableMargin", StringComparison.OrdinalIgnoreCase) => Field.AvailableMargin,
+            _ when string.Equals(text, "size", StringComparison.OrdinalIgnoreCase) => Field.Size,
+            _ when string.Equals(text, "market", StringComparison.OrdinalIgnoreCase) => Field.Market,
+            _ when string.Equals(text, "accountId", StringComparison.OrdinalIgnoreCase) => Field.AccountId,
+            _ when string.Equals(text, "liquidating", StringComparison.OrdinalIgnoreCase) => Field.Liquidating,
+            _ when string.Equals(text, "positions", StringComparison.OrdinalIgnoreCase) => Field.Positions,
+            _ => Field.Other,
+        };
+    }
+
+    private static Dictionary<string, decimal> Positions(ref Utf8JsonReader reader)
+    {
+        // A null list deserializes, and then fails ToSnapshot: refused here instead.
+        Expect(reader.TokenType == JsonTokenType.StartArray, "positions must be an array");
+        var sizes = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            Expect(reader.TokenType == JsonTokenType.StartObject, "each position must be an object");
+            string? market = null;
+            var size = 0m;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = Name(ref reader);
+                reader.Read();
+                switch (name)
+                {
+                    case Field.Market:
+                        Expect(reader.TokenType == JsonTokenType.String, "a position's market must be a string");
+                        market = reader.GetString();
+                        break;
+                    case Field.Size:
+                        size = Decimal(ref reader, "size");
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            // A position is a positional record: the serializer refuses one without its market.
+            Expect(market is not null, "each position must name its market");
+            sizes[market!] = sizes.GetValueOrDefault(market!) + size;
+        }
+
+        return sizes;
+    }
+
+    private static decimal Decimal(ref Utf8JsonReader reader, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            return reader.GetDecimal();
+        }
+
+        // The web defaults also read a number written as a string.
+        Expect(reader.TokenType == JsonTokenType.String, $"{field} must be a number");
+        return decimal.Parse(reader.GetString()!, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Expect(bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new JsonException($"margin's risk view: {problem}");
+        }
+    }
 }
 
 /// <summary>Dapr enabled: margin's "margin-risk" state store component, through the sidecar.</summary>
@@ -32,6 +197,12 @@ internal sealed class StateStoreAccountRiskReader(IStateStore store) : IAccountR
     {
         var entry = await store.GetAsync(AccountRiskView.KeyFor(accountId), cancellationToken);
         return entry is null ? null : JsonSerializer.Deserialize<AccountRiskView>(entry.Value.Span, AccountRiskViews.Json);
+    }
+
+    public async ValueTask<MarginSnapshot?> ReadMarginAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var entry = await store.GetAsync(AccountRiskView.KeyFor(accountId), cancellationToken);
+        return entry is null ? null : AccountRiskViews.ParseSnapshot(entry.Value.Span);
     }
 }
 
@@ -61,7 +232,14 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
 
     public string DatabasePath => databasePath;
 
-    public ValueTask<AccountRiskView?> ReadAsync(string accountId, CancellationToken cancellationToken)
+    public ValueTask<AccountRiskView?> ReadAsync(string accountId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Read(accountId, cancellationToken) is { } json ? JsonSerializer.Deserialize<AccountRiskView>(json, AccountRiskViews.Json) : null);
+
+    public ValueTask<MarginSnapshot?> ReadMarginAsync(string accountId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Read(accountId, cancellationToken) is { } json ? AccountRiskViews.ParseSnapshot(json) : null);
+
+    /// <summary>The view's UTF-8 JSON as stored, null when margin has written none.</summary>
+    private byte[]? Read(string accountId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         // Once margin has created the file it stays: only the reads before that pay for the probe.
@@ -69,7 +247,7 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
         {
             if (!File.Exists(databasePath))
             {
-                return ValueTask.FromResult<AccountRiskView?>(null);
+                return null;
             }
 
             _fileSeen = true;
@@ -84,10 +262,10 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
         catch (SqliteException ex) when (IsMissingTable(ex))
         {
             // Margin created the file but not its table yet: it has written no view.
-            return ValueTask.FromResult<AccountRiskView?>(null);
+            return null;
         }
 
-        string? json;
+        byte[]? json;
         try
         {
             json = read.Execute(AccountRiskView.KeyFor(accountId));
@@ -108,7 +286,7 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
             _idle.Add(read);
         }
 
-        return ValueTask.FromResult(json is null ? null : JsonSerializer.Deserialize<AccountRiskView>(json, AccountRiskViews.Json));
+        return json;
     }
 
     public void Dispose()
@@ -149,10 +327,12 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
             }
         }
 
-        public string? Execute(string key)
+        /// <summary>The value's bytes: SQLite hands a TEXT value over as its UTF-8 bytes, which is what the JSON reader reads.</summary>
+        public byte[]? Execute(string key)
         {
             _key.Value = key;
-            return _command.ExecuteScalar() as string;
+            using var row = _command.ExecuteReader();
+            return row.Read() && !row.IsDBNull(0) ? row.GetFieldValue<byte[]>(0) : null;
         }
 
         public void Dispose()

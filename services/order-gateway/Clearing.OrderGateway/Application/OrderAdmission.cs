@@ -125,7 +125,7 @@ public sealed class OrderAdmission(
         MarginSnapshot? margin = null;
         if (command.Kind == CommandKind.Place && !command.ReduceOnly && (views is null || !views.TryGetValue(command.AccountId, out margin)))
         {
-            margin = AccountRiskViews.ToSnapshot(await risk.ReadAsync(command.AccountId, cancellationToken));
+            margin = await risk.ReadMarginAsync(command.AccountId, cancellationToken);
             views?.Add(command.AccountId, margin);
         }
 
