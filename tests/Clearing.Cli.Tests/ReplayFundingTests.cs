@@ -51,4 +51,22 @@ public sealed class ReplayFundingTests : IAsyncLifetime
         state["samples"]!.GetValue<int>().ShouldBe(1);
         ReplayModuleStore.Decimal(state["premiumSum"]).ShouldBe(0.001m);
     }
+
+    [Fact]
+    public async Task a_dry_run_republish_goes_through_fundings_translator_and_publishes_only_the_fixed_rate()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var options = new Clearing.Cli.Commands.Replay.ReplayOptions { Service = "funding", Mode = Clearing.Cli.Commands.Replay.ReplayMode.Republish, DryRun = true, Json = true };
+
+        var exit = await Clearing.Cli.Commands.Replay.ReplayRunner.RunAsync(_store.Store, Clearing.Cli.Commands.Replay.ReplayModules.For("funding"), options,
+            output, error, interactive: false, CancellationToken.None);
+
+        exit.ShouldBe(0, error.ToString());
+        var message = System.Text.Json.Nodes.JsonNode.Parse(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldHaveSingleItem())!;
+        message["topic"]!.GetValue<string>().ShouldBe(Clearing.Contracts.Topics.FundingEvents);
+        message["key"]!.GetValue<string>().ShouldBe("BTC-PERP");
+        message["type"]!.GetValue<string>().ShouldBe(Clearing.Funding.Integration.FundingOutboxTranslator.RateSetType);
+        message["stream"]!.GetValue<string>().ShouldBe(Stream);
+    }
 }

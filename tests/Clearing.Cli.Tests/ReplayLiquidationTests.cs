@@ -72,6 +72,7 @@ public sealed class ReplayLiquidationTests : IAsyncLifetime
         var filled = await _store.StateAsync(Case, atVersion: _sliceFilled);
         var done = await _store.StateAsync(Case);
 
+        started["accountId"]!.GetValue<string>().ShouldBe("acct-7");
         var market = started["active"]!["markets"]!["BTC-PERP"]!;
         ReplayModuleStore.Decimal(market["size"]).ShouldBe(2m);
         market["slice"]!["orderId"]!.GetValue<string>().ShouldBe("liq-1-1");

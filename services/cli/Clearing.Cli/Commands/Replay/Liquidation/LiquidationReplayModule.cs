@@ -30,11 +30,17 @@ internal sealed class LiquidationReplayModule : FoldingReplayModule
         StreamFold.Aggregate($"{LiquidationEngine.FundCategory}-{LiquidationEngine.FundId}",
             stream => stream == StreamName.For(LiquidationEngine.FundCategory, LiquidationEngine.FundId),
             new AggregateDefinition<InsuranceFundState>(LiquidationEngine.FundCategory, new InsuranceFundState(), InsuranceFund.Evolve), Serializer),
+        // The engine's definitions start unnamed and name the state when it decides (LiquidationEngine.Account/Book): the
+        // fold names it from the stream id at the start instead, so the operator sees whose state it is.
         StreamFold.Aggregate($"{LiquidationEngine.AccountCategory}-{{account}}", StreamFold.InCategory(LiquidationEngine.AccountCategory),
-            new AggregateDefinition<LiquidationAccount>(LiquidationEngine.AccountCategory, LiquidationAccount.Empty(string.Empty), LiquidationProcess.Evolve), Serializer),
+            stream => new AggregateDefinition<LiquidationAccount>(LiquidationEngine.AccountCategory,
+                LiquidationAccount.Empty(IdOf(LiquidationEngine.AccountCategory, stream)), LiquidationProcess.Evolve), Serializer),
         StreamFold.Aggregate($"{LiquidationEngine.PositionsCategory}-{{market}}", StreamFold.InCategory(LiquidationEngine.PositionsCategory),
-            new AggregateDefinition<PositionBookState>(LiquidationEngine.PositionsCategory, PositionBookState.Empty(string.Empty), PositionBook.Evolve), Serializer),
+            stream => new AggregateDefinition<PositionBookState>(LiquidationEngine.PositionsCategory,
+                PositionBookState.Empty(IdOf(LiquidationEngine.PositionsCategory, stream)), PositionBook.Evolve), Serializer),
         StreamFold.Aggregate($"{LiquidationEngine.VaultBackstopCategory}-{{vault}}", StreamFold.InCategory(LiquidationEngine.VaultBackstopCategory),
             new AggregateDefinition<VaultBackstopState>(LiquidationEngine.VaultBackstopCategory, new VaultBackstopState(), VaultBackstop.Evolve), Serializer),
     ];
+
+    private static string IdOf(string category, string stream) => stream[(category.Length + 1)..];
 }

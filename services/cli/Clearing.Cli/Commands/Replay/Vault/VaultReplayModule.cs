@@ -21,6 +21,9 @@ internal sealed class VaultReplayModule : FoldingReplayModule
     protected override IReadOnlyList<StreamFold> Folds { get; } =
     [
         StreamFold.Aggregate($"{VaultLedger.Category}-{{vault}}", StreamFold.InCategory(VaultLedger.Category),
-            new AggregateDefinition<VaultState>(VaultLedger.Category, VaultState.Empty(string.Empty), VaultBook.Evolve), VaultJsonContext.Serializer),
+            // VaultLedger names an unnamed state with its configured vault id and asset when it decides; the fold takes the
+            // id from the stream (the asset is VaultState's default, USDC, as in every configuration so far).
+            stream => new AggregateDefinition<VaultState>(VaultLedger.Category, VaultState.Empty(stream[(VaultLedger.Category.Length + 1)..]), VaultBook.Evolve),
+            VaultJsonContext.Serializer),
     ];
 }
