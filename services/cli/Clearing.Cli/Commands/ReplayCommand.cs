@@ -48,6 +48,8 @@ internal static class ReplayCommand
               clearing replay margin --data /tmp/run/data --out /tmp/margin-rebuilt.db   # rebuild into a fresh store + diff
               clearing replay margin --sqlite events.db --out rebuilt.db --force          # replace an earlier rebuild
               clearing replay --service margin --stream account-acct-1 --at-time 2026-11-25T17:30:00Z
+              clearing replay liquidation --stream insurance-fund --at-version 5         # every service folds its streams
+              clearing replay matching --stream book-BTC-PERP --at-time 2026-11-25T17:30:00Z
               clearing replay --service matching --republish --from 1000 --to 2000 --dry-run
               clearing replay --service margin --postgres "Host=…" --schema margin
             """)
