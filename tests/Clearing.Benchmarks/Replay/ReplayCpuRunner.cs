@@ -11,7 +11,8 @@ namespace Clearing.Benchmarks.Replay;
 /// same cached 1M-event store. On a machine shared with other builds the wall clock says more about the neighbours than
 /// about the code; CPU seconds per event do not (a one-thread path's CPU time is its wall time on an idle core, a
 /// two-stage path's idle wall time is at least its CPU time halved).
-/// Run: dotnet run -c Release --project tests/Clearing.Benchmarks -- replay-cpu [rounds] [part of a path name]
+/// Run: dotnet run -c Release --project tests/Clearing.Benchmarks -- replay-cpu [rounds] [part of a path name] [store file]
+/// (the store file: e.g. one written by `replay-store &lt;dir&gt; --with-ledger-main`, whose ledger diff then has a live side).
 /// </summary>
 internal static class ReplayCpuRunner
 {
@@ -19,9 +20,10 @@ internal static class ReplayCpuRunner
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
         var only = args.Length > 1 ? args[1] : "";
-        var (store, events) = await MarginHistory.OpenCachedAsync();
+        var file = args.Length > 2 ? Path.GetFullPath(args[2]) : MarginHistory.CachedFile;
+        var (store, events) = args.Length > 2 ? await OpenAsync(file) : await MarginHistory.OpenCachedAsync();
         // The same file read the way the store read it before $all scans were memory-mapped: the read path's baseline.
-        var copied = new Clearing.EventSourcing.Sqlite.SqliteEventStore(new Clearing.EventSourcing.Sqlite.SqliteEventStoreOptions(MarginHistory.CachedFile) { ScanMapBytes = 0 });
+        var copied = new Clearing.EventSourcing.Sqlite.SqliteEventStore(new Clearing.EventSourcing.Sqlite.SqliteEventStoreOptions(file) { ScanMapBytes = 0 });
         await using (copied)
         await using (store)
         {
@@ -37,7 +39,8 @@ internal static class ReplayCpuRunner
                 ("  part: accounts only (2 stages)", () => { var m = new MarginReplayModule(); return ReplayRunner.FoldAsync(store, m, [m.CreateProjections()[0]], 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None); }),
                 ("  part: ledger only (2 stages)", () => { var m = new MarginReplayModule(); return ReplayRunner.FoldAsync(store, m, [m.CreateProjections()[1]], 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None); }),
                 ("  part: no projection (2 stages)", () => ReplayRunner.FoldAsync(store, new MarginReplayModule(), [], 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None)),
-                ("replay command --out (fold+write+diff)", () => CommandAsync(store)),
+                ("replay command (fold+diff)", () => CommandAsync(store, output: null)),
+                ("replay command --out (fold+write+diff)", () => CommandAsync(store, new FileInfo(Path.Combine(Path.GetTempPath(), $"clearing-replay-cpu-{Guid.NewGuid():N}.db")))),
             };
             Console.WriteLine($"// {events:N0} events; load: {File.ReadAllText("/proc/loadavg").Trim()}");
             Console.WriteLine($"{"path",-42} {"wall ev/s",12} {"cpu µs/ev",10} {"cpu-bound ev/s",15} {"gc pause ms",12} {"gen0/1/2",14} {"alloc MB",9} {"promoted MB",12} {"gc ms gen0/1/2",16}");
@@ -104,14 +107,23 @@ internal static class ReplayCpuRunner
         return ReplayRunner.FoldAsync(store, module, module.CreateProjections(), 1, events, new Dictionary<string, long>(StringComparer.Ordinal), _ => { }, CancellationToken.None);
     }
 
-    private static async Task<long> CommandAsync(IEventStore store)
+    private static async Task<(Clearing.EventSourcing.Sqlite.SqliteEventStore Store, long Events)> OpenAsync(string file)
     {
-        var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"clearing-replay-cpu-{Guid.NewGuid():N}.db"));
-        var output = new StringWriter();
-        await ReplayRunner.RunAsync(store, new MarginReplayModule(), new ReplayOptions { Service = "margin", OutputStore = file, Json = true },
-            output, TextWriter.Null, interactive: false, CancellationToken.None);
-        file.Delete();
-        return System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!["events"]!.GetValue<long>();
+        if (!File.Exists(file))
+        {
+            throw new FileNotFoundException($"{file} does not exist; write one with `replay-store <dir> --with-ledger-main`.", file);
+        }
+        var store = new Clearing.EventSourcing.Sqlite.SqliteEventStore(new Clearing.EventSourcing.Sqlite.SqliteEventStoreOptions(file));
+        return (store, await store.GetHeadPositionAsync());
+    }
+
+    private static async Task<long> CommandAsync(IEventStore store, FileInfo? output)
+    {
+        var report = new StringWriter();
+        await ReplayRunner.RunAsync(store, new MarginReplayModule(), new ReplayOptions { Service = "margin", OutputStore = output, Json = true },
+            report, TextWriter.Null, interactive: false, CancellationToken.None);
+        output?.Delete();
+        return System.Text.Json.Nodes.JsonNode.Parse(report.ToString())!["events"]!.GetValue<long>();
     }
 
     private static async IAsyncEnumerable<RecordedEvent> ReadAllAsync(IEventStore store)
