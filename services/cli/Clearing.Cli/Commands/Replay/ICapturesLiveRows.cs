@@ -11,7 +11,4 @@ internal interface ICapturesLiveRows
 {
     /// <summary>The diff of the rebuilt rows against the captured live ones, as <see cref="ReplayRunner.DiffInKeyOrderAsync"/> would report it.</summary>
     ReplayRunner.DiffResult DiffWithCaptured(int maxListed);
-
-    /// <summary>The captured live rows in key order, to diff against rows read back from a fresh store.</summary>
-    IEnumerable<ReplayRow> CapturedRowsInKeyOrder();
 }

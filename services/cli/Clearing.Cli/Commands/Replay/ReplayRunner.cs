@@ -204,18 +204,18 @@ internal static class ReplayRunner
 
     /// <summary>
     /// One projection's diff against its live rows, or null when it has no live source. The live rows come from what the
-    /// projection captured during a whole-store fold when it can (<see cref="ICapturesLiveRows"/>), from their source
-    /// otherwise; with a fresh store the rebuilt rows are read back from it: what was written is what is compared.
+    /// projection captured during a whole-store fold when it can (<see cref="ICapturesLiveRows"/>): the diff is then made
+    /// in memory, and a fresh store is checked to hold every row written (count and bytes; the rows written are the ones
+    /// the diff compares, written from the same entries). Otherwise the live rows are read from their source, and with a
+    /// fresh store the rebuilt rows are read back from it: what was written is what is compared.
     /// </summary>
     private static async Task<DiffResult?> DiffAsync(IReplayProjection projection, ReplayStore? fresh, ReplaySources sources, bool foldedWholeStore,
         int maxListed, CancellationToken cancellationToken)
     {
         if (foldedWholeStore && projection is ICapturesLiveRows captured)
         {
-            return fresh is null
-                ? captured.DiffWithCaptured(maxListed)
-                : await DiffInKeyOrderAsync(projection.Name, fresh.ReadRowsAsync(projection.Name, cancellationToken),
-                    captured.CapturedRowsInKeyOrder().ToAsyncEnumerable(), maxListed, cancellationToken);
+            fresh?.EnsureWritten(projection.Name);
+            return captured.DiffWithCaptured(maxListed);
         }
         var live = await projection.ReadLiveInKeyOrderAsync(sources, cancellationToken);
         if (live is null)

@@ -15,6 +15,7 @@ internal sealed class ReplayStore : IDisposable
     private readonly string _partial;
     private readonly FileInfo _target;
     private readonly bool _replace;
+    private readonly Dictionary<string, (long Rows, long Bytes)> _written = new(StringComparer.Ordinal);
     private bool _completed;
 
     private ReplayStore(FileInfo target, bool replace)
@@ -74,9 +75,10 @@ internal sealed class ReplayStore : IDisposable
         using (insert)
         {
             Check(raw.sqlite3_bind_text(insert, 1, projection), "bind the projection");
-            long written = 0;
+            long written = 0, bytes = 0;
             foreach (var row in rows)
             {
+                bytes += row.Json.Length;
                 Check(raw.sqlite3_bind_text(insert, 2, row.Key), "bind a key");
                 Check(raw.sqlite3_bind_text(insert, 3, row.Json.Span), "bind a row");
                 if (raw.sqlite3_step(insert) != raw.SQLITE_DONE)
@@ -90,7 +92,31 @@ internal sealed class ReplayStore : IDisposable
                 }
             }
             transaction.Commit();
+            _written[projection] = (written, bytes);
             return written;
+        }
+    }
+
+    /// <summary>
+    /// Fails unless the file holds exactly as many rows of <paramref name="projection"/>, and as many bytes of row text,
+    /// as <see cref="WriteRows"/> wrote: what a diff made in memory needs to say about the file instead of reading every
+    /// row back (one scan inside SQLite, no row through managed code).
+    /// </summary>
+    public void EnsureWritten(string projection)
+    {
+        if (!_written.TryGetValue(projection, out var expected))
+        {
+            throw new InvalidOperationException($"{_partial}: no rows of {projection} were written.");
+        }
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(sum(length(CAST(value AS BLOB))), 0) FROM rows WHERE projection = $projection";
+        command.Parameters.AddWithValue("$projection", projection);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        var (rows, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+        if ((rows, bytes) != expected)
+        {
+            throw new InvalidDataException($"{_partial}: {projection} holds {rows:N0} rows ({bytes:N0} bytes) after {expected.Rows:N0} rows ({expected.Bytes:N0} bytes) were written.");
         }
     }
 

@@ -197,8 +197,6 @@ internal sealed class MarginLedgerProjection : IReplayProjection, ICapturesLiveR
 
     public ReplayRunner.DiffResult DiffWithCaptured(int maxListed) => CapturedLedgerDiff.Diff(Name, _ledger, _captured, maxListed);
 
-    public IEnumerable<ReplayRow> CapturedRowsInKeyOrder() => RowsOf(_captured);
-
     // Risk events and inbox records never move money: skipping them by type saves their deserialization on long replays.
     private static bool IsMoneyType(string type) =>
         type is not ("margin.risk-event-recorded.v1" or MarginStoreFold.MessageAppliedType);
@@ -217,20 +215,17 @@ internal sealed class MarginLedgerProjection : IReplayProjection, ICapturesLiveR
     }
 
     /// <summary>Entries are numbered in fold order and keys are zero-padded numbers, so fold order is key order.</summary>
-    public IEnumerable<ReplayRow> RowsInKeyOrder() => RowsOf(_ledger);
-
-    /// <summary>A ledger's rows in its order (the captured one's keys go up unless ledger-main was written out of order: the diff says so).</summary>
-    private static IEnumerable<ReplayRow> RowsOf(CompactLedger ledger)
+    public IEnumerable<ReplayRow> RowsInKeyOrder()
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using var writer = new Utf8JsonWriter(buffer);
-        for (var i = 0; i < ledger.Count; i++)
+        for (var i = 0; i < _ledger.Count; i++)
         {
             buffer.ResetWrittenCount();
             writer.Reset(buffer);
-            ledger.WriteRow(i, writer);
+            _ledger.WriteRow(i, writer);
             writer.Flush();
-            yield return new ReplayRow(MarginRows.LedgerKey(ledger.SequenceAt(i)), buffer.WrittenMemory);
+            yield return new ReplayRow(MarginRows.LedgerKey(_ledger.SequenceAt(i)), buffer.WrittenMemory);
         }
     }
 
