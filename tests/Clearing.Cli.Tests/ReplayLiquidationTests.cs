@@ -1,6 +1,7 @@
 using Clearing.Liquidation.Application;
 using Clearing.Liquidation.Domain;
 using Clearing.Liquidation.Domain.Fund;
+using Clearing.Liquidation.Domain.Positions;
 using Clearing.Liquidation.Domain.Process;
 
 namespace Clearing.Cli.Tests;
@@ -104,5 +105,37 @@ public sealed class ReplayLiquidationTests : IAsyncLifetime
         exit.ShouldBe(2);
         error.ShouldContain("stream 'liquidation-nobody' has no events");
         error.ShouldContain("liquidation folds: insurance-fund, liquidation-{account}");
+    }
+
+    [Fact]
+    public async Task a_markets_positions_show_who_held_what_before_and_after_the_fund_took_a_position_over()
+    {
+        var serializer = LiquidationJsonContext.Serializer;
+        var traded = await _store.AppendAsync("positions-BTC-PERP", serializer,
+            new PositionFillApplied("BTC-PERP", "BTC-PERP:10", "acct-7", "acct-2", TakerBuys: true, 2m, 50_000m, new MessageSource("book-BTC-PERP", 10)));
+        await _store.AppendAsync("positions-BTC-PERP", serializer,
+            new PositionTransferApplied("BTC-PERP", "acct-7", "system:insurance-fund", FromSells: true, 0.5m, 40_000m, "fund takeover", new MessageSource(Case, 4)));
+
+        var before = await _store.StateAsync("positions-BTC-PERP", atVersion: traded);
+        var after = await _store.StateAsync("positions-BTC-PERP");
+
+        before["market"]!.GetValue<string>().ShouldBe("BTC-PERP");
+        ReplayModuleStore.Decimal(before["positions"]!["acct-7"]!["size"]).ShouldBe(2m);
+        ReplayModuleStore.Decimal(before["positions"]!["acct-2"]!["size"]).ShouldBe(-2m);
+        ReplayModuleStore.Decimal(after["positions"]!["acct-7"]!["size"]).ShouldBe(1.5m);
+        ReplayModuleStore.Decimal(after["positions"]!["system:insurance-fund"]!["size"]).ShouldBe(0.5m);
+    }
+
+    [Fact]
+    public async Task an_event_this_build_cannot_read_is_an_error_naming_its_stream_version_and_type()
+    {
+        await _store.AppendAsync("liquidation-acct-8", new Clearing.EventSourcing.EventData(Guid.NewGuid(), "liquidation.renamed.v9", 9, "{}"u8.ToArray()));
+
+        var (exit, output, error) = await _store.TimeTravelAsync("liquidation-acct-8");
+
+        exit.ShouldBe(2);
+        output.ShouldBeNull();
+        error.ShouldContain("cannot fold 'liquidation-acct-8' up to version 0");
+        error.ShouldContain("liquidation-acct-8 v0: stored event 'liquidation.renamed.v9' cannot be read by this build");
     }
 }

@@ -123,4 +123,18 @@ public sealed class ReplayMatchingTests : IAsyncLifetime
         error.ShouldContain("'DOGE-PERP' is not in the embedded market catalog");
         error.ShouldContain("BTC-PERP");
     }
+
+    [Fact]
+    public async Task a_stored_batch_the_engine_no_longer_reproduces_is_an_error_naming_the_book_and_its_sequences()
+    {
+        // A batch that claims one more event than its input gives: what a changed engine or configuration would show.
+        var input = new BookInput(Order: OrderInput.From(Limit("mk-9", "m9", Side.Sell, "51000", "1")));
+        await _store.AppendAsync("book-ETH-PERP", BookStreams.Serializer, new BookInputBatch("ETH-PERP", 1, 5, [input]));
+
+        var (exit, _, error) = await _store.TimeTravelAsync("book-ETH-PERP");
+
+        exit.ShouldBe(2);
+        error.ShouldContain("cannot fold 'book-ETH-PERP' up to version 0");
+        error.ShouldContain("the store says 5; the code no longer reproduces the stored book");
+    }
 }
