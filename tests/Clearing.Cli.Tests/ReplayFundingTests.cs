@@ -69,4 +69,22 @@ public sealed class ReplayFundingTests : IAsyncLifetime
         message["type"]!.GetValue<string>().ShouldBe(Clearing.Funding.Integration.FundingOutboxTranslator.RateSetType);
         message["stream"]!.GetValue<string>().ShouldBe(Stream);
     }
+
+    [Fact]
+    public async Task a_rebuild_of_funding_counts_its_events_and_says_there_is_no_read_model_but_streams_to_show()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var options = new Clearing.Cli.Commands.Replay.ReplayOptions { Service = "funding", Json = true };
+
+        var exit = await Clearing.Cli.Commands.Replay.ReplayRunner.RunAsync(_store.Store, Clearing.Cli.Commands.Replay.ReplayModules.For("funding"), options,
+            output, error, interactive: false, CancellationToken.None);
+
+        exit.ShouldBe(0, error.ToString());
+        var report = System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
+        report["projections"]!.AsArray().ShouldBeEmpty();
+        report["types"]!["funding.premium-sampled.v1"]!.GetValue<long>().ShouldBe(2);
+        error.ToString().ShouldContain("funding keeps no read model to rebuild (only margin does)");
+        error.ToString().ShouldContain("funding folds: funding-{market}.");
+    }
 }

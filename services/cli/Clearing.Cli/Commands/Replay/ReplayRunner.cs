@@ -108,6 +108,10 @@ internal static class ReplayRunner
         using var freshStore = fresh;
 
         var projections = module?.CreateProjections() ?? [];
+        if (projections.Count == 0 && module is { FoldedStreams.Count: > 0 })
+        {
+            error.WriteLine($"clearing replay: {module.Service} keeps no read model to rebuild (only margin does), so this counts its events by type; show an aggregate with --stream.{FoldedHint(module)}");
+        }
         var head = await store.GetHeadPositionAsync(cancellationToken);
         var last = Math.Min(options.ToPosition ?? head, head);
         var progress = new ReplayProgress(error, Math.Max(0, last - options.FromPosition + 1), interactive);
