@@ -3,6 +3,13 @@ namespace Clearing.Messaging.Kafka.Consuming;
 /// <summary>Handles one consumed message. Throwing means "retry"; after the retries the message is dead-lettered.</summary>
 public delegate Task KafkaMessageHandler<TMessage>(KafkaInboundMessage<TMessage> message, CancellationToken cancellationToken);
 
+/// <summary>
+/// Handles a run of consumed messages, in the order they were delivered (per-partition order holds within and across
+/// runs). Throwing splits the run: each message is then handled alone, with retries and the dead-letter topic, so the
+/// handler must be idempotent per message (an inbox), as every consumer here is (DESIGN.md §6).
+/// </summary>
+public delegate Task KafkaBatchHandler<TMessage>(IReadOnlyList<KafkaInboundMessage<TMessage>> messages, CancellationToken cancellationToken);
+
 /// <summary>A handler resolved from DI, one scope per message.</summary>
 public interface IKafkaMessageHandler<TMessage>
 {
@@ -28,6 +35,12 @@ public sealed record KafkaConsumerDefinition<TMessage>
     /// <summary>Retry settings; default <c>Kafka:Retry</c>.</summary>
     public KafkaRetryOptions? Retry { get; init; }
 
+    /// <summary>
+    /// The most messages a <see cref="KafkaBatchHandler{TMessage}"/> gets at once: what is already fetched, up to this
+    /// many, never waiting for more. 1 (the default) hands messages over one at a time.
+    /// </summary>
+    public int MaxBatchSize { get; init; } = 1;
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);
@@ -36,6 +49,11 @@ public sealed record KafkaConsumerDefinition<TMessage>
         if (Topics.Count == 0 || Topics.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException($"Consumer '{Name}' needs at least one topic and no empty topic names.", nameof(Topics));
+        }
+
+        if (MaxBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, $"Consumer '{Name}': MaxBatchSize must be at least 1.");
         }
     }
 }

@@ -7,17 +7,22 @@ using Polly;
 namespace Clearing.Messaging.Kafka.Consuming;
 
 /// <summary>
-/// A consumer as a hosted service: auto-commit off, offsets committed only for handled messages, one message at a
-/// time (so per-key and per-partition order holds), handler retries through Polly, then the dead-letter topic —
+/// A consumer as a hosted service: auto-commit off, offsets committed only for handled messages, in delivery order
+/// (so per-key and per-partition order holds), handler retries through Polly, then the dead-letter topic —
 /// a poison message never stops its partition. Stopping finishes the current message, commits, and leaves the group.
 /// A partition whose next offset was deleted before it was read stops instead of skipping (<see cref="OffsetGapGuard"/>).
 /// </summary>
+/// <remarks>
+/// A batch handler (<see cref="KafkaConsumerDefinition{TMessage}.MaxBatchSize"/> above 1) gets what is already fetched
+/// in one call, so a consumer behind by thousands can apply them under one lock and one store commit instead of one
+/// each. A run that fails is split into single messages, each retried and dead-lettered on its own.
+/// </remarks>
 public sealed class KafkaConsumerService<TMessage> : BackgroundService
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
 
     private readonly KafkaConsumerDefinition<TMessage> _definition;
-    private readonly KafkaMessageHandler<TMessage> _handler;
+    private readonly KafkaBatchHandler<TMessage> _handler;
     private readonly KafkaConnection _connection;
     private readonly KafkaOptions _options;
     private readonly TimeProvider _time;
@@ -40,8 +45,36 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         TimeProvider time,
         ILoggerFactory loggerFactory,
         KafkaConsumerGaps? gaps = null)
+        : this(definition with { MaxBatchSize = 1 }, new KafkaBatchHandler<TMessage>((messages, cancellationToken) => handler(messages[0], cancellationToken)), connection, options, publisher, time, loggerFactory, gaps)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+    }
+
+    /// <summary>A consumer handing runs of up to <see cref="KafkaConsumerDefinition{TMessage}.MaxBatchSize"/> messages to <paramref name="handler"/>.</summary>
+    public static KafkaConsumerService<TMessage> ForBatches(
+        KafkaConsumerDefinition<TMessage> definition,
+        KafkaBatchHandler<TMessage> handler,
+        KafkaConnection connection,
+        KafkaOptions options,
+        IKafkaPublisher publisher,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        KafkaConsumerGaps? gaps = null) =>
+        new(definition, handler, connection, options, publisher, time, loggerFactory, gaps);
+
+    // Private so a lambda handler never has two constructors to choose between: batch consumers come from ForBatches.
+    private KafkaConsumerService(
+        KafkaConsumerDefinition<TMessage> definition,
+        KafkaBatchHandler<TMessage> handler,
+        KafkaConnection connection,
+        KafkaOptions options,
+        IKafkaPublisher publisher,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        KafkaConsumerGaps? gaps = null)
     {
         definition.Validate();
+        ArgumentNullException.ThrowIfNull(handler);
         _definition = definition;
         _handler = handler;
         _connection = connection;
@@ -90,19 +123,14 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         _lastCommit = _time.GetTimestamp();
         try
         {
+            var records = new List<ConsumeResult<byte[]?, byte[]?>>(_definition.MaxBatchSize);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var record = Poll(consumer);
-                if (record is not null)
+                Fetch(consumer, records);
+                if (records.Count > 0 && !await ProcessAsync(records, stoppingToken))
                 {
-                    _gapGuard.Delivered(record.TopicPartition);
-                    if (!await ProcessAsync(record, stoppingToken))
-                    {
-                        // Stopped mid-retry: the message stays uncommitted and is delivered again after restart.
-                        break;
-                    }
-
-                    _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+                    // Stopped mid-retry: that message and those after it stay uncommitted and are delivered again after restart.
+                    break;
                 }
 
                 if (CommitDue())
@@ -119,11 +147,24 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         }
     }
 
-    private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer)
+    /// <summary>Waits up to the poll timeout for one message, then takes what else is already fetched, up to the batch size.</summary>
+    private void Fetch(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> records)
+    {
+        records.Clear();
+        var timeout = PollTimeout;
+        while (records.Count < _definition.MaxBatchSize && Poll(consumer, timeout) is { } record)
+        {
+            _gapGuard.Delivered(record.TopicPartition);
+            records.Add(record);
+            timeout = TimeSpan.Zero;
+        }
+    }
+
+    private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
         try
         {
-            return consumer.Consume(PollTimeout);
+            return consumer.Consume(timeout);
         }
         catch (ConsumeException e) when (_gapGuard.TryHandle(consumer, e))
         {
@@ -136,15 +177,76 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Handles fetched records in order, marking each handled one for commit. Returns false only when stopping
+    /// interrupted a message before it was handled or dead-lettered.
+    /// </summary>
+    private async Task<bool> ProcessAsync(List<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken stoppingToken)
+    {
+        if (records.Count > 1 && await TryProcessRunAsync(records))
+        {
+            return true;
+        }
+
+        foreach (var record in records)
+        {
+            if (!await ProcessAsync(record, stoppingToken))
+            {
+                return false;
+            }
+
+            _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Hands every record that deserializes to the handler in one call, without retries: when anything fails (a
+    /// malformed record included), the caller handles the records one by one, where retries and dead letters apply.
+    /// </summary>
+    private async Task<bool> TryProcessRunAsync(List<ConsumeResult<byte[]?, byte[]?>> records)
+    {
+        var messages = new List<KafkaInboundMessage<TMessage>>(records.Count);
+        try
+        {
+            foreach (var record in records)
+            {
+                messages.Add(Deserialize(record));
+            }
+
+            // No stop token, as for one message: a graceful stop lets the run finish.
+            await _handler(messages, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "{Consumer}: a run of {Count} message(s) failed; handling them one by one", _definition.Name, records.Count);
+            return false;
+        }
+
+        Interlocked.Add(ref _handled, records.Count);
+        foreach (var record in records)
+        {
+            _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+        }
+
+        return true;
+    }
+
+    private KafkaInboundMessage<TMessage> Deserialize(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        var metadata = CloudEventsEnvelope.Read(record);
+        var payload = _definition.Deserializer.Deserialize(record.Message.Value ?? [], metadata);
+        return new KafkaInboundMessage<TMessage>(payload, metadata);
+    }
+
     /// <summary>Returns false only when stopping interrupted the message before it was handled or dead-lettered.</summary>
     private async Task<bool> ProcessAsync(ConsumeResult<byte[]?, byte[]?> record, CancellationToken stoppingToken)
     {
         KafkaInboundMessage<TMessage> message;
         try
         {
-            var metadata = CloudEventsEnvelope.Read(record);
-            var payload = _definition.Deserializer.Deserialize(record.Message.Value ?? [], metadata);
-            message = new KafkaInboundMessage<TMessage>(payload, metadata);
+            message = Deserialize(record);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -152,6 +254,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         }
 
         var attempts = 0;
+        KafkaInboundMessage<TMessage>[] one = [message];
         try
         {
             // The handler gets no stop token: a graceful stop lets the current message finish. Retry delays do stop.
@@ -159,7 +262,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
                 async _ =>
                 {
                     attempts++;
-                    await _handler(message, CancellationToken.None);
+                    await _handler(one, CancellationToken.None);
                 },
                 stoppingToken);
             Interlocked.Increment(ref _handled);

@@ -104,6 +104,28 @@ public static class KafkaServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Adds a consumer whose handler takes what is already fetched, up to <see cref="KafkaConsumerDefinition{TMessage}.MaxBatchSize"/>
+    /// messages at once (see <see cref="KafkaBatchHandler{TMessage}"/>).
+    /// </summary>
+    public static IServiceCollection AddKafkaBatchConsumer<TMessage>(
+        this IServiceCollection services,
+        KafkaConsumerDefinition<TMessage> definition,
+        Func<IServiceProvider, KafkaBatchHandler<TMessage>> handler)
+    {
+        definition.Validate();
+        services.AddSingleton<IHostedService>(sp => KafkaConsumerService<TMessage>.ForBatches(
+            definition,
+            handler(sp),
+            sp.GetRequiredService<KafkaConnection>(),
+            sp.GetRequiredService<IOptions<KafkaOptions>>().Value,
+            sp.GetRequiredService<IKafkaPublisher>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<KafkaConsumerGaps>()));
+        return services;
+    }
+
     /// <summary>Adds a consumer whose handler is resolved from DI in a fresh scope per message.</summary>
     public static IServiceCollection AddKafkaConsumer<TMessage, THandler>(this IServiceCollection services, KafkaConsumerDefinition<TMessage> definition)
         where THandler : class, IKafkaMessageHandler<TMessage>

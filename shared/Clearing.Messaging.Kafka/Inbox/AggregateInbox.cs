@@ -76,13 +76,7 @@ public sealed class AggregateInbox<TState>
                 var decided = decide(state);
                 if (decided.Count > 0)
                 {
-                    var after = decided.Aggregate(state, _definition.Evolve);
-                    if (_inboxOf(after).LastAppliedFor(sourceStream) != sourceSequence)
-                    {
-                        throw new InvalidOperationException(
-                            $"Inbox {ConsumerName}: the events decided for {sourceStream}:{sourceSequence} on {_repository.StreamIdOf(aggregateId)} do not record it in the aggregate's inbox; " +
-                            "its Evolve must call InboxPosition.Record for the event that applies the message. Nothing was appended.");
-                    }
+                    Fold(state, decided, aggregateId, sourceStream, sourceSequence);
                 }
 
                 return decided;
@@ -90,6 +84,75 @@ public sealed class AggregateInbox<TState>
             correlationId,
             cancellationToken: cancellationToken);
 
+        return Count(verdict, events.Count);
+    }
+
+    /// <summary>
+    /// Applies several consumed messages to one aggregate in order, each once, as ONE append: each message is checked
+    /// against (and decided on) the state the earlier ones left, so the outcome per message is the one
+    /// <see cref="ExecuteAsync(string, string, long, Func{TState, IReadOnlyList{object}}, Guid?, CancellationToken)"/>
+    /// would give one after another, at the cost of one store write. A decision that throws appends nothing for any.
+    /// </summary>
+    public async Task<IReadOnlyList<InboxOutcome>> ExecuteManyAsync(string aggregateId, IReadOnlyList<InboxMessage<TState>> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var verdicts = new InboxVerdict[messages.Count];
+        var counts = new int[messages.Count];
+        await _repository.ExecuteAsync(
+            aggregateId,
+            state =>
+            {
+                // Runs once per attempt against freshly loaded state, so every verdict is the latest one.
+                var decided = new List<object>();
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    var message = messages[i];
+                    verdicts[i] = _inboxOf(state).Check(message.SourceStream, message.SourceSequence);
+                    counts[i] = 0;
+                    if (verdicts[i] != InboxVerdict.Apply)
+                    {
+                        continue;
+                    }
+
+                    var events = message.Decide(state);
+                    if (events.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    state = Fold(state, events, aggregateId, message.SourceStream, message.SourceSequence);
+                    decided.AddRange(events);
+                    counts[i] = events.Count;
+                }
+
+                return decided;
+            },
+            cancellationToken: cancellationToken);
+
+        var outcomes = new InboxOutcome[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            outcomes[i] = Count(verdicts[i], counts[i]);
+        }
+
+        return outcomes;
+    }
+
+    private TState Fold(TState state, IReadOnlyList<object> decided, string aggregateId, string sourceStream, long sourceSequence)
+    {
+        var after = decided.Aggregate(state, _definition.Evolve);
+        if (_inboxOf(after).LastAppliedFor(sourceStream) != sourceSequence)
+        {
+            throw new InvalidOperationException(
+                $"Inbox {ConsumerName}: the events decided for {sourceStream}:{sourceSequence} on {_repository.StreamIdOf(aggregateId)} do not record it in the aggregate's inbox; " +
+                "its Evolve must call InboxPosition.Record for the event that applies the message. Nothing was appended.");
+        }
+
+        return after;
+    }
+
+    private InboxOutcome Count(InboxVerdict verdict, int events)
+    {
         InboxMetrics.Count(ConsumerName, verdict);
         if (verdict != InboxVerdict.Apply)
         {
@@ -97,7 +160,7 @@ public sealed class AggregateInbox<TState>
             return InboxOutcome.Skipped;
         }
 
-        if (events.Count == 0)
+        if (events == 0)
         {
             return InboxOutcome.NothingToApply;
         }
@@ -106,3 +169,6 @@ public sealed class AggregateInbox<TState>
         return InboxOutcome.Applied;
     }
 }
+
+/// <summary>One consumed message for <see cref="AggregateInbox{TState}.ExecuteManyAsync"/>: where it came from and its decision.</summary>
+public sealed record InboxMessage<TState>(string SourceStream, long SourceSequence, Func<TState, IReadOnlyList<object>> Decide);
