@@ -64,7 +64,11 @@ internal sealed class MarginHostHarness : IAsyncDisposable
     public Task DepositAsync(string accountId, decimal amount, string asset = "USDC") =>
         Book.ExecuteAsync(AccountAddress.Parse(accountId).Owner, (state, prices) => Book.Decider.Decide(state, new Deposit(accountId, asset, amount, $"dep-{accountId}-{amount}", T0), prices), CancellationToken.None);
 
-    public Task FillAsync(long sequence, string taker, Side takerSide, string maker, decimal quantity, decimal price, string market = "BTC-PERP", decimal takerFee = 0m, decimal makerFee = 0m)
+    public Task FillAsync(long sequence, string taker, Side takerSide, string maker, decimal quantity, decimal price, string market = "BTC-PERP", decimal takerFee = 0m, decimal makerFee = 0m) =>
+        Fills.HandleAsync(FillMessage(sequence, taker, takerSide, maker, quantity, price, market, takerFee, makerFee), CancellationToken.None);
+
+    /// <summary>The fill as margin's consumer hands it over: matching's book-{market} stream and sequence as its source.</summary>
+    public static KafkaInboundMessage<MatchingEvent> FillMessage(long sequence, string taker, Side takerSide, string maker, decimal quantity, decimal price, string market = "BTC-PERP", decimal takerFee = 0m, decimal makerFee = 0m)
     {
         var e = new MatchingEvent
         {
@@ -84,7 +88,7 @@ internal sealed class MarginHostHarness : IAsyncDisposable
                 FeeAsset = "USDC",
             },
         };
-        return Fills.HandleAsync(Message(e, $"book-{market}", sequence), CancellationToken.None);
+        return Message(e, $"book-{market}", sequence);
     }
 
     public Task PriceAsync(long sequence, decimal index, decimal? mark = null, PriceStatus status = PriceStatus.Ok, string asset = "BTC")

@@ -126,6 +126,30 @@ public sealed class LiquidationEngine
         return 0;
     }, cancellationToken);
 
+    /// <summary>
+    /// A run of fills with no liquidation order on either side: into each market's positions as one write per market
+    /// (each fill still through the positions inbox, in order), instead of one write per fill.
+    /// </summary>
+    public Task<int> HandlePlainFillsAsync(IReadOnlyList<FillInput> fills, CancellationToken cancellationToken) => Gated(async () =>
+    {
+        if (fills.FirstOrDefault(f => f.LiquidationSides.Count > 0) is { } liquidating)
+        {
+            throw new ArgumentException($"Fill {liquidating.FillId} has a liquidation order on a side: it goes through {nameof(HandleFillAsync)}.", nameof(fills));
+        }
+
+        foreach (var market in fills.GroupBy(f => f.Market, StringComparer.Ordinal))
+        {
+            var rules = _rules.For(market.Key);
+            var messages = market
+                .Select(fill => new InboxMessage<PositionBookState>(fill.Source.Stream, fill.Source.Sequence,
+                    s => PositionBook.OnFill(Book(s, fill.Market), fill.FillId, fill.TakerAccountId, fill.MakerAccountId, fill.TakerBuys, fill.Quantity, fill.Price, rules, fill.At, fill.Source)))
+                .ToList();
+            await _positionsInbox.ExecuteManyAsync(market.Key, messages, cancellationToken);
+        }
+
+        return fills.Count;
+    }, cancellationToken);
+
     /// <summary>Matching ended a liquidation order with quantity left (IOC remainder, rejection).</summary>
     public Task HandleOrderEndedAsync(string accountId, SliceEndInput end, CancellationToken cancellationToken) => Gated(async () =>
     {

@@ -53,8 +53,11 @@ public static class LiquidationServiceExtensions
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<RiskEvent> { Name = "liquidation-risk", Topics = [Topics.MarginRisk], Deserializer = new ProtobufPayloadDeserializer<RiskEvent>() },
             sp => sp.GetRequiredService<RiskEventGateway>().HandleAsync);
-        builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<MatchingEvent> { Name = "liquidation-matching", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
+        builder.Services.AddKafkaBatchConsumer(
+            new KafkaConsumerDefinition<MatchingEvent>
+            {
+                Name = "liquidation-matching", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(), MaxBatchSize = MatchingEventGateway.MaxBatchSize,
+            },
             sp => sp.GetRequiredService<MatchingEventGateway>().HandleAsync);
         builder.Services.AddHostedService<LiquidationClock>();
         builder.Services.AddOutboxRelay<LiquidationOutboxTranslator>(new OutboxRelayOptions { Name = "liquidation" });

@@ -1,3 +1,4 @@
+using Clearing.Contracts.ReadModels;
 using Clearing.EventSourcing;
 using Clearing.Margin.Domain.Accounts;
 using Clearing.Messaging.Kafka.Inbox;
@@ -129,6 +130,69 @@ public sealed class AccountBook
         }
     }
 
+    /// <summary>
+    /// Applies a run of consumed messages, each to its owner exactly once, under one gate acquisition: each owner's
+    /// messages are decided in order and appended as one write, the owners' writes go to the store together (one group
+    /// commit), and the read model is written once for every owner that changed. Per owner, the result is what
+    /// <see cref="ApplyAsync"/> one message at a time would give; a consumer far behind pays one commit per run, not
+    /// two per fill. If any owner's write fails the run throws, and every owner is reloaded from the store first, so
+    /// memory never runs ahead of or behind what was written.
+    /// </summary>
+    public async Task<IReadOnlyList<InboxOutcome>> ApplyManyAsync(IReadOnlyList<AccountInput> inputs, CancellationToken cancellationToken)
+    {
+        var outcomes = new InboxOutcome[inputs.Count];
+        var owners = inputs.Select((input, index) => (input, index)).GroupBy(x => x.input.Owner, StringComparer.Ordinal).ToList();
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var prices = Prices.Current;
+            var writes = owners.Select(async group =>
+            {
+                var owner = group.Key;
+                var messages = group
+                    .Select(x => new InboxMessage<Account>(x.input.Source.Stream, x.input.Source.Sequence, state => x.input.Decide(Own(state, owner), prices)))
+                    .ToList();
+                var applied = await _inbox.ExecuteManyAsync(owner, messages, cancellationToken);
+                var i = 0;
+                foreach (var (_, index) in group)
+                {
+                    outcomes[index] = applied[i++];
+                }
+
+                return applied.Contains(InboxOutcome.Applied) ? owner : null;
+            }).ToList();
+
+            string?[] changed;
+            try
+            {
+                changed = await Task.WhenAll(writes);
+            }
+            catch
+            {
+                // Some owners may have been written: take every owner of the run from the store before the caller retries.
+                foreach (var group in owners)
+                {
+                    await RefreshLockedAsync(group.Key, writeViews: true, cancellationToken);
+                }
+
+                throw;
+            }
+
+            var views = new List<AccountRiskView>();
+            foreach (var owner in changed.OfType<string>())
+            {
+                await RefreshLockedAsync(owner, views, cancellationToken);
+            }
+
+            await _views.WriteAsync(views, cancellationToken);
+            return outcomes;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Reloads an owner written by someone else in this process (the operator credit path).</summary>
     public async Task RefreshAsync(string owner, CancellationToken cancellationToken)
     {
@@ -223,6 +287,17 @@ public sealed class AccountBook
 
     private async Task RefreshLockedAsync(string owner, bool writeViews, CancellationToken cancellationToken)
     {
+        var views = writeViews ? new List<AccountRiskView>() : null;
+        await RefreshLockedAsync(owner, views, cancellationToken);
+        if (views is not null)
+        {
+            await _views.WriteAsync(views, cancellationToken);
+        }
+    }
+
+    /// <summary>Takes the owner's state from the store into memory and the indexes; adds its risk views to <paramref name="views"/> when given.</summary>
+    private async Task RefreshLockedAsync(string owner, List<AccountRiskView>? views, CancellationToken cancellationToken)
+    {
         var (state, version) = await LoadAsync(owner, cancellationToken);
         if (_accounts.TryGetValue(owner, out var previous))
         {
@@ -243,14 +318,12 @@ public sealed class AccountBook
 
         IndexForTicks(owner, state);
 
-        if (writeViews && !SystemAccounts.IsSystem(owner))
+        if (views is not null && !SystemAccounts.IsSystem(owner))
         {
             var prices = Prices.Current;
             var now = _time.GetUtcNow();
-            await _views.WriteAsync(
-                state.SubAccounts.Values.Select(sub => AccountRiskViews.ToView(Decider.Risk.Evaluate(state.AccountIdOf(sub.Number), sub, prices), version, now,
-                    liquidating: sub.Band is HealthBand.Liquidation or HealthBand.Bankrupt)),
-                cancellationToken);
+            views.AddRange(state.SubAccounts.Values.Select(sub => AccountRiskViews.ToView(Decider.Risk.Evaluate(state.AccountIdOf(sub.Number), sub, prices), version, now,
+                liquidating: sub.Band is HealthBand.Liquidation or HealthBand.Bankrupt)));
         }
     }
 
@@ -335,3 +408,6 @@ public sealed class AccountBook
 
     private static Account Own(Account state, string owner) => state.Owner.Length == 0 ? state with { Owner = owner } : state;
 }
+
+/// <summary>One consumed message for one owner, for <see cref="AccountBook.ApplyManyAsync"/>.</summary>
+public sealed record AccountInput(string Owner, MessageSource Source, Func<Account, RiskPrices, IReadOnlyList<object>> Decide);

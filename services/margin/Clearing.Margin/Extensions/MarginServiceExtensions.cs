@@ -77,8 +77,11 @@ public static class MarginServiceExtensions
         builder.Services.AddSingleton<LiquidationGateway>();
         builder.Services.AddSingleton<SettlementGateway>();
         builder.Services.AddSingleton<VaultGateway>();
-        builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<MatchingEvent> { Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
+        builder.Services.AddKafkaBatchConsumer(
+            new KafkaConsumerDefinition<MatchingEvent>
+            {
+                Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(), MaxBatchSize = MatchingFillGateway.MaxBatchSize,
+            },
             sp => sp.GetRequiredService<MatchingFillGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<PriceUpdate> { Name = "margin-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
