@@ -138,4 +138,22 @@ public sealed class ReplayLiquidationTests : IAsyncLifetime
         error.ShouldContain("cannot fold 'liquidation-acct-8' up to version 0");
         error.ShouldContain("liquidation-acct-8 v0: stored event 'liquidation.renamed.v9' cannot be read by this build");
     }
+
+    [Fact]
+    public async Task the_vault_backstop_adds_up_the_losses_the_vault_took_over_as_they_were_booked()
+    {
+        var serializer = LiquidationJsonContext.Serializer;
+        var first = await _store.AppendAsync("vaultbackstop-hlp", serializer,
+            new Clearing.Liquidation.Domain.Vault.VaultBackstopLossBooked("hlp", "acct-7", "liq-1", "BTC-PERP", 0.5m, 120m, _store.Now, new MessageSource(Case, 5)));
+        await _store.AppendAsync("vaultbackstop-hlp", serializer,
+            new Clearing.Liquidation.Domain.Vault.VaultBackstopLossBooked("hlp", "acct-9", "liq-2", "ETH-PERP", 2m, 80m, _store.Now, new MessageSource("liquidation-acct-9", 3)));
+
+        var once = await _store.StateAsync("vaultbackstop-hlp", atVersion: first);
+        var twice = await _store.StateAsync("vaultbackstop-hlp");
+
+        ReplayModuleStore.Decimal(once["totalLoss"]).ShouldBe(120m);
+        once["losses"]!.AsArray().Count.ShouldBe(1);
+        ReplayModuleStore.Decimal(twice["totalLoss"]).ShouldBe(200m);
+        twice["losses"]!.AsArray().Count.ShouldBe(2);
+    }
 }
