@@ -16,6 +16,9 @@ namespace Clearing.Settlement.Extensions;
 
 public static class SettlementServiceExtensions
 {
+    /// <summary>The most ledger entries or matching events settlement takes in one run (one store append).</summary>
+    public const int RunSize = 500;
+
     /// <summary>
     /// The settlement service: its name and default ports (gRPC 7107, health/metrics 8107), the event store (SQLite under
     /// the data directory unless EventStore:Postgres is set), Kafka (embedded broker unless Kafka:BootstrapServers
@@ -41,12 +44,19 @@ public static class SettlementServiceExtensions
         builder.Services.AddSingleton<LedgerEntryHandler>();
         builder.Services.AddSingleton<PriceUpdateHandler>();
         builder.Services.AddSingleton<FillVolumeHandler>();
-        builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<LedgerEntry> { Name = "settlement-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>() },
-            sp => sp.GetRequiredService<LedgerEntryHandler>().HandleAsync);
-        builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<MatchingEvent> { Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
-            sp => sp.GetRequiredService<FillVolumeHandler>().HandleAsync);
+        // Ledger entries and fills arrive in runs: each run is one store append instead of one per message.
+        builder.Services.AddKafkaBatchConsumer(
+            new KafkaConsumerDefinition<LedgerEntry>
+            {
+                Name = "settlement-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>(), MaxBatchSize = RunSize,
+            },
+            sp => sp.GetRequiredService<LedgerEntryHandler>().HandleBatchAsync);
+        builder.Services.AddKafkaBatchConsumer(
+            new KafkaConsumerDefinition<MatchingEvent>
+            {
+                Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(), MaxBatchSize = RunSize,
+            },
+            sp => sp.GetRequiredService<FillVolumeHandler>().HandleBatchAsync);
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<PriceUpdate> { Name = "settlement-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
             sp => sp.GetRequiredService<PriceUpdateHandler>().HandleAsync);
