@@ -39,6 +39,7 @@ public sealed partial class OutboxRelay
     private OutboxAcknowledgedOffsets? _acknowledged;
     private long _checkpoint = -1;
     private long _offsetsStoredAt;
+    private long _checkpointStoredAt;
     private long _head;
     private long _published;
     private long _private;
@@ -84,6 +85,9 @@ public sealed partial class OutboxRelay
     /// <summary>The last global position the broker confirmed (0 before anything was confirmed).</summary>
     public long Checkpoint => Math.Max(0, Interlocked.Read(ref _checkpoint));
 
+    /// <summary>How long the checkpoint past pages that published nothing may live only in memory.</summary>
+    public static readonly TimeSpan PrivateCheckpointInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>The store's head position when the relay last looked.</summary>
     public long HeadPosition => Interlocked.Read(ref _head);
 
@@ -109,6 +113,7 @@ public sealed partial class OutboxRelay
         var checkpoint = await _checkpoints.LoadAsync(_options.CheckpointName, cancellationToken) ?? 0;
         _acknowledged = await OutboxAcknowledgedOffsets.LoadAsync(_checkpoints, Name, _topics.Order(StringComparer.Ordinal), cancellationToken);
         _offsetsStoredAt = _time.GetTimestamp();
+        _checkpointStoredAt = _time.GetTimestamp();
         Interlocked.Exchange(ref _checkpoint, checkpoint);
         Interlocked.Exchange(ref _head, await _store.GetHeadPositionAsync(cancellationToken));
     }
@@ -182,7 +187,15 @@ public sealed partial class OutboxRelay
         }
 
         var last = page[^1].GlobalPosition;
-        await _checkpoints.SaveAsync(_options.CheckpointName, last, CancellationToken.None);
+        // A page of private events only publishes nothing, so re-reading it after a crash is harmless: its checkpoint is
+        // stored at most once per PrivateCheckpointInterval instead of as one more store write for every private append
+        // (a service that stores each consumed fill would otherwise pay two commits per fill).
+        if (messages.Count > 0 || _time.GetElapsedTime(_checkpointStoredAt) >= PrivateCheckpointInterval)
+        {
+            await _checkpoints.SaveAsync(_options.CheckpointName, last, CancellationToken.None);
+            _checkpointStoredAt = _time.GetTimestamp();
+        }
+
         Interlocked.Exchange(ref _checkpoint, last);
         Interlocked.Add(ref _published, messages.Count);
         Interlocked.Add(ref _private, page.Count - messages.Count);

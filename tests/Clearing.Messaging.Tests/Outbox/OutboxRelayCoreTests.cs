@@ -70,6 +70,33 @@ public sealed class OutboxRelayCoreTests
     }
 
     [Fact]
+    public async Task pages_of_private_events_store_their_checkpoint_at_most_once_a_second_and_a_public_page_stores_it_at_once()
+    {
+        await using var temp = new TempStore();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        var relay = new OutboxRelay(temp.Store, new CreditTranslator(Topic), new FakePublisher(), new FakeWatermarks(new FakePublisher()), OutboxTestSupport.Options("core", 50), time: time);
+        await relay.InitializeAsync();
+        async Task PrivateAsync() => await temp.Store.AppendAsync("account-a1", ExpectedVersion.Any, [OutboxTestSupport.Serializer.Serialize(new Noted("a1", "private only"))]);
+
+        await PrivateAsync();
+        (await relay.PublishNextPageAsync()).Private.ShouldBe(1);
+        relay.Checkpoint.ShouldBe(1);
+        (await temp.Store.Checkpoints.LoadAsync("outbox-core")).ShouldBeNull("re-reading a private page after a crash publishes nothing");
+
+        time.Advance(OutboxRelay.PrivateCheckpointInterval);
+        await PrivateAsync();
+        await relay.PublishNextPageAsync();
+        (await temp.Store.Checkpoints.LoadAsync("outbox-core")).ShouldBe(2);
+
+        await PrivateAsync();
+        await relay.PublishNextPageAsync();
+        (await temp.Store.Checkpoints.LoadAsync("outbox-core")).ShouldBe(2);
+        await OutboxTestSupport.AppendAsync(temp.Store, 4);
+        (await relay.PublishNextPageAsync()).Published.ShouldBeGreaterThan(0);
+        (await temp.Store.Checkpoints.LoadAsync("outbox-core")).ShouldBe(relay.Checkpoint, "a published page's checkpoint is stored with it");
+    }
+
+    [Fact]
     public async Task a_relay_that_never_published_does_not_take_empty_topics_for_a_wipe()
     {
         await using var temp = new TempStore();
