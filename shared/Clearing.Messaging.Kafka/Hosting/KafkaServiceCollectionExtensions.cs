@@ -90,18 +90,12 @@ public static class KafkaServiceCollectionExtensions
         KafkaConsumerDefinition<TMessage> definition,
         Func<IServiceProvider, KafkaMessageHandler<TMessage>> handler)
     {
-        definition.Validate();
-        // Not AddHostedService: it de-duplicates by type, and a service may run several consumers of one message type.
-        services.AddSingleton<IHostedService>(sp => new KafkaConsumerService<TMessage>(
-            definition,
-            handler(sp),
-            sp.GetRequiredService<KafkaConnection>(),
-            sp.GetRequiredService<IOptions<KafkaOptions>>().Value,
-            sp.GetRequiredService<IKafkaPublisher>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetService<KafkaConsumerGaps>()));
-        return services;
+        ArgumentNullException.ThrowIfNull(handler);
+        return services.AddKafkaBatchConsumer(definition with { MaxBatchSize = 1 }, sp =>
+        {
+            var one = handler(sp);
+            return (messages, cancellationToken) => one(messages[0], cancellationToken);
+        });
     }
 
     /// <summary>
@@ -114,6 +108,7 @@ public static class KafkaServiceCollectionExtensions
         Func<IServiceProvider, KafkaBatchHandler<TMessage>> handler)
     {
         definition.Validate();
+        // Not AddHostedService: it de-duplicates by type, and a service may run several consumers of one message type.
         services.AddSingleton<IHostedService>(sp => KafkaConsumerService<TMessage>.ForBatches(
             definition,
             handler(sp),
