@@ -67,26 +67,8 @@ public sealed class LedgerProcessor(
         }
     }
 
-    public async Task<LedgerReceipt> ReceiveAsync(LedgerEntryReceived received, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var ledger = await EnsureLoadedAsync(cancellationToken);
-            if (ledger.Inbox.Check(received.SourceStream, received.SourceSequence) != InboxVerdict.Apply)
-            {
-                return LedgerReceipt.Skipped;
-            }
-
-            await AppendAsync(ledger.OpenEpoch, [received], cancellationToken);
-            Fold(ledger, received);
-            return LedgerReceipt.Stored;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public async Task<LedgerReceipt> ReceiveAsync(LedgerEntryReceived received, CancellationToken cancellationToken) =>
+        await ReceiveManyAsync([received], cancellationToken) == 1 ? LedgerReceipt.Stored : LedgerReceipt.Skipped;
 
     /// <summary>
     /// A run of consumed ledger entries, in delivery order, as if each were received alone: the ones the inbox has not
@@ -122,27 +104,8 @@ public sealed class LedgerProcessor(
     }
 
     /// <summary>Stores a fill (inbox: the matching topic's source stream and sequence), then counts it toward both accounts' volume.</summary>
-    public async Task<LedgerReceipt> ReceiveFillAsync(FillVolumeRecorded fill, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(fill);
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var ledger = await EnsureLoadedAsync(cancellationToken);
-            if (_volumes.Check(fill.SourceStream, fill.SourceSequence) != InboxVerdict.Apply)
-            {
-                return LedgerReceipt.Skipped;
-            }
-
-            await AppendAsync(ledger.OpenEpoch, [fill], cancellationToken);
-            Evolve(ledger, fill);
-            return LedgerReceipt.Stored;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public async Task<LedgerReceipt> ReceiveFillAsync(FillVolumeRecorded fill, CancellationToken cancellationToken) =>
+        await ReceiveFillsAsync([fill], cancellationToken) == 1 ? LedgerReceipt.Stored : LedgerReceipt.Skipped;
 
     /// <summary>
     /// A run of consumed fills, in delivery order, as if each were received alone: the ones the volume inbox has not
