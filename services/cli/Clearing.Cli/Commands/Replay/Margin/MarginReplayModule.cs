@@ -21,6 +21,9 @@ internal sealed class MarginReplayModule : IReplayModule
     // Margin's translator lives in its host (it maps to the public protobuf contracts); republishing margin goes --raw.
     public IOutboxTranslator? Translator => null;
 
+    /// <summary>What <see cref="Fold"/> shows: an owner's account, or the ledger's balances by account and asset.</summary>
+    public IReadOnlyList<string> FoldedStreams => ["account-{owner}", MarginLedgerProjection.LedgerStream];
+
     /// <summary>
     /// Runs on the replay's read stage (its own thread, its own decoder); non-account streams are left to the projections.
     /// ledger-main's entries too: the read stage (SQLite and the account events) is the busier of the two, and the fold
