@@ -202,8 +202,8 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     }
 
     /// <summary>
-    /// Hands every record that deserializes to the handler in one call, without retries: when anything fails (a
-    /// malformed record included), the caller handles the records one by one, where retries and dead letters apply.
+    /// Hands the records to the handler in one call, without retries: when anything fails (a record that does not
+    /// deserialize included), the caller handles the records one by one, where retries and dead letters apply.
     /// </summary>
     private async Task<bool> TryProcessRunAsync(List<ConsumeResult<byte[]?, byte[]?>> records)
     {
