@@ -131,11 +131,8 @@ public sealed class HotPathTests
     [Fact]
     public async Task a_kept_risk_reader_sees_every_view_margin_commits_after_its_first_read()
     {
-        var directory = GatewayHost.NewDataDirectory();
-        Directory.CreateDirectory(directory);
-        try
+        await WithRiskFileAsync(async path =>
         {
-            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
             using var reader = new SqliteAccountRiskReader(path);
             using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
             await SaveAsync(margin, "acct-1", 100m, size: 1m);
@@ -153,21 +150,14 @@ public sealed class HotPathTests
             (await reader.ReadAsync("acct-2", CancellationToken.None)).ShouldBeNull();
             await SaveAsync(margin, "acct-2", 7m, size: -2m);
             (await reader.ReadAsync("acct-2", CancellationToken.None)).ShouldNotBeNull().AvailableMargin.ShouldBe(7m);
-        }
-        finally
-        {
-            GatewayHost.DeleteDirectory(directory);
-        }
+        });
     }
 
     [Fact]
     public async Task concurrent_risk_reads_each_get_their_own_accounts_view()
     {
-        var directory = GatewayHost.NewDataDirectory();
-        Directory.CreateDirectory(directory);
-        try
+        await WithRiskFileAsync(async path =>
         {
-            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
             using var reader = new SqliteAccountRiskReader(path);
             using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
             for (var a = 0; a < 20; a++)
@@ -186,21 +176,14 @@ public sealed class HotPathTests
                 view.ShouldNotBeNull().AccountId.ShouldBe($"acct-{account}");
                 view.AvailableMargin.ShouldBe(account);
             }
-        }
-        finally
-        {
-            GatewayHost.DeleteDirectory(directory);
-        }
+        });
     }
 
     [Fact]
     public async Task a_risk_file_without_its_table_yet_reads_as_no_view_until_margin_creates_it()
     {
-        var directory = GatewayHost.NewDataDirectory();
-        Directory.CreateDirectory(directory);
-        try
+        await WithRiskFileAsync(async path =>
         {
-            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
             using (var empty = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
             {
                 empty.Open();
@@ -215,11 +198,7 @@ public sealed class HotPathTests
             using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
             await SaveAsync(margin, "acct-1", 5m, size: 1m);
             (await reader.ReadAsync("acct-1", CancellationToken.None)).ShouldNotBeNull().AvailableMargin.ShouldBe(5m);
-        }
-        finally
-        {
-            GatewayHost.DeleteDirectory(directory);
-        }
+        });
     }
 
     public static TheoryData<string> RiskViewsAsWritten()
@@ -277,11 +256,8 @@ public sealed class HotPathTests
     [Fact]
     public async Task the_risk_reader_reads_the_margin_slice_of_the_stored_view()
     {
-        var directory = GatewayHost.NewDataDirectory();
-        Directory.CreateDirectory(directory);
-        try
+        await WithRiskFileAsync(async path =>
         {
-            var path = SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName);
             using var reader = new SqliteAccountRiskReader(path);
             (await reader.ReadMarginAsync("acct-1", CancellationToken.None)).ShouldBeNull();
             using var margin = new SqliteStateStore(AccountRiskView.StateStoreName, path);
@@ -291,11 +267,7 @@ public sealed class HotPathTests
             snapshot.AvailableMargin.ShouldBe(42.5m);
             snapshot.PositionIn("BTC-PERP").ShouldBe(-0.75m);
             (await reader.ReadMarginAsync("acct-2", CancellationToken.None)).ShouldBeNull();
-        }
-        finally
-        {
-            GatewayHost.DeleteDirectory(directory);
-        }
+        });
     }
 
     private static Task SaveAsync(SqliteStateStore margin, string account, decimal available, decimal size)
@@ -306,5 +278,20 @@ public sealed class HotPathTests
         };
         return margin.SaveAsync(AccountRiskView.KeyFor(account), Encoding.UTF8.GetBytes(JsonSerializer.Serialize(view, new JsonSerializerOptions(JsonSerializerDefaults.Web))),
             WriteCondition.Unconditional).AsTask();
+    }
+
+    /// <summary>Runs <paramref name="test"/> against the path of margin's risk file in a fresh data directory, removed afterwards.</summary>
+    private static async Task WithRiskFileAsync(Func<string, Task> test)
+    {
+        var directory = GatewayHost.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await test(SqliteStateStore.PathFor(directory, AccountRiskView.StateStoreName));
+        }
+        finally
+        {
+            GatewayHost.DeleteDirectory(directory);
+        }
     }
 }
