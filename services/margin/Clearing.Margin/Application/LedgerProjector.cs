@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Clearing.EventSourcing;
 using Clearing.Margin.Domain.Accounts;
 using Microsoft.Extensions.Hosting;
@@ -12,19 +13,48 @@ namespace Clearing.Margin.Application;
 /// ledger stream is its own checkpoint: its last event names the account event and line it came from, so after a
 /// crash the projector resumes right after it, and the expected version refuses a second writer.
 /// </summary>
+/// <remarks>
+/// Most account events move no money (inbox markers, risk events): whether one can is decided from its stored type name
+/// (<see cref="CanMoveMoney"/>) before its bytes are parsed. Between passes the projector keeps the ledger version and
+/// the position it has read up to in memory (it is the only writer: the expected version refuses any other, and any
+/// failure drops that memory so the next pass starts from the stream again).
+/// </remarks>
 public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogger<LedgerProjector> logger) : BackgroundService
 {
     public const string LedgerStream = "ledger-main";
 
     private const int PageSize = 500;
 
+    private static readonly ConcurrentDictionary<string, bool> MovesMoneyByType = new(StringComparer.Ordinal);
+
+    private (long Version, long Next)? _resume;
+
+    /// <summary>
+    /// False when events stored under <paramref name="typeName"/> are never <see cref="IMovesMoney"/>; true when they
+    /// are, and for names the type map does not know (deserializing those reports them).
+    /// </summary>
+    public static bool CanMoveMoney(string typeName) =>
+        MovesMoneyByType.GetOrAdd(typeName, static name => !MarginEventTypes.Map.TryGetType(name, out var type) || typeof(IMovesMoney).IsAssignableFrom(type));
+
     /// <summary>Appends the entries for every account event not yet numbered; returns how many were added.</summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken)
     {
-        var (version, lastPosition) = await LastAsync(cancellationToken);
-        // An account event's lines are always appended together, so everything up to the last numbered source
-        // position is done and reading resumes right after it.
-        var next = lastPosition + 1;
+        var resume = _resume;
+        _resume = null;
+        long version, next;
+        if (resume is { } known)
+        {
+            (version, next) = known;
+        }
+        else
+        {
+            long lastPosition;
+            (version, lastPosition) = await LastAsync(cancellationToken);
+            // An account event's lines are always appended together, so everything up to the last numbered source
+            // position is done and reading resumes right after it.
+            next = lastPosition + 1;
+        }
+
         var added = 0;
         while (true)
         {
@@ -34,7 +64,7 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
             {
                 read++;
                 next = recorded.GlobalPosition + 1;
-                if (MarginEventTypes.Serializer.Deserialize(recorded) is not IMovesMoney money)
+                if (!CanMoveMoney(recorded.Type) || MarginEventTypes.Serializer.Deserialize(recorded) is not IMovesMoney money)
                 {
                     continue;
                 }
@@ -58,6 +88,7 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
 
             if (read < PageSize)
             {
+                _resume = (version, next);
                 return added;
             }
         }
