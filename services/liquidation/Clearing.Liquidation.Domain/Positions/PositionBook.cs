@@ -95,23 +95,40 @@ public static class PositionBook
 
     private static IReadOnlyList<object> WithCapCheck(PositionBookState state, object change, MarketRules rules, DateTimeOffset at)
     {
-        var after = Evolve(state, change);
         if (rules.OpenInterestCap <= 0)
         {
             return [change];
         }
 
-        if (!after.Capped && after.OpenInterest > rules.OpenInterestCap)
+        // Only the open interest after the change matters here (a trade never changes Capped): computed from the two
+        // accounts' sizes, without building the new book, which the caller's fold builds anyway.
+        var openInterest = change switch
         {
-            return [change, new OpenInterestCapChanged(state.Market, after.OpenInterest, rules.OpenInterestCap, true, at)];
+            PositionFillApplied e => OpenInterestAfter(state, e.TakerAccountId, e.TakerBuys ? e.Quantity : -e.Quantity, e.MakerAccountId, e.TakerBuys ? -e.Quantity : e.Quantity),
+            PositionTransferApplied e => OpenInterestAfter(state, e.FromAccountId, e.FromSells ? -e.Quantity : e.Quantity, e.ToAccountId, e.FromSells ? e.Quantity : -e.Quantity),
+            _ => Evolve(state, change).OpenInterest,
+        };
+        if (!state.Capped && openInterest > rules.OpenInterestCap)
+        {
+            return [change, new OpenInterestCapChanged(state.Market, openInterest, rules.OpenInterestCap, true, at)];
         }
 
-        if (after.Capped && after.OpenInterest <= rules.OpenInterestCap * rules.OpenInterestResumeShare)
+        if (state.Capped && openInterest <= rules.OpenInterestCap * rules.OpenInterestResumeShare)
         {
-            return [change, new OpenInterestCapChanged(state.Market, after.OpenInterest, rules.OpenInterestCap, false, at)];
+            return [change, new OpenInterestCapChanged(state.Market, openInterest, rules.OpenInterestCap, false, at)];
         }
 
         return [change];
+    }
+
+    /// <summary>The open interest <see cref="Evolve"/> leaves after trading <paramref name="first"/> then <paramref name="second"/> (the same account twice included).</summary>
+    internal static decimal OpenInterestAfter(PositionBookState state, string first, decimal firstQuantity, string second, decimal secondQuantity)
+    {
+        var firstBefore = state.Positions.TryGetValue(first, out var a) ? a.Size : 0m;
+        var firstAfter = firstBefore + firstQuantity;
+        var openInterest = state.OpenInterest - Math.Max(0m, firstBefore) + Math.Max(0m, firstAfter);
+        var secondBefore = string.Equals(first, second, StringComparison.Ordinal) ? firstAfter : state.Positions.TryGetValue(second, out var b) ? b.Size : 0m;
+        return openInterest - Math.Max(0m, secondBefore) + Math.Max(0m, secondBefore + secondQuantity);
     }
 
     /// <summary>Adds a signed quantity to an account's position: adding keeps a weighted entry, reducing keeps it, flipping starts at the price.</summary>

@@ -56,7 +56,7 @@ public static class LiquidationServiceExtensions
         builder.Services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "liquidation-matching", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(), MaxBatchSize = MatchingEventGateway.MaxBatchSize,
+                Name = "liquidation-matching", Topics = [Topics.MatchingEvents], Deserializer = new LiquidationMatchingDeserializer(), MaxBatchSize = MatchingEventGateway.MaxBatchSize,
             },
             sp => sp.GetRequiredService<MatchingEventGateway>().HandleAsync);
         builder.Services.AddHostedService<LiquidationClock>();

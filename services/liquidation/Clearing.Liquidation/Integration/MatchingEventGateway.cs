@@ -13,8 +13,9 @@ namespace Clearing.Liquidation.Integration;
 /// </summary>
 /// <remarks>
 /// Events arrive in runs (<see cref="MaxBatchSize"/>). Consecutive fills with no liquidation order go to the positions
-/// as one write per market; anything else is handled alone, after the fills before it, so the order of effects is the
-/// order matching published.
+/// as one write per market; events with no effect here (<see cref="Concerns"/>) are passed over without ending that run;
+/// anything else is handled alone, after the fills before it, so the order of effects is the order matching published.
+/// The consumer does not even parse most of the passed-over events (<see cref="LiquidationMatchingDeserializer"/>).
 /// </remarks>
 public sealed class MatchingEventGateway(LiquidationEngine engine)
 {
@@ -37,12 +38,28 @@ public sealed class MatchingEventGateway(LiquidationEngine engine)
                 continue;
             }
 
+            if (!Concerns(message.Payload))
+            {
+                // No effect here (an order accepted, rested, amended… or another order's end): it does not end the run
+                // of fills, which would otherwise be cut into one append per fill by the events between them.
+                continue;
+            }
+
             await FlushAsync(plain, cancellationToken);
             await HandleOneAsync(message, cancellationToken);
         }
 
         await FlushAsync(plain, cancellationToken);
     }
+
+    /// <summary>Whether the event changes anything in liquidation: a fill, or the end of a liquidation order.</summary>
+    public static bool Concerns(MatchingEvent e) => e.EventCase switch
+    {
+        MatchingEvent.EventOneofCase.Fill => true,
+        MatchingEvent.EventOneofCase.Cancelled => e.Cancelled.OrderId.StartsWith(OrderIdPrefix, StringComparison.Ordinal),
+        MatchingEvent.EventOneofCase.Rejected => e.Rejected.OrderId.StartsWith(OrderIdPrefix, StringComparison.Ordinal),
+        _ => false,
+    };
 
     private async Task FlushAsync(List<FillInput> plain, CancellationToken cancellationToken)
     {
