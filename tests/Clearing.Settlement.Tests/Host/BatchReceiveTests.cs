@@ -210,4 +210,43 @@ public sealed class BatchReceiveTests : IAsyncLifetime
 
         (await StoredAsync(store)).Select(s => s.Type).ShouldBe(["settlement.fill-volume-recorded.v1", "settlement.fill-volume-recorded.v1", "settlement.fill-volume-recorded.v1"]);
     }
+
+    [Fact]
+    public async Task the_fills_consumer_parses_fills_only_and_stores_what_the_fully_parsed_run_stores()
+    {
+        var deserializer = new FillPayloadDeserializer();
+        var parsedStore = Store("parsed");
+        var filteredStore = Store("filtered");
+        var parsed = new List<KafkaInboundMessage<Contracts.Matching.V1.MatchingEvent>>();
+        var filtered = new List<KafkaInboundMessage<Contracts.Matching.V1.MatchingEvent>>();
+        for (var sequence = 1; sequence <= 9; sequence++)
+        {
+            var matching = new Contracts.Matching.V1.MatchingEvent { Market = "BTC-PERP", Sequence = sequence, TimeUnixNanos = StartNanos + sequence };
+            string type;
+            if (sequence % 3 == 0)
+            {
+                matching.Fill = new Contracts.Matching.V1.Fill { FillId = $"f-{sequence}", Price = "100", Quantity = $"{sequence}", TakerAccountId = "acct-a", MakerAccountId = "acct-b" };
+                type = FillPayloadDeserializer.FillType;
+            }
+            else
+            {
+                matching.Accepted = new Contracts.Matching.V1.OrderAccepted { AccountId = "acct-a", OrderId = $"o-{sequence}", Price = "100", Quantity = "1" };
+                type = "clearing.matching.order-accepted.v1";
+            }
+
+            var metadata = Metadata("market-BTC-PERP", sequence) with { Type = type };
+            var payload = Google.Protobuf.MessageExtensions.ToByteArray(matching);
+            parsed.Add(new(Contracts.Matching.V1.MatchingEvent.Parser.ParseFrom(payload), metadata));
+            var decoded = deserializer.Deserialize(payload, metadata);
+            (decoded.EventCase == Contracts.Matching.V1.MatchingEvent.EventOneofCase.Fill ? decoded : null).ShouldBe(sequence % 3 == 0 ? matching : null);
+            filtered.Add(new(decoded, metadata));
+        }
+
+        await new FillVolumeHandler(Ledger(parsedStore, "parsed")).HandleBatchAsync(parsed, default);
+        await new FillVolumeHandler(Ledger(filteredStore, "filtered")).HandleBatchAsync(filtered, default);
+
+        filtered.Count(m => ReferenceEquals(m.Payload, FillPayloadDeserializer.Skipped)).ShouldBe(6);
+        (await StoredAsync(filteredStore)).ShouldBe(await StoredAsync(parsedStore));
+        (await StoredAsync(filteredStore)).Count.ShouldBe(3);
+    }
 }

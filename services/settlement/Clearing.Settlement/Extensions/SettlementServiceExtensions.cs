@@ -54,7 +54,7 @@ public static class SettlementServiceExtensions
         builder.Services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(), MaxBatchSize = RunSize,
+                Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new FillPayloadDeserializer(), MaxBatchSize = RunSize,
             },
             sp => sp.GetRequiredService<FillVolumeHandler>().HandleBatchAsync);
         builder.Services.AddKafkaConsumer(
