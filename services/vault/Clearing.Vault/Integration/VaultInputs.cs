@@ -24,6 +24,14 @@ namespace Clearing.Vault.Integration;
 /// </summary>
 public static class VaultInputs
 {
+    /// <summary>The most matching events or ledger entries handed to the vault at once.</summary>
+    public const int RunSize = 256;
+
+    /// <summary>What a matching event or ledger entry that does not name the vault's account becomes: nothing the handlers act on.</summary>
+    internal static readonly MatchingEvent SkippedMatchingEvent = new();
+
+    internal static readonly LedgerEntry SkippedLedgerEntry = new();
+
     public static IServiceCollection AddVaultInputs(this IServiceCollection services)
     {
         var instance = Guid.NewGuid().ToString("N")[..12];
@@ -44,14 +52,32 @@ public static class VaultInputs
                     return Task.CompletedTask;
                 };
             });
+        // Matching events and ledger entries arrive at order rate and almost none name the vault's account: they are
+        // skipped unparsed (OwnAccountFilter) and taken in runs, so the rest costs no retry pipeline per message.
+        var own = new OwnAccountFilter();
+        services.AddSingleton(own);
         services.AddSingleton<MatchingInput>();
-        services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<MatchingEvent> { Name = "vault-matching", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>() },
-            sp => sp.GetRequiredService<MatchingInput>().HandleAsync);
+        services.AddKafkaBatchConsumer(
+            new KafkaConsumerDefinition<MatchingEvent>
+            {
+                Name = "vault-matching", Topics = [Topics.MatchingEvents], Deserializer = new OwnAccountPayloadDeserializer<MatchingEvent>(own, SkippedMatchingEvent), MaxBatchSize = RunSize,
+            },
+            sp =>
+            {
+                own.Bind(sp.GetRequiredService<VaultRules>().AccountId);
+                return sp.GetRequiredService<MatchingInput>().HandleBatchAsync;
+            });
         services.AddSingleton<MarginLedgerInput>();
-        services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<LedgerEntry> { Name = "vault-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>() },
-            sp => sp.GetRequiredService<MarginLedgerInput>().HandleAsync);
+        services.AddKafkaBatchConsumer(
+            new KafkaConsumerDefinition<LedgerEntry>
+            {
+                Name = "vault-ledger", Topics = [Topics.MarginLedger], Deserializer = new OwnAccountPayloadDeserializer<LedgerEntry>(own, SkippedLedgerEntry), MaxBatchSize = RunSize,
+            },
+            sp =>
+            {
+                own.Bind(sp.GetRequiredService<VaultRules>().AccountId);
+                return sp.GetRequiredService<MarginLedgerInput>().HandleBatchAsync;
+            });
         services.AddSingleton<SettlementInput>();
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<SettlementEvent> { Name = "vault-settlement", Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
@@ -78,6 +104,18 @@ public static class VaultInputs
 /// </summary>
 public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAccount account)
 {
+    /// <summary>A run of matching events, one after another (each is idempotent through the vault's inbox, so a failed run can be handled again one by one).</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<KafkaInboundMessage<MatchingEvent>> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            if (message.Payload.EventCase != MatchingEvent.EventOneofCase.None)
+            {
+                await HandleAsync(message, cancellationToken);
+            }
+        }
+    }
+
     public async Task HandleAsync(KafkaInboundMessage<MatchingEvent> message, CancellationToken cancellationToken)
     {
         var e = message.Payload;
@@ -133,6 +171,18 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
 /// </summary>
 public sealed class MarginLedgerInput(VaultLedger ledger)
 {
+    /// <summary>A run of ledger entries, one after another (each is idempotent through the vault's inbox, so a failed run can be handled again one by one).</summary>
+    public async Task HandleBatchAsync(IReadOnlyList<KafkaInboundMessage<LedgerEntry>> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            if (message.Payload.Kind != LedgerEntryKind.Unspecified)
+            {
+                await HandleAsync(message, cancellationToken);
+            }
+        }
+    }
+
     public async Task HandleAsync(KafkaInboundMessage<LedgerEntry> message, CancellationToken cancellationToken)
     {
         var e = message.Payload;
