@@ -573,11 +573,12 @@ public sealed class AccountDecider(RiskCalculator risk)
         // the ledger's postings from every stream, and liquidating the fund itself would make no sense.
         foreach (var sub in SystemAccounts.IsSystem(after.Owner) ? [] : after.SubAccounts.Values)
         {
-            var snapshot = Risk.Evaluate(after.AccountIdOf(sub.Number), sub, prices, triggerAsset, triggerSequence);
-            if (snapshot.Band == sub.Band)
+            if (Risk.BandOf(sub, prices) == sub.Band)
             {
                 continue;
             }
+
+            var snapshot = Risk.Evaluate(after.AccountIdOf(sub.Number), sub, prices, triggerAsset, triggerSequence);
 
             var sequence = sub.RiskSequence;
             RiskEventRecorded Recorded(RiskEventKind kind) => Alert(snapshot, sub, ++sequence, kind, at);

@@ -124,7 +124,17 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
     public AccountRiskSnapshot Evaluate(Account account, int subAccount, RiskPrices prices, string triggerAsset = "", long triggerSequence = 0) =>
         Evaluate(account.AccountIdOf(subAccount), account.Sub(subAccount), prices, triggerAsset, triggerSequence);
 
-    public AccountRiskSnapshot Evaluate(string accountId, SubAccount sub, RiskPrices prices, string triggerAsset = "", long triggerSequence = 0)
+    public AccountRiskSnapshot Evaluate(string accountId, SubAccount sub, RiskPrices prices, string triggerAsset = "", long triggerSequence = 0) =>
+        Measure(accountId, sub, prices, triggerAsset, triggerSequence, detail: true).Snapshot!;
+
+    /// <summary>
+    /// The band <see cref="Evaluate(string, SubAccount, RiskPrices, string, long)"/> gives, by the same arithmetic, without
+    /// building what only a snapshot shows (position lines' liquidation prices, Greeks, option marks per line): a fill
+    /// is checked against its band on every booking, and only a crossing needs the snapshot.
+    /// </summary>
+    public HealthBand BandOf(SubAccount sub, RiskPrices prices) => Measure("", sub, prices, "", 0, detail: false).Band;
+
+    private (HealthBand Band, AccountRiskSnapshot? Snapshot) Measure(string accountId, SubAccount sub, RiskPrices prices, string triggerAsset, long triggerSequence, bool detail)
     {
         var collateral = 0m;
         var collateralNew = 0m;
@@ -177,14 +187,15 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
                 crossMaintenance += maintenance;
             }
 
-            lines.Add(new PositionRiskLine(position.Market, position.Size, position.EntryPrice, mark, RoundDown(upnl), position.Isolated,
+            // A band needs only the rounded requirements of these lines (the option margin is floored by them).
+            lines.Add(new PositionRiskLine(position.Market, position.Size, detail ? position.EntryPrice : 0m, mark, RoundDown(upnl), position.Isolated,
                 position.IsolatedCollateral, RoundUp(initial), RoundUp(maintenance), null, null));
         }
 
         var greeks = new List<GreeksLine>();
         foreach (var underlying in optionUnderlyings)
         {
-            var (upnl, initial, maintenance, optionLines, underlyingGreeks) = PortfolioOf(sub, underlying, prices);
+            var (upnl, initial, maintenance, optionLines, underlyingGreeks) = PortfolioOf(sub, underlying, prices, detail);
             crossUpnl += upnl;
             // The scenario margin covers the linear positions on this underlying too, but it never charges less than
             // their size tiers: an options hedge must not unlock whale-sized perpetuals on large-cap terms.
@@ -196,11 +207,14 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
             greeks.AddRange(underlyingGreeks);
         }
 
-        foreach (var underlying in sub.Positions.Values.Where(p => !p.Isolated).Select(p => Markets.Get(p.Market))
-                     .Where(m => m.Kind != MarketKind.Option).Select(m => m.Underlying).Distinct(StringComparer.Ordinal)
-                     .Where(u => !optionUnderlyings.Contains(u)).Order(StringComparer.Ordinal))
+        if (detail)
         {
-            greeks.AddRange(LinearGreeks(sub, underlying, prices));
+            foreach (var underlying in sub.Positions.Values.Where(p => !p.Isolated).Select(p => Markets.Get(p.Market))
+                         .Where(m => m.Kind != MarketKind.Option).Select(m => m.Underlying).Distinct(StringComparer.Ordinal)
+                         .Where(u => !optionUnderlyings.Contains(u)).Order(StringComparer.Ordinal))
+            {
+                greeks.AddRange(LinearGreeks(sub, underlying, prices));
+            }
         }
 
         var crossEquity = collateral + crossUpnl;
@@ -229,8 +243,13 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
             toRestore += Math.Max(unit.Initial - unit.Equity, 0m);
         }
 
+        if (!detail)
+        {
+            return (band, null);
+        }
+
         var withPrices = lines.Select(line => line.Isolated ? WithIsolatedPrices(line, sub) : WithCrossPrices(line, crossEquity, crossMaintenance)).ToList();
-        return new AccountRiskSnapshot(
+        return (band, new AccountRiskSnapshot(
             accountId,
             RoundDown(equity),
             RoundDown(crossEquityNew),
@@ -249,7 +268,7 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
             AvailableMargin = RoundDown(crossEquityNew - crossInitial),
             Shortfall = RoundUp(shortfall),
             ToRestoreInitial = RoundUp(toRestore),
-        };
+        });
     }
 
     private decimal MarkOf(MarketDefinition market, Position position, RiskPrices prices)
@@ -288,7 +307,8 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
         return (result.Margin * Parameters.OptionInitialMultiplier, result.Margin);
     }
 
-    private (decimal Upnl, decimal Initial, decimal Maintenance, List<PositionRiskLine> Lines, List<GreeksLine> Greeks) PortfolioOf(SubAccount sub, string underlying, RiskPrices prices)
+    /// <summary>Without <paramref name="detail"/>, the option lines and Greeks are left empty: the totals are the same.</summary>
+    private (decimal Upnl, decimal Initial, decimal Maintenance, List<PositionRiskLine> Lines, List<GreeksLine> Greeks) PortfolioOf(SubAccount sub, string underlying, RiskPrices prices, bool detail)
     {
         var held = sub.Positions.Values.Where(p => !p.Isolated).Select(p => (Position: p, Market: Markets.Get(p.Market)))
             .Where(x => x.Market.Underlying == underlying).ToList();
@@ -315,6 +335,11 @@ public sealed class RiskCalculator(MarketCatalog markets, MarginParameters param
             held.Where(x => x.Market.Kind != MarketKind.Option).Select(x => new FuturePosition(x.Market.Expiry, x.Position.Size)));
         var result = PortfolioMargin.Compute(portfolio, market0, surface);
         var optionCost = options.Sum(x => x.Position.Cost);
+        if (!detail)
+        {
+            return (result.MarkValue - optionCost, result.Margin * Parameters.OptionInitialMultiplier, result.Margin, lines, []);
+        }
+
         foreach (var (position, market) in options)
         {
             var value = OptionValue(market, prices) ?? position.EntryPrice;

@@ -64,8 +64,10 @@ public sealed class MatchingFillGateway(AccountBook book)
         var maker = new FillSide(fill.MakerAccountId, e.Market, fill.FillId, -takerSign * quantity, price,
             ContractText.Optional(fill.MakerFee, "fill.maker_fee") ?? 0m, fill.FeeAsset, fill.MakerMarginMode == MarginMode.Isolated,
             ContractText.Optional(fill.MakerIsolatedCollateral, "fill.maker_isolated_collateral") ?? 0m);
-        return new[] { taker, maker }
-            .GroupBy(side => AccountAddress.Parse(side.AccountId).Owner, StringComparer.Ordinal)
-            .Select(group => (group.Key, (IReadOnlyList<FillSide>)group.ToList()));
+        var takerOwner = AccountAddress.Parse(taker.AccountId).Owner;
+        var makerOwner = AccountAddress.Parse(maker.AccountId).Owner;
+        return string.Equals(takerOwner, makerOwner, StringComparison.Ordinal)
+            ? [(takerOwner, [taker, maker])]
+            : [(takerOwner, [taker]), (makerOwner, [maker])];
     }
 }
