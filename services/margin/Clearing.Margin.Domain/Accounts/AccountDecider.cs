@@ -241,7 +241,7 @@ public sealed class AccountDecider(RiskCalculator risk)
             current = Evolve(current, changed);
         }
 
-        var decided = WithRisk(state, events, prices, "", 0, command.At, command.Source);
+        var decided = WithRiskAfter(current, events, prices, "", 0, command.At, command.Source);
         if (state.PendingRecheck is { } pending && Fold(state, decided).Inbox is var booked && pending.WaitingFor.All(w => booked.LastAppliedFor(w.Key) >= w.Value))
         {
             // This fill completes the finished case's fills: the check it waited for runs now, before the inbox record.
@@ -566,9 +566,12 @@ public sealed class AccountDecider(RiskCalculator risk)
 
     /// <summary>Appends a risk event for every sub-account whose band the events (or new prices) move it across,
     /// then the inbox record when a message caused it.</summary>
-    private List<object> WithRisk(Account state, List<object> events, RiskPrices prices, string triggerAsset, long triggerSequence, DateTimeOffset at, MessageSource? source)
+    private List<object> WithRisk(Account state, List<object> events, RiskPrices prices, string triggerAsset, long triggerSequence, DateTimeOffset at, MessageSource? source) =>
+        WithRiskAfter(Fold(state, events), events, prices, triggerAsset, triggerSequence, at, source);
+
+    /// <summary><paramref name="after"/> is the state with <paramref name="events"/> folded in (a fill has already folded them).</summary>
+    private List<object> WithRiskAfter(Account after, List<object> events, RiskPrices prices, string triggerAsset, long triggerSequence, DateTimeOffset at, MessageSource? source)
     {
-        var after = Fold(state, events);
         // System accounts (the insurance fund holding taken-over positions) are not margined: their cash lives in
         // the ledger's postings from every stream, and liquidating the fund itself would make no sense.
         foreach (var sub in SystemAccounts.IsSystem(after.Owner) ? [] : after.SubAccounts.Values)

@@ -33,8 +33,12 @@ public static class MarginEventTypes
 
     public static EventSerializer Serializer { get; } = new(Map, Options);
 
-    /// <summary>The account aggregate: stream "account-{owner}", snapshots every 200 events.</summary>
-    public static AggregateDefinition<Account> AccountDefinition { get; } = new(AccountCategory, Account.Empty(""), AccountDecider.Evolve);
+    /// <summary>
+    /// The account aggregate: stream "account-{owner}", snapshots every 1,000 events. The host keeps every account's
+    /// latest state in memory (AggregateRepository's cache), so a snapshot only shortens a cold load; at 200 the market
+    /// maker's account, on nearly every fill, was serialized and written (one store write each) many times a second.
+    /// </summary>
+    public static AggregateDefinition<Account> AccountDefinition { get; } = new(AccountCategory, Account.Empty(""), AccountDecider.Evolve) { SnapshotEvery = 1_000 };
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
