@@ -42,7 +42,7 @@ public sealed class GatewayBackpressureOptions
         ["vault-matching"] = Topics.MatchingEvents,
     };
 
-    /// <summary>How often the consumer lag is read from the broker (two small requests per watched group).</summary>
+    /// <summary>How often the consumer lag is read from the broker (one OffsetFetch per watched group, one ListOffsets for all their partitions).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "{0} must be between 00:00:00.050 and 00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
