@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Clearing.Settlement.Domain.Fees;
 using Clearing.Settlement.Domain.Ledger;
 
@@ -56,6 +57,34 @@ public sealed class FeeTests
         volume.VolumeAsOf(29 * day).ShouldBe(1_750m);
         volume.VolumeAsOf(30 * day).ShouldBe(750m);
         volume.Add(45 * day, 1m).ByDay.Keys.ShouldBe([29L, 45L]);
+    }
+
+    [Fact]
+    public void thirty_day_volume_keeps_the_buckets_the_rebuild_on_every_fill_kept_for_fills_in_and_out_of_order_and_before_the_epoch()
+    {
+        const long day = 86_400L * 1_000_000_000;
+        var random = new Random(11);
+        var volume = RollingVolume.Empty;
+        var reference = ImmutableSortedDictionary<long, decimal>.Empty;
+        for (var n = 0; n < 3_000; n++)
+        {
+            // Mostly forward in time, sometimes back a few days, starting before the Unix epoch.
+            var time = (n / 20 - 40) * day + random.NextInt64(-3 * day, day);
+            var notional = random.Next(1, 10_000) / 100m;
+            var refDay = (long)Math.Floor(time / (decimal)day);
+            RollingVolume.DayOf(time).ShouldBe(refDay, $"time {time}");
+            var kept = reference.Where(kv => kv.Key > refDay - RollingVolume.WindowDays).ToImmutableSortedDictionary();
+            reference = kept.SetItem(refDay, kept.GetValueOrDefault(refDay) + notional);
+
+            volume = volume.Add(time, notional);
+
+            volume.ByDay.ToList().ShouldBe(reference.ToList(), $"fill {n}");
+        }
+
+        RollingVolume.DayOf(-1).ShouldBe(-1);
+        RollingVolume.DayOf(-day).ShouldBe(-1);
+        RollingVolume.DayOf(-day - 1).ShouldBe(-2);
+        RollingVolume.DayOf(day - 1).ShouldBe(0);
     }
 
     [Fact]

@@ -16,7 +16,12 @@ public sealed record RollingVolume
 
     public ImmutableSortedDictionary<long, decimal> ByDay { get; init; } = ImmutableSortedDictionary<long, decimal>.Empty;
 
-    public static long DayOf(long timeUnixNanos) => (long)Math.Floor(timeUnixNanos / (decimal)NanosPerDay);
+    /// <summary>The day number of a time: floor division, so a time before the epoch falls on a negative day.</summary>
+    public static long DayOf(long timeUnixNanos)
+    {
+        var (day, rest) = Math.DivRem(timeUnixNanos, NanosPerDay);
+        return rest < 0 ? day - 1 : day;
+    }
 
     public RollingVolume Add(long timeUnixNanos, decimal notional)
     {
@@ -26,7 +31,13 @@ public sealed record RollingVolume
         }
 
         var day = DayOf(timeUnixNanos);
-        var kept = ByDay.Where(kv => kv.Key > day - WindowDays).ToImmutableSortedDictionary();
+        // Every fill lands here: the buckets are rebuilt only when one has left the window, not on each fill.
+        var kept = ByDay;
+        if (kept.Count > 0 && kept.Keys.First() <= day - WindowDays)
+        {
+            kept = kept.RemoveRange(kept.Keys.TakeWhile(d => d <= day - WindowDays).ToList());
+        }
+
         return this with { ByDay = kept.SetItem(day, kept.GetValueOrDefault(day) + notional) };
     }
 
