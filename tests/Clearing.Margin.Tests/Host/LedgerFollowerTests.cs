@@ -62,6 +62,44 @@ public sealed class LedgerFollowerTests
     }
 
     [Fact]
+    public void the_light_read_of_stored_ledger_lines_is_used_exactly_for_the_types_that_store_them_and_reads_what_the_serializer_reads()
+    {
+        var at = MarginHostHarness.T0;
+        var lines = new List<LedgerLine>
+        {
+            LedgerLine.Between(LedgerKind.RealizedPnl, "BTC-PERP:7", "BTC-PERP", "USDC", "acct-1:2", SystemAccounts.Settlement, -1_234.56789m),
+            LedgerLine.Between(LedgerKind.TradingFee, "BTC-PERP:7", "BTC-PERP", "USDC", SystemAccounts.FeePool, "acct-1:2", 0.000001m),
+        };
+        object[] events =
+        [
+            new PositionChanged("acct-1:2", "BTC-PERP", PositionChange.Fill, "BTC-PERP:7", -0.5m, 60_000.5m,
+                new Position("BTC-PERP", 1.5m, 90_000m, true, 12m, -3m, 4m, 0.5m), lines, at),
+            new PositionChanged("acct-2", "ETH-PERP", PositionChange.Funding, "f-1", 0m, 4_000m, new Position("ETH-PERP", 0m, 0m), [], at),
+            new MoneyMoved("acct-3", "liquidation-fee", lines, at),
+        ];
+        foreach (var e in events)
+        {
+            var stored = MarginEventTypes.Serializer.Serialize(e);
+            var full = (IMovesMoney)MarginEventTypes.Serializer.Deserialize(stored.Type, stored.Data.Span);
+
+            var light = MarginEventTypes.ReadStoredLedgerLines(stored.Type, stored.Data.Span).ShouldNotBeNull();
+
+            light.AccountId.ShouldBe(full.AccountId);
+            light.LedgerLines.Select(l => (l.Kind, l.Reference, l.Market, string.Join(";", l.Postings)))
+                .ShouldBe(full.LedgerLines.Select(l => (l.Kind, l.Reference, l.Market, string.Join(";", l.Postings))));
+        }
+
+        var deposit = MarginEventTypes.Serializer.Serialize(new Deposited("acct-1", "USDC", 10m, "d-1", at));
+        MarginEventTypes.ReadStoredLedgerLines(deposit.Type, deposit.Data.Span).ShouldBeNull("its lines are computed, not stored");
+        foreach (var type in typeof(MarginEventTypes).Assembly.GetTypes().Where(t => typeof(IMovesMoney).IsAssignableFrom(t) && !t.IsInterface))
+        {
+            var stores = type.GetProperty(nameof(IMovesMoney.LedgerLines))!.GetCustomAttribute<System.Text.Json.Serialization.JsonIgnoreAttribute>() is null;
+            var lightly = type == typeof(PositionChanged) || type == typeof(MoneyMoved);
+            (lightly && !stores).ShouldBeFalse($"{type.Name} is read lightly but does not store its lines");
+        }
+    }
+
+    [Fact]
     public async Task the_projector_numbers_the_same_ledger_in_passes_as_a_fresh_projector_does_in_one()
     {
         await using var host = new MarginHostHarness();

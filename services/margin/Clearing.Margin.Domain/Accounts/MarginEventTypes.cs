@@ -33,6 +33,21 @@ public static class MarginEventTypes
 
     public static EventSerializer Serializer { get; } = new(Map, Options);
 
+    private static readonly string PositionChangedType = Map.NameOf(typeof(PositionChanged)).Name;
+    private static readonly string MoneyMovedType = Map.NameOf(typeof(MoneyMoved)).Name;
+
+    /// <summary>
+    /// The account id and ledger lines of a stored <see cref="PositionChanged"/> or <see cref="MoneyMoved"/> (the
+    /// money-moving events that store their lines), read without materializing the rest of the event (the position
+    /// after a fill, its cause and prices); null for every other type, whose lines, if any, are computed from the
+    /// event and need <see cref="Serializer"/>. The ledger projector reads every fill's lines this way.
+    /// </summary>
+    public static StoredLedgerLines? ReadStoredLedgerLines(string typeName, ReadOnlySpan<byte> data) =>
+        typeName == PositionChangedType || typeName == MoneyMovedType
+            ? JsonSerializer.Deserialize(data, MarginEventJsonContext.Default.StoredLedgerLines)
+                ?? throw new JsonException($"Event '{typeName}' deserialized to null.")
+            : null;
+
     /// <summary>
     /// The account aggregate: stream "account-{owner}", snapshots every 1,000 events. The host keeps every account's
     /// latest state in memory (AggregateRepository's cache), so a snapshot only shortens a cold load; at 200 the market
@@ -57,4 +72,8 @@ public static class MarginEventTypes
 [JsonSerializable(typeof(LiquidationRechecked))]
 [JsonSerializable(typeof(LedgerEntryRecorded))]
 [JsonSerializable(typeof(Account))]
+[JsonSerializable(typeof(StoredLedgerLines))]
 internal sealed partial class MarginEventJsonContext : JsonSerializerContext;
+
+/// <summary>The part of a stored money-moving event that the ledger numbers (<see cref="MarginEventTypes.ReadStoredLedgerLines"/>).</summary>
+public sealed record StoredLedgerLines(string AccountId, IReadOnlyList<LedgerLine> LedgerLines);

@@ -64,17 +64,32 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
             {
                 read++;
                 next = recorded.GlobalPosition + 1;
-                if (!CanMoveMoney(recorded.Type) || MarginEventTypes.Serializer.Deserialize(recorded) is not IMovesMoney money)
+                if (!CanMoveMoney(recorded.Type))
                 {
                     continue;
                 }
 
-                for (var i = 0; i < money.LedgerLines.Count; i++)
+                string accountId;
+                IReadOnlyList<LedgerLine> lines;
+                if (MarginEventTypes.ReadStoredLedgerLines(recorded.Type, recorded.Data.Span) is { } stored)
                 {
-                    var line = money.LedgerLines[i];
+                    (accountId, lines) = (stored.AccountId, stored.LedgerLines);
+                }
+                else if (MarginEventTypes.Serializer.Deserialize(recorded) is IMovesMoney money)
+                {
+                    (accountId, lines) = (money.AccountId, money.LedgerLines);
+                }
+                else
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < lines.Count; i++)
+                {
+                    var line = lines[i];
                     var sequence = version + 1 + batch.Count + 1;
                     var entry = new LedgerEntryRecorded(sequence, $"{recorded.StreamId}:{recorded.StreamVersion}:{i}", line.Kind, line.Reference, line.Market,
-                        money.AccountId, line.Postings, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition, i);
+                        accountId, line.Postings, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition, i);
                     batch.Add(MarginEventTypes.Serializer.Serialize(entry));
                 }
             }
