@@ -20,6 +20,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly string _readStreamBackwardSql;
     private readonly string _readAllSql;
     private readonly string _readCategorySql;
+    private readonly string _readPageSql;
 
     private PostgresEventStore(NpgsqlDataSource dataSource, PostgresEventStoreOptions options, TimeProvider time)
     {
@@ -38,6 +39,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         _readStreamBackwardSql = $"SELECT {PostgresSchema.EventColumns} FROM {e} WHERE stream_id = $1 AND ($2 < 0 OR stream_version <= $2) ORDER BY stream_version DESC LIMIT $3";
         _readAllSql = $"SELECT {PostgresSchema.EventColumns} FROM {e} WHERE global_position >= $1 ORDER BY global_position LIMIT $2";
         _readCategorySql = $"SELECT {PostgresSchema.EventColumns} FROM {e} WHERE category = $3 AND global_position >= $1 ORDER BY global_position LIMIT $2";
+        _readPageSql = $"SELECT {PostgresSchema.EventColumns} FROM {e} WHERE global_position >= $1 AND global_position <= $2 AND ($4::text IS NULL OR category = $4) " +
+            "AND ($6 = (type = ANY($5))) ORDER BY global_position LIMIT $3";
         Snapshots = new PostgresSnapshotStore(dataSource, _schema);
         Checkpoints = new PostgresCheckpointStore(dataSource, _schema);
     }
@@ -182,6 +185,33 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         {
             yield return PostgresSchema.ReadEvent(reader);
         }
+    }
+
+    public async Task<EventPage> ReadAllPageAsync(long fromPosition, int maxCount, string? category, EventTypeFilter types,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        ArgumentNullException.ThrowIfNull(types);
+        // The head first: it moves in the same transaction as the events, so every event at or below it is committed.
+        var head = await GetHeadPositionAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand(_readPageSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromPosition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxCount });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)category ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types.Types], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = types.Include });
+        var events = new List<RecordedEvent>(Math.Min(maxCount, 256));
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(PostgresSchema.ReadEvent(reader));
+            }
+        }
+
+        var covered = events.Count == maxCount ? events[^1].GlobalPosition : Math.Max(head, fromPosition - 1);
+        return new EventPage(events, covered, head);
     }
 
     public async Task<long> GetStreamVersionAsync(string streamId, CancellationToken cancellationToken = default)

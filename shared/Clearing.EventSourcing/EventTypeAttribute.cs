@@ -20,6 +20,11 @@ public sealed class EventTypeAttribute : Attribute
 
 public static class EventTypeName
 {
+    /// <summary>The stored name of event record <typeparamref name="T"/>, from its <see cref="EventTypeAttribute"/>.</summary>
+    public static string Of<T>() =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<EventTypeAttribute>(typeof(T))?.Name
+        ?? throw new ArgumentException($"{typeof(T).FullName} has no [EventType] name.", nameof(T));
+
     /// <summary>"margin.position-changed.v2" → 2. A name without a version suffix is refused.</summary>
     public static int VersionOf(string name)
     {

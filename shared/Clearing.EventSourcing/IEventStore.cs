@@ -19,6 +19,15 @@ public interface IEventStore
     /// <summary>Reads $all forward from a global position (inclusive), optionally only streams of one category.</summary>
     IAsyncEnumerable<RecordedEvent> ReadAllAsync(long fromPosition, int maxCount, string? category = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the next page of $all from <paramref name="fromPosition"/> (inclusive), optionally of one category, of the
+    /// event types <paramref name="types"/> lets through; the others are never read into memory: for a reader to whom most
+    /// events are nothing (an outbox relay over a store of private events). <see cref="EventPage.CoveredTo"/> tells how far the
+    /// read got, so a range of left-out events still moves the reader on.
+    /// </summary>
+    Task<EventPage> ReadAllPageAsync(long fromPosition, int maxCount, string? category, EventTypeFilter types, CancellationToken cancellationToken = default) =>
+        EventPage.ReadFilteringAsync(this, fromPosition, maxCount, category, types, cancellationToken);
+
     /// <summary>The stream's current version, -1 when it does not exist.</summary>
     Task<long> GetStreamVersionAsync(string streamId, CancellationToken cancellationToken = default);
 

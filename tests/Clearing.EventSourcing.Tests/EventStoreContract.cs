@@ -221,6 +221,96 @@ public abstract class EventStoreContract : IAsyncLifetime
         (await Store.ReadAllAsync(1, 100, "book").ToListAsync()).Single(e => N(e) == 3).Category.ShouldBe("book");
     }
 
+    private static EventData Typed(int n, string type) => Event(n) with { Type = type };
+
+    private static string Describe(EventPage page) =>
+        $"[{string.Join(",", page.Events.Select(N))}] to {page.CoveredTo} of {page.Head}, {(page.CaughtUp ? "caught up" : "behind")}";
+
+    private async Task AppendMixedAsync()
+    {
+        // Positions 1-8: private.v1 at 2, 3, 5, 6 and 8; the book stream holds 4-6.
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, [Typed(0, "public.v1"), Typed(1, "private.v1"), Typed(2, "private.v1")]);
+        await Store.AppendAsync("book-BTC-PERP", ExpectedVersion.NoStream, [Typed(3, "public.v1"), Typed(4, "private.v1"), Typed(5, "other-private.v1")]);
+        await Store.AppendAsync("acct-2", ExpectedVersion.NoStream, [Typed(6, "public.v1"), Typed(7, "private.v1")]);
+    }
+
+    [Fact]
+    public async Task a_page_read_leaves_out_skipped_types_and_covers_up_to_the_head_when_not_full()
+    {
+        await AppendMixedAsync();
+
+        var page = await Store.ReadAllPageAsync(1, 100, null, EventTypeFilter.Except("private.v1", "other-private.v1"));
+
+        Describe(page).ShouldBe("[0,3,6] to 8 of 8, caught up");
+    }
+
+    [Fact]
+    public async Task a_full_page_covers_only_up_to_its_last_event_so_the_next_page_resumes_right_after_it()
+    {
+        await AppendMixedAsync();
+        var skip = EventTypeFilter.Except("private.v1");
+
+        var first = await Store.ReadAllPageAsync(1, 2, null, skip);
+        var second = await Store.ReadAllPageAsync(first.CoveredTo + 1, 2, null, skip);
+        var third = await Store.ReadAllPageAsync(second.CoveredTo + 1, 2, null, skip);
+
+        Describe(first).ShouldBe("[0,3] to 4 of 8, behind");
+        Describe(second).ShouldBe("[5,6] to 7 of 8, behind");
+        Describe(third).ShouldBe("[] to 8 of 8, caught up");
+    }
+
+    [Fact]
+    public async Task a_page_read_of_only_some_types_hands_over_just_those()
+    {
+        await AppendMixedAsync();
+
+        var page = await Store.ReadAllPageAsync(2, 100, null, EventTypeFilter.Only("public.v1", "other-private.v1"));
+        var none = await Store.ReadAllPageAsync(1, 100, null, EventTypeFilter.Only());
+
+        Describe(page).ShouldBe("[3,5,6] to 8 of 8, caught up");
+        Describe(none).ShouldBe("[] to 8 of 8, caught up");
+    }
+
+    [Fact]
+    public async Task a_page_of_only_skipped_events_is_empty_and_still_moves_the_reader_to_the_head()
+    {
+        await AppendMixedAsync();
+
+        var page = await Store.ReadAllPageAsync(7, 10, null, EventTypeFilter.Except("public.v1", "private.v1"));
+        var past = await Store.ReadAllPageAsync(9, 10, null, EventTypeFilter.All);
+
+        Describe(page).ShouldBe("[] to 8 of 8, caught up");
+        Describe(past).ShouldBe("[] to 8 of 8, caught up");
+    }
+
+    [Fact]
+    public async Task a_page_read_of_one_category_skips_types_within_it_and_covers_to_the_global_head()
+    {
+        await AppendMixedAsync();
+
+        var book = await Store.ReadAllPageAsync(1, 10, "book", EventTypeFilter.Except("private.v1"));
+        var unfiltered = await Store.ReadAllPageAsync(1, 10, "acct", EventTypeFilter.All);
+
+        Describe(book).ShouldBe("[3,5] to 8 of 8, caught up");
+        Describe(unfiltered).ShouldBe("[0,1,2,6,7] to 8 of 8, caught up");
+    }
+
+    [Fact]
+    public async Task the_filtering_fallback_for_other_adapters_returns_the_same_pages_as_the_store_query()
+    {
+        await AppendMixedAsync();
+        var filters = new[] { EventTypeFilter.Except("private.v1"), EventTypeFilter.Only("public.v1", "other-private.v1"), EventTypeFilter.All };
+        var reads = new[] { (1L, 2, (string?)null), (5L, 2, null), (1L, 100, null), (1L, 1, "book"), (9L, 5, null) };
+
+        foreach (var (filter, (from, size, category)) in filters.SelectMany(f => reads.Select(r => (f, r))))
+        {
+            var query = await Store.ReadAllPageAsync(from, size, category, filter);
+            var fallback = await EventPage.ReadFilteringAsync(Store, from, size, category, filter, CancellationToken.None);
+
+            Describe(fallback).ShouldBe(Describe(query), $"from {from}, size {size}, category {category}, {filter}");
+        }
+    }
+
     [Fact]
     public async Task a_recorded_event_carries_its_id_type_versions_position_time_correlation_causation_and_hashes()
     {

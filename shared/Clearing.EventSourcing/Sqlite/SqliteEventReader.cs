@@ -41,6 +41,18 @@ internal sealed class SqliteEventReader : IDisposable
         return this;
     }
 
+    /// <summary>The first column of the first row as an integer (a scalar query).</summary>
+    public long Scalar()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        if (rc != SqliteRow)
+        {
+            throw new SqliteException($"SQLite read returned no row: {raw.sqlite3_errmsg(_db).utf8_to_string()}", rc);
+        }
+
+        return raw.sqlite3_column_int64(_statement, 0);
+    }
+
     /// <summary>The next event, or null at the end.</summary>
     public RecordedEvent? Next()
     {

@@ -116,6 +116,43 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         }
     }
 
+    public async Task<EventPage> ReadAllPageAsync(long fromPosition, int maxCount, string? category, EventTypeFilter types,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        ArgumentNullException.ThrowIfNull(types);
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        // The head first: one writer commits positions in order, so every event at or below it is visible to the page read.
+        long head;
+        using (var headReader = new SqliteEventReader(connection, HeadSql))
+        {
+            head = headReader.Scalar();
+        }
+
+        using var reader = new SqliteEventReader(connection, PageSql(category is not null, types));
+        reader.Bind(1, fromPosition).Bind(2, head).Bind(3, maxCount);
+        var parameter = 4;
+        if (category is not null)
+        {
+            reader.Bind(parameter++, category);
+        }
+
+        foreach (var type in types.Types)
+        {
+            reader.Bind(parameter++, type);
+        }
+
+        var events = new List<RecordedEvent>(Math.Min(maxCount, 256));
+        while (reader.Next() is { } e)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            events.Add(e);
+        }
+
+        var covered = events.Count == maxCount ? events[^1].GlobalPosition : Math.Max(head, fromPosition - 1);
+        return new EventPage(events, covered, head);
+    }
+
     public async Task<long> GetStreamVersionAsync(string streamId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
@@ -128,9 +165,8 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
     public async Task<long> GetHeadPositionAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(global_position), 0) FROM events";
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        using var reader = new SqliteEventReader(connection, HeadSql);
+        return reader.Scalar();
     }
 
     public async Task WaitForEventsAsync(long afterPosition, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -154,6 +190,22 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         await _writerLoop.ConfigureAwait(false);
         await _writer.DisposeAsync();
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    private const string HeadSql = "SELECT COALESCE(MAX(global_position), 0) FROM events";
+
+    private static string PageSql(bool byCategory, EventTypeFilter types)
+    {
+        var sql = new System.Text.StringBuilder($"SELECT {SqliteSchema.EventColumns} FROM events WHERE ");
+        sql.Append(byCategory ? "category = ?4 AND " : "").Append("global_position >= ?1 AND global_position <= ?2");
+        if (types.Include || types.Types.Count > 0)
+        {
+            var first = byCategory ? 5 : 4;
+            sql.Append(types.Include ? " AND type IN (" : " AND type NOT IN (")
+                .AppendJoin(", ", Enumerable.Range(first, types.Types.Count).Select(i => $"?{i}")).Append(')');
+        }
+
+        return sql.Append(" ORDER BY global_position LIMIT ?3").ToString();
     }
 
     internal async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)

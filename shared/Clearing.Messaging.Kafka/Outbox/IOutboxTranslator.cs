@@ -4,7 +4,7 @@ namespace Clearing.Messaging.Kafka.Outbox;
 
 /// <summary>
 /// The service's edge between its private stored events and its public contracts (DESIGN.md §4). The relay hands it
-/// every stored event in global order and publishes whatever it returns.
+/// every stored event in global order that <see cref="StoredTypes"/> lets through, and publishes whatever it returns.
 /// </summary>
 public interface IOutboxTranslator
 {
@@ -22,4 +22,13 @@ public interface IOutboxTranslator
     /// easiest way to build the result.
     /// </summary>
     OutboundMessage? Translate(RecordedEvent recorded);
+
+    /// <summary>
+    /// The stored event types <see cref="Translate"/> may publish (<see cref="EventTypeFilter.Only"/>), or those it never
+    /// publishes (<see cref="EventTypeFilter.Except"/>); default: all. The relay leaves every other type in the store
+    /// unread, so a service whose store is mostly private events (positions kept per fill, inbox markers, settlement's
+    /// epoch inputs) does not read and decode each of them to publish nothing. A type left out by mistake is never
+    /// published: each translator's tests hold every type it leaves out to null.
+    /// </summary>
+    EventTypeFilter StoredTypes => EventTypeFilter.All;
 }

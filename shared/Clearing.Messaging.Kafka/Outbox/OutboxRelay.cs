@@ -35,6 +35,7 @@ public sealed partial class OutboxRelay
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HashSet<string> _topics;
+    private readonly EventTypeFilter _storedTypes;
     private readonly KeyValuePair<string, object?> _tag;
     private OutboxAcknowledgedOffsets? _acknowledged;
     private long _checkpoint = -1;
@@ -77,6 +78,7 @@ public sealed partial class OutboxRelay
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _topics = new HashSet<string>(topics, StringComparer.Ordinal);
+        _storedTypes = translator.StoredTypes ?? throw new ArgumentException("IOutboxTranslator.StoredTypes must not be null.", nameof(translator));
         _tag = new KeyValuePair<string, object?>("relay", options.Name);
     }
 
@@ -129,23 +131,22 @@ public sealed partial class OutboxRelay
         await InitializeAsync(cancellationToken);
         var acknowledged = _acknowledged!;
         var checkpoint = Checkpoint;
-        var page = new List<RecordedEvent>(Math.Min(_options.PageSize, 4096));
-        await foreach (var recorded in _store.ReadAllAsync(checkpoint + 1, _options.PageSize, _options.Category, cancellationToken))
-        {
-            page.Add(recorded);
-        }
-
-        Interlocked.Exchange(ref _head, Math.Max(await _store.GetHeadPositionAsync(cancellationToken), page.Count > 0 ? page[^1].GlobalPosition : 0));
-        if (page.Count == 0)
+        // Types the translator never publishes stay in the store unread; the page still covers them, so the checkpoint moves past them.
+        var read = await _store.ReadAllPageAsync(checkpoint + 1, _options.PageSize, _options.Category, _storedTypes, cancellationToken);
+        var page = read.Events as List<RecordedEvent> ?? [.. read.Events];
+        Interlocked.Exchange(ref _head, Math.Max(read.Head, read.CoveredTo));
+        if (read.CoveredTo <= checkpoint)
         {
             return new OutboxPageResult(0, 0, 0, checkpoint, CaughtUp: true, Rewound: false);
         }
 
         var (messages, translated) = Translate(page);
         var stoppedAtBadEvent = translated < page.Count;
+        var last = read.CoveredTo;
         if (stoppedAtBadEvent)
         {
             // Publish what precedes an event the translator fails on; the next page starts at that event and reports it.
+            last = page[translated].GlobalPosition - 1;
             page.RemoveRange(translated, page.Count - translated);
         }
 
@@ -186,7 +187,6 @@ public sealed partial class OutboxRelay
             _offsetsStoredAt = _time.GetTimestamp();
         }
 
-        var last = page[^1].GlobalPosition;
         // A page of private events only publishes nothing, so re-reading it after a crash is harmless: its checkpoint is
         // stored at most once per PrivateCheckpointInterval instead of as one more store write for every private append
         // (a service that stores each consumed fill would otherwise pay two commits per fill).
@@ -201,7 +201,7 @@ public sealed partial class OutboxRelay
         Interlocked.Add(ref _private, page.Count - messages.Count);
         OutboxMetrics.Published.Add(messages.Count, _tag);
         OutboxMetrics.Private.Add(page.Count - messages.Count, _tag);
-        var caughtUp = page.Count < _options.PageSize && !stoppedAtBadEvent;
+        var caughtUp = read.CaughtUp && !stoppedAtBadEvent;
         return new OutboxPageResult(page.Count, messages.Count, page.Count - messages.Count, last, caughtUp, Rewound: false);
     }
 

@@ -97,6 +97,76 @@ public sealed class OutboxRelayCoreTests
     }
 
     [Fact]
+    public async Task a_translator_that_declares_its_private_types_gets_the_same_messages_out_without_being_handed_those_events()
+    {
+        await using var reading = new TempStore();
+        await using var skipping = new TempStore();
+        await OutboxTestSupport.AppendAsync(reading.Store, 120);
+        await OutboxTestSupport.AppendAsync(skipping.Store, 120);
+        var readAll = new FakePublisher();
+        var skipPrivate = new FakePublisher();
+        var translator = new PrivateNotesTranslator(Topic);
+        var plain = Relay(reading.Store, readAll, pageSize: 25);
+        var declaring = new OutboxRelay(skipping.Store, translator, skipPrivate, new FakeWatermarks(skipPrivate), OutboxTestSupport.Options("core", 25));
+
+        while (!(await plain.PublishNextPageAsync()).CaughtUp) { }
+        var pages = 1;
+        while (!(await declaring.PublishNextPageAsync()).CaughtUp)
+        {
+            pages++;
+        }
+
+        skipPrivate.Attempts.Select(m => (m.Key, m.SourceStream, m.SourceSequence)).ShouldBe(readAll.Attempts.Select(m => (m.Key, m.SourceStream, m.SourceSequence)));
+        translator.Handed.ShouldBe(90, "only the 90 credits reach the translator; the 30 notes stay in the store");
+        pages.ShouldBe(4, "pages hold 25 public events each, the notes between them take no room");
+        (declaring.Checkpoint, declaring.Lag, declaring.PublishedCount).ShouldBe((120L, 0L, 90L));
+    }
+
+    [Fact]
+    public async Task a_tail_of_private_events_only_moves_the_checkpoint_to_the_head_and_the_relay_is_caught_up()
+    {
+        await using var temp = new TempStore();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        var translator = new PrivateNotesTranslator(Topic);
+        var relay = new OutboxRelay(temp.Store, translator, new FakePublisher(), new FakeWatermarks(new FakePublisher()), OutboxTestSupport.Options("core", 50), time: time);
+        await OutboxTestSupport.AppendAsync(temp.Store, 4);
+        await relay.PublishNextPageAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await temp.Store.AppendAsync("account-a1", ExpectedVersion.Any, [OutboxTestSupport.Serializer.Serialize(new Noted("a1", $"private {i}"))]);
+        }
+
+        var tail = await relay.PublishNextPageAsync();
+
+        tail.ShouldBe(new OutboxPageResult(Read: 0, Published: 0, Private: 0, Checkpoint: 9, CaughtUp: true, Rewound: false));
+        (relay.Checkpoint, relay.Lag).ShouldBe((9L, 0L));
+        (await temp.Store.Checkpoints.LoadAsync("outbox-core")).ShouldBe(4, "a page that publishes nothing stores its checkpoint at most once a second");
+        time.Advance(OutboxRelay.PrivateCheckpointInterval);
+        await temp.Store.AppendAsync("account-a1", ExpectedVersion.Any, [OutboxTestSupport.Serializer.Serialize(new Noted("a1", "one more"))]);
+        await relay.PublishNextPageAsync();
+        (await temp.Store.Checkpoints.LoadAsync("outbox-core")).ShouldBe(10);
+        (await relay.PublishNextPageAsync()).ShouldBe(new OutboxPageResult(0, 0, 0, 10, CaughtUp: true, Rewound: false));
+        translator.Handed.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task an_event_the_translator_fails_on_after_skipped_ones_stops_the_checkpoint_right_before_it()
+    {
+        await using var temp = new TempStore();
+        var translator = new PrivateNotesTranslator(Topic) { FailOnAccount = "a5" };
+        var relay = new OutboxRelay(temp.Store, translator, new FakePublisher(), new FakeWatermarks(new FakePublisher()), OutboxTestSupport.Options("core", 50));
+        // Positions 1-3 credits a0-a2, 4 a note, 5 credit a4, 6 credit a5 (fails), 7 credit a0.
+        await OutboxTestSupport.AppendAsync(temp.Store, 7);
+
+        var first = await relay.PublishNextPageAsync();
+        var failure = await Should.ThrowAsync<OutboxTranslationException>(() => relay.PublishNextPageAsync());
+
+        (first.Published, first.Checkpoint, first.CaughtUp).ShouldBe((4, 5L, false));
+        failure.Message.ShouldContain("account-a5");
+        relay.Checkpoint.ShouldBe(5);
+    }
+
+    [Fact]
     public async Task a_relay_that_never_published_does_not_take_empty_topics_for_a_wipe()
     {
         await using var temp = new TempStore();
@@ -270,6 +340,32 @@ public sealed class OutboxRelayCoreTests
 
     private static OutboxRelay Relay(IEventStore store, FakePublisher publisher, IOutboxWatermarks? watermarks = null, int pageSize = 50) =>
         new(store, new CreditTranslator(Topic), publisher, watermarks ?? new FakeWatermarks(publisher), OutboxTestSupport.Options("core", pageSize));
+
+    /// <summary>The credit translator, declaring notes private; counts the events it is handed and can fail on one account.</summary>
+    private sealed class PrivateNotesTranslator(string topic) : IOutboxTranslator
+    {
+        private readonly CreditTranslator _inner = new(topic);
+
+        public int Handed { get; private set; }
+
+        public string? FailOnAccount { get; init; }
+
+        public IReadOnlyCollection<string> Topics => _inner.Topics;
+
+        public EventTypeFilter StoredTypes { get; } = EventTypeFilter.Except("test.outbox.noted.v1");
+
+        public OutboundMessage? Translate(RecordedEvent recorded)
+        {
+            Handed++;
+            recorded.Type.ShouldNotBe("test.outbox.noted.v1");
+            if (FailOnAccount is not null && recorded.StreamId == $"account-{FailOnAccount}")
+            {
+                throw new InvalidOperationException($"cannot translate {recorded.StreamId}");
+            }
+
+            return _inner.Translate(recorded);
+        }
+    }
 
     /// <summary>Sends account z's credits to a topic it never declared.</summary>
     private sealed class RoutingTranslator : IOutboxTranslator

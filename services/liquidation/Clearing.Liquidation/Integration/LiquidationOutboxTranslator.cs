@@ -24,6 +24,9 @@ public sealed class LiquidationOutboxTranslator : IOutboxTranslator
 
     public IReadOnlyCollection<string> Topics { get; } = [Clearing.Contracts.Topics.OrderCommands, Clearing.Contracts.Topics.LiquidationEvents];
 
+    /// <summary>The fill applied to each market's positions, one per fill and most of liquidation's store, stays unread by the relay.</summary>
+    public EventTypeFilter StoredTypes { get; } = EventTypeFilter.Except(EventTypeName.Of<PositionFillApplied>());
+
     public OutboundMessage? Translate(RecordedEvent recorded)
     {
         var category = recorded.Category;

@@ -22,10 +22,16 @@ public sealed class MarginOutboxTranslator : IOutboxTranslator
 
     public IReadOnlyCollection<string> Topics { get; } = [Clearing.Contracts.Topics.MarginRisk, Clearing.Contracts.Topics.MarginLedger];
 
+    private const string RiskType = "margin.risk-event-recorded.v1";
+    private const string LedgerType = "margin.ledger-entry-recorded.v1";
+
+    /// <summary>Position changes and inbox markers, most of margin's store, stay unread by the relay.</summary>
+    public EventTypeFilter StoredTypes { get; } = EventTypeFilter.Only(RiskType, LedgerType);
+
     public OutboundMessage? Translate(RecordedEvent recorded) => recorded.Type switch
     {
-        "margin.risk-event-recorded.v1" => Risk(recorded, (RiskEventRecorded)MarginEventTypes.Serializer.Deserialize(recorded)),
-        "margin.ledger-entry-recorded.v1" => Ledger(recorded, (LedgerEntryRecorded)MarginEventTypes.Serializer.Deserialize(recorded)),
+        RiskType => Risk(recorded, (RiskEventRecorded)MarginEventTypes.Serializer.Deserialize(recorded)),
+        LedgerType => Ledger(recorded, (LedgerEntryRecorded)MarginEventTypes.Serializer.Deserialize(recorded)),
         _ => null,
     };
 

@@ -19,14 +19,21 @@ public sealed class SettlementOutboxTranslator : IOutboxTranslator
 
     public IReadOnlyCollection<string> Topics { get; } = [Clearing.Contracts.Topics.SettlementEvents];
 
+    private const string PriceFixedType = "settlement.price-fixed.v1";
+    private const string EpochClosedType = "settlement.epoch-asset-closed.v1";
+    private const string FeesType = "settlement.fees-distributed.v1";
+
+    /// <summary>The epoch's inputs (every ledger entry and fill volume it receives) stay unread by the relay.</summary>
+    public EventTypeFilter StoredTypes { get; } = EventTypeFilter.Only(PriceFixedType, EpochClosedType, FeesType);
+
     public OutboundMessage? Translate(RecordedEvent recorded)
     {
         ArgumentNullException.ThrowIfNull(recorded);
         return recorded.Type switch
         {
-            "settlement.price-fixed.v1" => PriceFixed(recorded, (SettlementPriceFixedRecorded)SettlementSerialization.Serializer.Deserialize(recorded)),
-            "settlement.epoch-asset-closed.v1" => EpochClosed(recorded, (EpochAssetClosed)SettlementSerialization.Serializer.Deserialize(recorded)),
-            "settlement.fees-distributed.v1" => Fees(recorded, (FeesDistributedRecorded)SettlementSerialization.Serializer.Deserialize(recorded)),
+            PriceFixedType => PriceFixed(recorded, (SettlementPriceFixedRecorded)SettlementSerialization.Serializer.Deserialize(recorded)),
+            EpochClosedType => EpochClosed(recorded, (EpochAssetClosed)SettlementSerialization.Serializer.Deserialize(recorded)),
+            FeesType => Fees(recorded, (FeesDistributedRecorded)SettlementSerialization.Serializer.Deserialize(recorded)),
             _ => null,
         };
     }
