@@ -30,6 +30,13 @@ public sealed class VaultTransferMirror(IEventStore store, AccountBook book, ILo
     /// <summary>The longest a pass that mirrored nothing leaves its progress unstored.</summary>
     public static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The shortest time between two passes of the running service. The store wakes it on every append (hundreds a
+    /// second under load) and each pass costs a head query and a prepared read before it finds the few new entries;
+    /// a vault transfer's second half waits at most this much longer.
+    /// </summary>
+    public static readonly TimeSpan MinimumPassInterval = TimeSpan.FromMilliseconds(200);
+
     private const int PageSize = 500;
 
     // How the serializer writes each vault kind, quotes included: a LedgerEntryRecorded of that kind holds these bytes
@@ -133,9 +140,15 @@ public sealed class VaultTransferMirror(IEventStore store, AccountBook book, ILo
         {
             try
             {
+                var started = _time.GetTimestamp();
                 var head = await store.GetHeadPositionAsync(stoppingToken);
                 await CatchUpAsync(stoppingToken);
                 await store.WaitForEventsAsync(head, TimeSpan.FromSeconds(1), stoppingToken);
+                var rest = MinimumPassInterval - _time.GetElapsedTime(started);
+                if (rest > TimeSpan.Zero)
+                {
+                    await Task.Delay(rest, _time, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
