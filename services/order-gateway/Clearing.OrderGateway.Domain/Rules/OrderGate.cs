@@ -15,6 +15,9 @@ public sealed record GateParameters
     public int RateLimitBurst { get; init; } = 50;
 
     public int RateLimitPerSecond { get; init; } = 20;
+
+    /// <summary>How long an accepted client order id is remembered for idempotent retries; at least <see cref="MaxExpiryHorizonNanos"/>.</summary>
+    public long OrderIdRetentionNanos { get; init; } = 15L * 60 * 1_000_000_000;
 }
 
 /// <summary>The gate's verdict on one command.</summary>
@@ -66,6 +69,7 @@ public static class OrderGate
         }
 
         var contentHash = CanonicalOrderEncoding.ContentHash(command);
+        ledger.PruneOrders(nowUnixNanos, gate.OrderIdRetentionNanos);
         if (command.Kind == CommandKind.Place && ledger.Orders.TryGetValue(command.OrderId, out var earlier))
         {
             return earlier.ContentHash == contentHash

@@ -62,7 +62,7 @@ public sealed class AccountSlot(string accountId)
 /// After that the ledgers follow this process's own appends; a concurrent writer (a second replica) shows up as a
 /// version conflict, after which the account's stream is read again (<see cref="CatchUpAsync"/>).
 /// </summary>
-public sealed class AccountLedgers(IEventStore store)
+public sealed class AccountLedgers(IEventStore store, TimeProvider? time = null, long orderIdRetentionNanos = long.MaxValue)
 {
     private const int PageSize = 1000;
     private readonly ConcurrentDictionary<string, AccountSlot> _slots = new(StringComparer.Ordinal);
@@ -121,6 +121,8 @@ public sealed class AccountLedgers(IEventStore store)
         }
     }
 
+    private long NowNanos() => ((time ?? TimeProvider.System).GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         await _loading.WaitAsync(cancellationToken);
@@ -135,12 +137,22 @@ public sealed class AccountLedgers(IEventStore store)
             while (true)
             {
                 var read = 0;
+                var touched = new HashSet<AccountSlot>();
                 await foreach (var recorded in store.ReadAllAsync(position, PageSize, GatewayEvents.Category, cancellationToken))
                 {
                     var accountId = recorded.StreamId[(GatewayEvents.Category.Length + 1)..];
-                    Apply(_slots.GetOrAdd(accountId, id => new AccountSlot(id)).Ledger, recorded);
+                    var slot = _slots.GetOrAdd(accountId, id => new AccountSlot(id));
+                    Apply(slot.Ledger, recorded);
+                    touched.Add(slot);
                     position = recorded.GlobalPosition + 1;
                     read++;
+                }
+
+                // Page by page, so loading a long history never holds more than the retention window of order ids.
+                var now = NowNanos();
+                foreach (var slot in touched)
+                {
+                    slot.Ledger.PruneOrders(now, orderIdRetentionNanos);
                 }
 
                 if (read < PageSize)

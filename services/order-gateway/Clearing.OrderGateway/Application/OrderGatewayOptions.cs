@@ -15,6 +15,16 @@ public sealed class OrderGatewayOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "{0} must be between 00:00:01 and 01:00:00")]
     public TimeSpan MaxExpiryHorizon { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long an accepted client order id is remembered: a repeat within it is answered with the first result (same
+    /// content) or refused as order-id-conflict; after it the id may name a new order (matching still refuses an id that
+    /// is live in its book). Retries come within seconds to minutes; remembering every id forever grew the heap with the
+    /// order count. Memory is this window times the account's accepted rate (at most RateLimitPerSecond). It must be at
+    /// least MaxExpiryHorizon, so a retry of the same signed command is a duplicate, never a replayed nonce.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "{0} must be between 00:00:01 and 7.00:00:00")]
+    public TimeSpan OrderIdRetention { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Commands an account may send at once before the refill rate applies.</summary>
     [Range(1, 100_000, ErrorMessage = "{0} must be 1..100000")]
     public int RateLimitBurst { get; set; } = 50;
@@ -55,10 +65,17 @@ public sealed class OrderGatewayOptions : IValidatableObject
         MaxExpiryHorizonNanos = MaxExpiryHorizon.Ticks * 100,
         RateLimitBurst = RateLimitBurst,
         RateLimitPerSecond = RateLimitPerSecond,
+        OrderIdRetentionNanos = OrderIdRetention.Ticks * 100,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (OrderIdRetention < MaxExpiryHorizon)
+        {
+            yield return new ValidationResult(
+                $"{Section}:OrderIdRetention ({OrderIdRetention}) must be at least {Section}:MaxExpiryHorizon ({MaxExpiryHorizon}): a retry of a command still inside its expiry must find its order id");
+        }
+
         foreach (var (market, fraction) in InitialMarginFractions.Where(p => p.Value is <= 0 or > 1))
         {
             yield return new ValidationResult($"{Section}:InitialMarginFractions:{market} must be in (0, 1], got {fraction}");

@@ -44,7 +44,8 @@ public static class OrderGatewayServiceExtensions
         services.AddGovernanceParameters();
         services.AddSingleton<GatewayParametersGateway>();
         services.AddSingleton<MarketViews>();
-        services.AddSingleton<AccountLedgers>();
+        services.AddSingleton(sp => new AccountLedgers(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<OrderGatewayOptions>>().Value.OrderIdRetention.Ticks * 100));
         services.AddSingleton<AcceptedCommandHandoff>();
         services.AddSingleton<OrderAdmission>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OrderGatewayOptions>>().Value.Backpressure);
