@@ -312,6 +312,43 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task waiting_for_events_returns_at_once_for_stored_ones_and_wakes_on_the_next_append()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(3));
+        var generous = TimeSpan.FromSeconds(30);
+
+        var stored = Store.WaitForEventsAsync(2, generous);
+        (await Task.WhenAny(stored, Task.Delay(TimeSpan.FromSeconds(10)))).ShouldBe(stored, "events past position 2 are stored");
+
+        // A waiter may wake without new events (the contract says they "may" exist): the first append's own wake-up can
+        // still be in flight, so start again until a waiter stays asleep.
+        Task waiting;
+        var tries = 0;
+        do
+        {
+            waiting = Store.WaitForEventsAsync(3, generous);
+            await Task.Delay(200);
+        }
+        while (waiting.IsCompleted && ++tries < 5);
+
+        waiting.IsCompleted.ShouldBeFalse("nothing past the head yet");
+        await Store.AppendAsync("acct-1", ExpectedVersion.From(2), Events(1, 3));
+        (await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)))).ShouldBe(waiting, "the append wakes the waiter");
+    }
+
+    [Fact]
+    public async Task waiting_for_events_sees_what_another_writer_appended_to_the_same_storage()
+    {
+        await Store.AppendAsync("acct-1", ExpectedVersion.NoStream, Events(2));
+        var other = await TrackAsync(ReopenStoreAsync());
+        await other.AppendAsync("acct-2", ExpectedVersion.NoStream, Events(1));
+
+        var wait = Store.WaitForEventsAsync(2, TimeSpan.FromSeconds(30));
+
+        (await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(10)))).ShouldBe(wait, "the other writer's event at position 3 is stored");
+    }
+
+    [Fact]
     public async Task a_recorded_event_carries_its_id_type_versions_position_time_correlation_causation_and_hashes()
     {
         var correlation = Guid.NewGuid();

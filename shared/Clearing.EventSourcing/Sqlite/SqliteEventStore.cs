@@ -22,6 +22,7 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
     private readonly Task _writerLoop;
     private readonly CommitSignal _signal = new();
     private readonly string? _scanMapPragma;
+    private long _committedHead;
 
     public SqliteEventStore(SqliteEventStoreOptions options, TimeProvider? time = null)
     {
@@ -171,9 +172,10 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
 
     public async Task WaitForEventsAsync(long afterPosition, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        // Take the signal before looking at the head, so a commit between the two still wakes us.
+        // Take the signal before looking at the head, so a commit between the two still wakes us. This process's own
+        // commits answer without a query (a busy relay or projector asks after every page); another writer's need the query.
         var committed = _signal.Next;
-        if (await GetHeadPositionAsync(cancellationToken) > afterPosition)
+        if (Volatile.Read(ref _committedHead) > afterPosition || await GetHeadPositionAsync(cancellationToken) > afterPosition)
         {
             return;
         }
@@ -256,6 +258,14 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
                 continue;
             }
 
+            // The head first, so a caller whose append completes already sees it.
+            var head = Volatile.Read(ref _committedHead);
+            foreach (var outcome in results)
+            {
+                head = outcome.Error is null ? Math.Max(head, outcome.Result.LastGlobalPosition) : head;
+            }
+
+            Volatile.Write(ref _committedHead, head);
             for (var i = 0; i < batch.Count; i++)
             {
                 if (results[i].Error is { } error)
