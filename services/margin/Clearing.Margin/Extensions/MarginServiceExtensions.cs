@@ -80,7 +80,7 @@ public static class MarginServiceExtensions
         builder.Services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(), MaxBatchSize = MatchingFillGateway.MaxBatchSize,
+                Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new MarginMatchingDeserializer(), MaxBatchSize = MatchingFillGateway.MaxBatchSize,
             },
             sp => sp.GetRequiredService<MatchingFillGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(
