@@ -30,7 +30,9 @@ public sealed record Loaded<TState>(TState State, long Version, long SnapshotVer
 /// The state last loaded or written is kept in memory per stream, so a consumer that touches the same account on every
 /// fill does not parse a snapshot and up to <see cref="AggregateDefinition{TState}.SnapshotEvery"/> events each time.
 /// The cache is only a starting point: every load still reads the stream's tail after the cached version, so events
-/// appended by another process (or straight to the store) are folded in, and a refused append drops the entry.
+/// appended by another process (or straight to the store) are folded in, and a refused append drops the entry. A decision
+/// starts from the cached state without that read, because its append states the cached version and is refused if the
+/// stream moved; a decision of nothing is checked against a fresh load.
 /// </remarks>
 public sealed class AggregateRepository<TState>(IEventStore store, EventSerializer serializer, AggregateDefinition<TState> definition)
 {
@@ -89,27 +91,51 @@ public sealed class AggregateRepository<TState>(IEventStore store, EventSerializ
         int maxAttempts = 5,
         CancellationToken cancellationToken = default)
     {
+        var streamId = StreamIdOf(id);
+        // The first attempt decides on the cached state without reading the stream's tail: the append's expected version
+        // refuses it if anything was appended since, and then the next attempt decides on what the store holds. A decision
+        // of nothing has no append to check it, so it is only believed from freshly loaded state.
+        var optimistic = definition.CacheCapacity > 0;
         for (var attempt = 1; ; attempt++)
         {
-            var loaded = await LoadAsync(id, cancellationToken);
+            var cached = optimistic && _cache.TryGetValue(streamId, out var known) ? known : null;
+            optimistic = false;
+            if (cached is not null)
+            {
+                Interlocked.Increment(ref _cacheHits);
+            }
+
+            var fromCache = cached is not null;
+            var loaded = cached ?? await LoadAsync(id, cancellationToken);
             var events = decide(loaded.State);
             if (events.Count == 0)
             {
-                return events;
+                if (!fromCache)
+                {
+                    return events;
+                }
+
+                fromCache = false;
+                loaded = await LoadAsync(id, cancellationToken);
+                events = decide(loaded.State);
+                if (events.Count == 0)
+                {
+                    return events;
+                }
             }
 
             var data = events.Select(e => serializer.Serialize(e, correlationId, causationId)).ToList();
-            var streamId = StreamIdOf(id);
             AppendResult result;
             try
             {
                 result = await store.AppendAsync(streamId, ExpectedVersion.From(loaded.Version), data, cancellationToken);
             }
-            catch (WrongExpectedVersionException) when (attempt < maxAttempts)
+            catch (WrongExpectedVersionException) when (attempt < maxAttempts || fromCache)
             {
                 // Someone else appended first: their events may change the decision, so decide again — from the store,
-                // in case the cached version is one the store no longer has.
+                // in case the cached version is one the store no longer has. A cached start that missed them is not an attempt.
                 _cache.TryRemove(streamId, out _);
+                attempt -= fromCache ? 1 : 0;
                 continue;
             }
 

@@ -635,6 +635,40 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_decision_of_nothing_on_a_cached_state_is_checked_against_what_another_process_appended()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e switch
+        {
+            Deposited d => balance + d.Amount,
+            Withdrawn w => balance - w.Amount,
+            _ => balance,
+        });
+        var here = new AggregateRepository<decimal>(Store, Serializer, definition);
+        var elsewhere = new AggregateRepository<decimal>(Store, Serializer, definition);
+        await here.ExecuteAsync("a1", _ => [new Deposited("a1", 10m)]);
+
+        await elsewhere.ExecuteAsync("a1", _ => [new Deposited("a1", 5m)]);
+        var decided = await here.ExecuteAsync("a1", balance => balance >= 15m ? [new Withdrawn("a1", 15m)] : []);
+
+        decided.ShouldBe([new Withdrawn("a1", 15m)], "the cached 10 would decide nothing; the stream holds 15");
+        (await elsewhere.LoadAsync("a1")).State.ShouldBe(0m);
+        (await here.ExecuteAsync("a1", balance => balance > 0m ? [new Withdrawn("a1", balance)] : [])).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task a_cached_start_refused_by_another_writer_does_not_use_up_the_only_attempt()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance);
+        var here = new AggregateRepository<decimal>(Store, Serializer, definition);
+        await here.ExecuteAsync("a1", _ => [new Deposited("a1", 10m)]);
+        await new AggregateRepository<decimal>(Store, Serializer, definition).ExecuteAsync("a1", _ => [new Deposited("a1", 5m)]);
+
+        await here.ExecuteAsync("a1", balance => [new Deposited("a1", balance)], maxAttempts: 1);
+
+        (await here.LoadAsync("a1")).State.ShouldBe(30m);
+    }
+
+    [Fact]
     public async Task a_full_aggregate_cache_starts_over_and_every_load_stays_exact()
     {
         var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance) { SnapshotEvery = 2, CacheCapacity = 3 };
