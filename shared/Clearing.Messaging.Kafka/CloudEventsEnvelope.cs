@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
@@ -46,21 +47,27 @@ public static class CloudEventsEnvelope
             ? DecodeUtf8(keyBytes, "key")
             : throw new MalformedKafkaMessageException("message has no key (the key must be the aggregate id)");
 
-        var specVersion = Required(headers, KafkaHeaderNames.SpecVersion);
-        if (specVersion != KafkaHeaderNames.CloudEventsSpecVersion)
+        // Every consumer reads every message's envelope: the common forms (ours) are read from the header bytes without
+        // making strings; anything else takes the general text path, which also words the errors.
+        if (!headers.TryGetLastBytes(KafkaHeaderNames.SpecVersion, out var specBytes) || !specBytes.AsSpan().SequenceEqual(SpecVersionUtf8))
         {
+            var specVersion = Required(headers, KafkaHeaderNames.SpecVersion);
             throw new MalformedKafkaMessageException($"header {KafkaHeaderNames.SpecVersion} is '{specVersion}', expected '{KafkaHeaderNames.CloudEventsSpecVersion}'");
         }
 
-        var timeText = Required(headers, KafkaHeaderNames.Time);
-        if (!DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        if (!TryReadOwnTime(headers, out var time))
         {
-            throw new MalformedKafkaMessageException($"header {KafkaHeaderNames.Time} '{timeText}' is not an RFC 3339 time");
+            var timeText = Required(headers, KafkaHeaderNames.Time);
+            if (!DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time))
+            {
+                throw new MalformedKafkaMessageException($"header {KafkaHeaderNames.Time} '{timeText}' is not an RFC 3339 time");
+            }
         }
 
-        var sequenceText = Required(headers, KafkaHeaderNames.SourceSequence);
-        if (!long.TryParse(sequenceText, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        if (!headers.TryGetLastBytes(KafkaHeaderNames.SourceSequence, out var sequenceBytes) || sequenceBytes is not { Length: > 0 }
+            || !Utf8Parser.TryParse(sequenceBytes, out long sequence, out var used) || used != sequenceBytes.Length || sequence < 0 || sequenceBytes[0] is (byte)'+' or (byte)'-')
         {
+            var sequenceText = Required(headers, KafkaHeaderNames.SourceSequence);
             throw new MalformedKafkaMessageException($"header {KafkaHeaderNames.SourceSequence} '{sequenceText}' is not a non-negative integer");
         }
 
@@ -98,6 +105,16 @@ public static class CloudEventsEnvelope
         return string.IsNullOrWhiteSpace(value)
             ? throw new MalformedKafkaMessageException($"header {name} is missing")
             : value;
+    }
+
+    private static ReadOnlySpan<byte> SpecVersionUtf8 => "1.0"u8;
+
+    /// <summary>The time as <see cref="ToKafkaMessage"/> writes it (UTC, seven fraction digits, 'Z'), read from the bytes.</summary>
+    private static bool TryReadOwnTime(Headers headers, out DateTimeOffset time)
+    {
+        time = default;
+        return headers.TryGetLastBytes(KafkaHeaderNames.Time, out var bytes) && bytes is { Length: 28 } && bytes[27] == (byte)'Z'
+            && Utf8Parser.TryParse(bytes, out time, out var used, 'O') && used == bytes.Length;
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

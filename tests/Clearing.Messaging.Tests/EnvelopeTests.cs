@@ -47,15 +47,47 @@ public sealed class EnvelopeTests
         Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(message))).Message.ShouldBe(reason);
     }
 
-    [Fact]
-    public void a_negative_or_non_numeric_source_sequence_is_malformed()
+    [Theory]
+    [InlineData("-3")]
+    [InlineData("+3")]
+    [InlineData("3a")]
+    [InlineData(" 3")]
+    [InlineData("99999999999999999999")]
+    public void a_negative_or_non_numeric_source_sequence_is_malformed(string sequence)
     {
-        var message = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", "a", 1, 1), "/clearing/x", Now);
-        message.Headers.Remove(KafkaHeaderNames.SourceSequence);
-        message.Headers.Add(KafkaHeaderNames.SourceSequence, "-3"u8.ToArray());
+        var message = With(KafkaHeaderNames.SourceSequence, sequence);
 
         Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(message)))
-            .Message.ShouldBe("header clearing-source-seq '-3' is not a non-negative integer");
+            .Message.ShouldBe($"header clearing-source-seq '{sequence}' is not a non-negative integer");
+    }
+
+    [Theory]
+    [InlineData("2026-01-02T03:04:05.1234567Z", "2026-01-02T03:04:05.1234567+00:00")]
+    [InlineData("2026-01-02T04:04:05+01:00", "2026-01-02T03:04:05.0000000+00:00")]
+    [InlineData("2026-01-02T03:04:05.5Z", "2026-01-02T03:04:05.5000000+00:00")]
+    [InlineData("2026-01-02T03:04:05.1234567+02:00", "2026-01-02T01:04:05.1234567+00:00")]
+    public void a_time_in_our_form_or_any_other_rfc_3339_form_reads_as_the_same_instant(string header, string instant)
+    {
+        var metadata = CloudEventsEnvelope.Read(Record(With(KafkaHeaderNames.Time, header)));
+
+        metadata.Time.ToString("O", System.Globalization.CultureInfo.InvariantCulture).ShouldBe(instant);
+        metadata.Time.Offset.ShouldBe(TimeSpan.Zero);
+    }
+
+    [Theory]
+    [InlineData(KafkaHeaderNames.Time, "yesterday", "header ce_time 'yesterday' is not an RFC 3339 time")]
+    [InlineData(KafkaHeaderNames.SpecVersion, "0.3", "header ce_specversion is '0.3', expected '1.0'")]
+    public void an_unreadable_time_or_another_spec_version_is_malformed(string header, string value, string reason)
+    {
+        Should.Throw<MalformedKafkaMessageException>(() => CloudEventsEnvelope.Read(Record(With(header, value)))).Message.ShouldBe(reason);
+    }
+
+    private static Message<byte[]?, byte[]?> With(string header, string value)
+    {
+        var message = CloudEventsEnvelope.ToKafkaMessage(TestSupport.Event("t", "a", 1, 1), "/clearing/x", Now);
+        message.Headers.Remove(header);
+        message.Headers.Add(header, Encoding.UTF8.GetBytes(value));
+        return message;
     }
 
     [Fact]
