@@ -23,6 +23,9 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
     private readonly CommitSignal _signal = new();
     private readonly string? _scanMapPragma;
     private long _committedHead;
+    private readonly Thread? _checkpointer;
+    private readonly CancellationTokenSource _stopping = new();
+    private Exception? _checkpointFailure;
 
     public SqliteEventStore(SqliteEventStoreOptions options, TimeProvider? time = null)
     {
@@ -47,6 +50,18 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
         SqliteSchema.Apply(_writer, options.Synchronous);
+        if (options.BackgroundCheckpointInterval > TimeSpan.Zero)
+        {
+            using (var pragma = _writer.CreateCommand())
+            {
+                pragma.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteEventStoreOptions.SafetyCheckpointPages}";
+                pragma.ExecuteNonQuery();
+            }
+
+            _checkpointer = new Thread(() => RunCheckpointer(options.BackgroundCheckpointInterval)) { IsBackground = true, Name = "sqlite-wal-checkpoint" };
+            _checkpointer.Start();
+        }
+
         Snapshots = new SqliteSnapshotStore(this);
         Checkpoints = new SqliteCheckpointStore(this);
         _writerLoop = Task.Factory.StartNew(RunWriterAsync, CancellationToken.None,
@@ -54,6 +69,12 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
     }
 
     public ISnapshotStore Snapshots { get; }
+
+    /// <summary>
+    /// The last background checkpoint's failure (null once one succeeds again). The store keeps working: commits
+    /// checkpoint themselves past <see cref="SqliteEventStoreOptions.SafetyCheckpointPages"/>, and the health check reports it.
+    /// </summary>
+    public Exception? CheckpointFailure => Volatile.Read(ref _checkpointFailure);
 
     public ICheckpointStore Checkpoints { get; }
 
@@ -190,6 +211,8 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
+        await _stopping.CancelAsync();
+        _checkpointer?.Join();
         await _writer.DisposeAsync();
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
@@ -228,6 +251,38 @@ public sealed class SqliteEventStore : IEventStore, IAsyncDisposable
 
         return pending.Done.Task;
     }
+
+    /// <summary>A thread of its own: a checkpoint syncs the file, which must not hold a thread-pool thread.</summary>
+    private void RunCheckpointer(TimeSpan interval)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        while (!_stopping.Token.WaitHandle.WaitOne(interval))
+        {
+            try
+            {
+                if (connection.State != System.Data.ConnectionState.Open)
+                {
+                    connection.Open();
+                }
+
+                command.ExecuteNonQuery();
+                RecordCheckpoint(null);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+            {
+                // Another checkpoint (the writer's safety net, or an operator's) holds the lock: the next tick runs it.
+            }
+            catch (Exception e) when (e is SqliteException or InvalidOperationException or IOException)
+            {
+                RecordCheckpoint(e);
+            }
+        }
+    }
+
+    /// <summary>The outcome of a background checkpoint: a failure, or null when one succeeded.</summary>
+    internal void RecordCheckpoint(Exception? failure) => Volatile.Write(ref _checkpointFailure, failure);
 
     private async Task RunWriterAsync()
     {
