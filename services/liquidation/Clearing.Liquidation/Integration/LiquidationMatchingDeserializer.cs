@@ -15,12 +15,12 @@ namespace Clearing.Liquidation.Integration;
 /// <remarks>A skipped payload is never parsed, so a malformed event of a skipped type is not dead-lettered here.</remarks>
 public sealed class LiquidationMatchingDeserializer : IKafkaPayloadDeserializer<MatchingEvent>
 {
-    /// <summary>The types matching gives these events on clearing.matching.events.v1 (MatchingEventsGateway.TypeOf).</summary>
-    public const string FillType = "clearing.matching.fill.v1";
+    /// <summary>The types matching gives these events on clearing.matching.events.v1.</summary>
+    public const string FillType = Clearing.Contracts.Matching.MatchingEventTypes.Fill;
 
-    public const string CancelledType = "clearing.matching.order-cancelled.v1";
+    public const string CancelledType = Clearing.Contracts.Matching.MatchingEventTypes.OrderCancelled;
 
-    public const string RejectedType = "clearing.matching.order-rejected.v1";
+    public const string RejectedType = Clearing.Contracts.Matching.MatchingEventTypes.OrderRejected;
 
     public static readonly MatchingEvent Skipped = new();
 

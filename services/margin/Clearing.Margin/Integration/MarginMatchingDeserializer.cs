@@ -7,7 +7,7 @@ namespace Clearing.Margin.Integration;
 /// <summary>
 /// Parses the matching events margin books — fills — and leaves the rest of the topic (orders accepted, rested,
 /// cancelled…, most of its messages) unparsed: an event whose CloudEvents type is one of matching's non-fill types
-/// (MatchingEventsGateway.TypeOf) becomes <see cref="Skipped"/>, a body-less event <see cref="MatchingFillGateway"/>
+/// (MatchingEventTypes) becomes <see cref="Skipped"/>, a body-less event <see cref="MatchingFillGateway"/>
 /// passes over exactly as it passed over the parsed ones. A fill, and any type not listed here (none, or a new one),
 /// is parsed, so a renamed type costs a parse, never a fill.
 /// </summary>
@@ -15,17 +15,7 @@ namespace Clearing.Margin.Integration;
 public sealed class MarginMatchingDeserializer : IKafkaPayloadDeserializer<MatchingEvent>
 {
     /// <summary>Matching's CloudEvents types of every event that is not a fill.</summary>
-    public static readonly IReadOnlySet<string> NonFillTypes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "clearing.matching.order-accepted.v1",
-        "clearing.matching.order-rejected.v1",
-        "clearing.matching.order-rested.v1",
-        "clearing.matching.order-cancelled.v1",
-        "clearing.matching.order-amended.v1",
-        "clearing.matching.order-triggered.v1",
-        "clearing.matching.market-status-changed.v1",
-        "clearing.matching.protection-triggered.v1",
-    };
+    public static readonly IReadOnlySet<string> NonFillTypes = Clearing.Contracts.Matching.MatchingEventTypes.NonFill;
 
     public static readonly MatchingEvent Skipped = new();
 

@@ -27,17 +27,5 @@ public static class MatchingEventsGateway
         CausationId = e.CommandId.Length > 0 ? e.CommandId : null,
     };
 
-    public static string TypeOf(MatchingEvent e) => e.EventCase switch
-    {
-        MatchingEvent.EventOneofCase.Accepted => "clearing.matching.order-accepted.v1",
-        MatchingEvent.EventOneofCase.Rejected => "clearing.matching.order-rejected.v1",
-        MatchingEvent.EventOneofCase.Rested => "clearing.matching.order-rested.v1",
-        MatchingEvent.EventOneofCase.Fill => "clearing.matching.fill.v1",
-        MatchingEvent.EventOneofCase.Cancelled => "clearing.matching.order-cancelled.v1",
-        MatchingEvent.EventOneofCase.Amended => "clearing.matching.order-amended.v1",
-        MatchingEvent.EventOneofCase.Triggered => "clearing.matching.order-triggered.v1",
-        MatchingEvent.EventOneofCase.StatusChanged => "clearing.matching.market-status-changed.v1",
-        MatchingEvent.EventOneofCase.ProtectionTriggered => "clearing.matching.protection-triggered.v1",
-        _ => throw new ArgumentException($"matching event {e.Market}:{e.Sequence} has no body", nameof(e)),
-    };
+    public static string TypeOf(MatchingEvent e) => Clearing.Contracts.Matching.MatchingEventTypes.Of(e);
 }

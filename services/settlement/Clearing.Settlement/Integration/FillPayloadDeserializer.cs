@@ -12,8 +12,8 @@ namespace Clearing.Settlement.Integration;
 /// <remarks>A skipped payload is never parsed, so a malformed non-fill event is not dead-lettered here.</remarks>
 public sealed class FillPayloadDeserializer : IKafkaPayloadDeserializer<MatchingEvent>
 {
-    /// <summary>The type matching gives a fill on clearing.matching.events.v1 (MatchingEventsGateway.TypeOf).</summary>
-    public const string FillType = "clearing.matching.fill.v1";
+    /// <summary>The type matching gives a fill on clearing.matching.events.v1.</summary>
+    public const string FillType = Clearing.Contracts.Matching.MatchingEventTypes.Fill;
 
     public static readonly MatchingEvent Skipped = new();
 
