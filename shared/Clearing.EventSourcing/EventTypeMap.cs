@@ -41,6 +41,9 @@ public sealed class EventTypeMap
             : throw new UnknownEventTypeException($"{type.FullName} is not a registered event type.");
 
     public bool TryGetType(string name, out Type type) => _byName.TryGetValue(name, out type!);
+
+    /// <summary>Every registered stored name.</summary>
+    public IEnumerable<string> Names => _byName.Keys;
 }
 
 public sealed class UnknownEventTypeException(string message) : Exception(message);

@@ -14,8 +14,8 @@ namespace Clearing.Margin.Application;
 /// crash the projector resumes right after it, and the expected version refuses a second writer.
 /// </summary>
 /// <remarks>
-/// Most account events move no money (inbox markers, risk events): whether one can is decided from its stored type name
-/// (<see cref="CanMoveMoney"/>) before its bytes are parsed. Between passes the projector keeps the ledger version and
+/// Most account events move no money (inbox markers, risk events): the store leaves the registered types that never can
+/// (<see cref="CanMoveMoney"/>) out of the read, so their rows are never handed over. Between passes the projector keeps the ledger version and
 /// the position it has read up to in memory (it is the only writer: the expected version refuses any other, and any
 /// failure drops that memory so the next pass starts from the stream again).
 /// </remarks>
@@ -26,6 +26,9 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
     private const int PageSize = 500;
 
     private static readonly ConcurrentDictionary<string, bool> MovesMoneyByType = new(StringComparer.Ordinal);
+
+    /// <summary>Every account event type but the registered ones that never move money (an unknown type is read, and reported).</summary>
+    private static readonly EventTypeFilter MoneyTypes = EventTypeFilter.Except(MarginEventTypes.Map.Names.Where(name => !CanMoveMoney(name)));
 
     private (long Version, long Next)? _resume;
 
@@ -59,16 +62,10 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
         while (true)
         {
             var batch = new List<EventData>();
-            var read = 0;
-            await foreach (var recorded in store.ReadAllAsync(next, PageSize, MarginEventTypes.AccountCategory, cancellationToken))
+            var page = await store.ReadAllPageAsync(next, PageSize, MarginEventTypes.AccountCategory, MoneyTypes, cancellationToken);
+            next = page.CoveredTo + 1;
+            foreach (var recorded in page.Events)
             {
-                read++;
-                next = recorded.GlobalPosition + 1;
-                if (!CanMoveMoney(recorded.Type))
-                {
-                    continue;
-                }
-
                 string accountId;
                 IReadOnlyList<LedgerLine> lines;
                 if (MarginEventTypes.ReadStoredLedgerLines(recorded.Type, recorded.Data.Span) is { } stored)
@@ -101,7 +98,7 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
                 added += batch.Count;
             }
 
-            if (read < PageSize)
+            if (page.CaughtUp)
             {
                 _resume = (version, next);
                 return added;
