@@ -63,6 +63,24 @@ public sealed class GatewayBackpressureTests
     }
 
     [Fact]
+    public void of_two_groups_equally_far_behind_the_first_read_is_named_and_a_newer_reading_within_bound_admits_again()
+    {
+        var backpressure = Backpressure(new GatewayBackpressureOptions { MaxConsumerLag = 5_000 });
+        backpressure.Update([
+            new ConsumerLagReading("vault-matching", Topics.MatchingEvents, 6_000),
+            new ConsumerLagReading("margin-fills", Topics.MatchingEvents, 6_000),
+        ]);
+
+        backpressure.Check(Command(CommandKind.Place)).ShouldNotBeNull().Detail.ShouldStartWith("consumer group 'vault-matching' is 6000");
+        backpressure.Check(Command(CommandKind.Place)).ShouldNotBeNull().Detail.ShouldStartWith("consumer group 'vault-matching' is 6000");
+        backpressure.RefusedCount.ShouldBe(2);
+
+        backpressure.Update([new ConsumerLagReading("vault-matching", Topics.MatchingEvents, 5_000)]);
+        backpressure.Check(Command(CommandKind.Place)).ShouldBeNull();
+        backpressure.FreshReadings().ShouldNotBeNull().Single().Lag.ShouldBe(5_000);
+    }
+
+    [Fact]
     public void a_stale_lag_reading_is_not_acted_on()
     {
         var options = new GatewayBackpressureOptions { MaxConsumerLag = 10, MaxReadingAge = TimeSpan.FromSeconds(5) };

@@ -119,6 +119,68 @@ public sealed class HotPathTests
     }
 
     [Fact]
+    public void a_repeated_offer_for_one_event_counts_once_and_a_take_frees_its_room()
+    {
+        var (first, firstPayload) = Accept(Place);
+        var (second, secondPayload) = Accept(Place with { Nonce = "nonce-0000000009" });
+        var handoff = new AcceptedCommandHandoff(capacity: 1);
+
+        handoff.Offer(first, "BTC-PERP", firstPayload).ShouldBeTrue();
+        handoff.Offer(first, "ETH-PERP", firstPayload).ShouldBeFalse();
+        handoff.Count.ShouldBe(1);
+        handoff.TryTake(Recorded(first), out var market, out _).ShouldBeTrue();
+        market.ShouldBe("BTC-PERP");
+        handoff.Count.ShouldBe(0);
+
+        handoff.Offer(second, "BTC-PERP", secondPayload).ShouldBeTrue();
+        handoff.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public void a_repeated_offer_below_capacity_replaces_the_entry_and_counts_once()
+    {
+        var (first, payload) = Accept(Place);
+        var handoff = new AcceptedCommandHandoff(capacity: 4);
+
+        handoff.Offer(first, "BTC-PERP", payload).ShouldBeTrue();
+        handoff.Offer(first, "ETH-PERP", payload).ShouldBeTrue();
+
+        handoff.Count.ShouldBe(1);
+        handoff.TryTake(Recorded(first), out var market, out _).ShouldBeTrue();
+        market.ShouldBe("ETH-PERP");
+        handoff.Count.ShouldBe(0);
+        handoff.TryTake(Recorded(first), out _, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task concurrent_offers_takes_and_withdrawals_leave_the_count_equal_to_the_entries_kept()
+    {
+        var handoff = new AcceptedCommandHandoff(capacity: 100_000);
+        var events = Enumerable.Range(0, 4_000).Select(i => Accept(Place with { Nonce = $"nonce-{i:D10}" })).ToArray();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
+        {
+            for (var i = worker; i < events.Length; i += 4)
+            {
+                handoff.Offer(events[i].Stored, "BTC-PERP", events[i].Payload).ShouldBeTrue();
+                handoff.Offer(events[i].Stored, "BTC-PERP", events[i].Payload).ShouldBeTrue();
+                if (i % 3 == 0)
+                {
+                    handoff.TryTake(Recorded(events[i].Stored), out _, out _).ShouldBeTrue();
+                }
+                else if (i % 3 == 1)
+                {
+                    handoff.Withdraw(events[i].Stored.EventId);
+                }
+            }
+        })));
+
+        var kept = events.Count(e => handoff.TryTake(Recorded(e.Stored), out _, out _));
+        kept.ShouldBe(events.Length / 3);
+        handoff.Count.ShouldBe(0);
+    }
+
+    [Fact]
     public void session_events_stay_private_whatever_was_offered()
     {
         var granted = GatewayEvents.Serializer.Serialize(new SessionGranted("acct-1", "s-1", "00", [], null, 1, "n", 1, 1), eventId: Guid.NewGuid());
@@ -224,6 +286,10 @@ public sealed class HotPathTests
         // What the web defaults also read: other name casing, numbers as strings, unknown and repeated properties.
         data.Add("""{"AccountId":"acct-4","AVAILABLEMARGIN":"250.5","Liquidating":false,"Positions":[{"Market":"BTC-PERP","Size":"1.5","extra":{"a":[1,2]}}],"future":null}""");
         data.Add("""{"accountId":null,"availableMargin":1,"availableMargin":2,"positions":[{"market":"A","size":1}],"positions":[{"market":"B","size":2e0}]}""");
+        // Names compared in place (plain ASCII, any case, near misses) and by the text path (escaped, non-ASCII).
+        data.Add("""{"accountid":"a","availablemargin":3,"availableMargins":4,"availableMargi":5,"positionS":[{"MARKET":"C","sIZE":2,"sizes":9}]}""");
+        data.Add("""{"accountId":"a","avail\u0061bleMargin":6,"\u0070ositions":[{"m\u0061rket":"D","size":1}],"availableMargın":7,"\u212Aey":1}""");
+        data.Add("""{"accountId":"a","availableMargin":8,"positions":[{"market":"E","ſize":5,"size":1}],"Ωmega":{"size":3}}""");
         return data;
     }
 

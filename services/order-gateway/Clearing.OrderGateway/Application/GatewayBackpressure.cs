@@ -72,22 +72,21 @@ public sealed record ConsumerLagReading(string Group, string Topic, long Lag);
 /// </summary>
 public sealed class GatewayBackpressure(GatewayBackpressureOptions options, Func<long?> outboxLag, TimeProvider time)
 {
-    private volatile Snapshot _consumers = new([], long.MinValue);
+    private volatile Snapshot _consumers = new([], long.MinValue, null);
 
     /// <summary>Refusals for backpressure since start.</summary>
     public long RefusedCount => Interlocked.Read(ref _refused);
 
     private long _refused;
 
-    /// <summary>Records a consumer lag reading taken now.</summary>
-    public void Update(IReadOnlyList<ConsumerLagReading> readings) => _consumers = new Snapshot(readings, time.GetTimestamp());
+    /// <summary>
+    /// Records a consumer lag reading taken now. Its verdict is reached here, once per reading: refusing each order of an
+    /// overloaded stack used to sort the readings and write the message again for every order.
+    /// </summary>
+    public void Update(IReadOnlyList<ConsumerLagReading> readings) => _consumers = new Snapshot(readings, time.GetTimestamp(), ConsumerRefusal(readings));
 
     /// <summary>The latest consumer lag readings, null when none is fresh.</summary>
-    public IReadOnlyList<ConsumerLagReading>? FreshReadings()
-    {
-        var snapshot = _consumers;
-        return snapshot.At != long.MinValue && time.GetElapsedTime(snapshot.At) <= options.MaxReadingAge ? snapshot.Readings : null;
-    }
+    public IReadOnlyList<ConsumerLagReading>? FreshReadings() => Fresh()?.Readings;
 
     /// <summary>The refusal for <paramref name="command"/> when the stack is over a bound, else null.</summary>
     public Refusal? Check(GatewayCommand command)
@@ -114,18 +113,37 @@ public sealed class GatewayBackpressure(GatewayBackpressureOptions options, Func
                 $"the gateway has {lag} accepted command(s) not yet published to {Topics.OrderCommands} (bound {options.MaxOutboxLag}); retry shortly"));
         }
 
-        if (options.MaxConsumerLag > 0 && FreshReadings() is { } readings)
+        return Fresh()?.Refusal;
+    }
+
+    private Snapshot? Fresh()
+    {
+        var snapshot = _consumers;
+        return snapshot.At != long.MinValue && time.GetElapsedTime(snapshot.At) <= options.MaxReadingAge ? snapshot : null;
+    }
+
+    /// <summary>The refusal the readings call for: the group furthest over the bound (the first of equals), or null.</summary>
+    private Refusal? ConsumerRefusal(IReadOnlyList<ConsumerLagReading> readings)
+    {
+        if (options.MaxConsumerLag <= 0)
         {
-            var worst = readings.Where(r => r.Lag > options.MaxConsumerLag).OrderByDescending(r => r.Lag).FirstOrDefault();
-            if (worst is not null)
+            return null;
+        }
+
+        ConsumerLagReading? worst = null;
+        foreach (var reading in readings)
+        {
+            if (reading.Lag > options.MaxConsumerLag && (worst is null || reading.Lag > worst.Lag))
             {
-                return Rule.Refuse(Rule.Backpressure, string.Create(CultureInfo.InvariantCulture,
-                    $"consumer group '{worst.Group}' is {worst.Lag} message(s) behind on {worst.Topic} (bound {options.MaxConsumerLag}); retry shortly"));
+                worst = reading;
             }
         }
 
-        return null;
+        return worst is null
+            ? null
+            : Rule.Refuse(Rule.Backpressure, string.Create(CultureInfo.InvariantCulture,
+                $"consumer group '{worst.Group}' is {worst.Lag} message(s) behind on {worst.Topic} (bound {options.MaxConsumerLag}); retry shortly"));
     }
 
-    private sealed record Snapshot(IReadOnlyList<ConsumerLagReading> Readings, long At);
+    private sealed record Snapshot(IReadOnlyList<ConsumerLagReading> Readings, long At, Refusal? Refusal);
 }

@@ -119,6 +119,23 @@ internal static class AccountRiskViews
             return Field.Positions;
         }
 
+        // Every other property of the view (greeks, requirements, …) lands here: compared in place when it is plain
+        // ASCII, where ignoring ASCII case is exactly what OrdinalIgnoreCase does, instead of becoming a string each.
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && System.Text.Ascii.IsValid(reader.ValueSpan))
+        {
+            var span = reader.ValueSpan;
+            return span switch
+            {
+                _ when System.Text.Ascii.EqualsIgnoreCase(span, "availableMargin"u8) => Field.AvailableMargin,
+                _ when System.Text.Ascii.EqualsIgnoreCase(span, "size"u8) => Field.Size,
+                _ when System.Text.Ascii.EqualsIgnoreCase(span, "market"u8) => Field.Market,
+                _ when System.Text.Ascii.EqualsIgnoreCase(span, "accountId"u8) => Field.AccountId,
+                _ when System.Text.Ascii.EqualsIgnoreCase(span, "liquidating"u8) => Field.Liquidating,
+                _ when System.Text.Ascii.EqualsIgnoreCase(span, "positions"u8) => Field.Positions,
+                _ => Field.Other,
+            };
+        }
+
         var text = reader.GetString();
         return text switch
         {
@@ -227,6 +244,9 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
     }.ToString();
 
     private readonly ConcurrentBag<PreparedRead> _idle = [];
+
+    // Kept beside the bag: ConcurrentBag.Count freezes the bag (every thread's lock), which concurrent reads contended on.
+    private int _idleCount;
     private volatile bool _fileSeen;
     private bool _disposed;
 
@@ -257,7 +277,7 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
         PreparedRead read;
         try
         {
-            read = _idle.TryTake(out var idle) ? idle : new PreparedRead(_connectionString);
+            read = TryTakeIdle() ?? new PreparedRead(_connectionString);
         }
         catch (SqliteException ex) when (IsMissingTable(ex))
         {
@@ -277,13 +297,23 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
             throw;
         }
 
-        if (_disposed || _idle.Count >= MaxIdle)
+        var kept = false;
+        if (!_disposed)
+        {
+            if (Interlocked.Increment(ref _idleCount) <= MaxIdle)
+            {
+                _idle.Add(read);
+                kept = true;
+            }
+            else
+            {
+                Interlocked.Decrement(ref _idleCount);
+            }
+        }
+
+        if (!kept)
         {
             read.Dispose();
-        }
-        else
-        {
-            _idle.Add(read);
         }
 
         return json;
@@ -292,10 +322,21 @@ internal sealed class SqliteAccountRiskReader(string databasePath) : IAccountRis
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryTake(out var read))
+        while (TryTakeIdle() is { } read)
         {
             read.Dispose();
         }
+    }
+
+    private PreparedRead? TryTakeIdle()
+    {
+        if (_idle.TryTake(out var read))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return read;
+        }
+
+        return null;
     }
 
     private static bool IsMissingTable(SqliteException ex) =>

@@ -18,8 +18,15 @@ public static class RequestMapping
     public static GatewayCommand ToCommand(PlaceOrderRequest request)
     {
         var order = request.Order ?? throw new MalformedRequestException("order is required");
-        return Base(CommandKind.Place, request.Market, request.Auth) with
+        var auth = Auth(request.Auth);
+        // Built in one go: a base command copied by `with` was a second command per order.
+        return new GatewayCommand
         {
+            Kind = CommandKind.Place,
+            AccountId = auth.AccountId,
+            Market = request.Market,
+            Nonce = auth.Nonce,
+            ExpiresAtUnixNanos = auth.ExpiresAtUnixNanos,
             OrderId = order.OrderId,
             Side = Enum<OrderSide>((int)order.Side, "side"),
             Type = Enum<OrderType>((int)order.Kind, "kind"),
@@ -100,7 +107,25 @@ public static class RequestMapping
 
     private static decimal? Optional(string text, string field) => string.IsNullOrEmpty(text) ? null : Required(text, field);
 
+    /// <summary>The wire number as one of the gateway's byte enums, without boxing it (this ran five times per order).</summary>
     private static T Enum<T>(int value, string field)
-        where T : struct, Enum =>
-        value is >= 0 and <= byte.MaxValue && System.Enum.IsDefined(typeof(T), (byte)value) ? (T)(object)(byte)value : throw new MalformedRequestException($"{field} {value} is not a known value");
+        where T : struct, Enum
+    {
+        if (System.Runtime.CompilerServices.Unsafe.SizeOf<T>() != sizeof(byte))
+        {
+            throw new InvalidOperationException($"{typeof(T).Name} is not a byte enum");
+        }
+
+        if (value is >= 0 and <= byte.MaxValue)
+        {
+            var number = (byte)value;
+            var candidate = System.Runtime.CompilerServices.Unsafe.As<byte, T>(ref number);
+            if (System.Enum.IsDefined(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new MalformedRequestException($"{field} {value} is not a known value");
+    }
 }

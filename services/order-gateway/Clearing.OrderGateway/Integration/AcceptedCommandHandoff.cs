@@ -22,6 +22,9 @@ public sealed class AcceptedCommandHandoff
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
     private readonly int _capacity;
 
+    // Kept beside the dictionary: its Count takes every bucket lock, which every admission round contended on.
+    private int _count;
+
     public AcceptedCommandHandoff(int capacity = DefaultCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -29,23 +32,36 @@ public sealed class AcceptedCommandHandoff
     }
 
     /// <summary>Entries offered and not yet taken or withdrawn.</summary>
-    public int Count => _entries.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Offers the command's public bytes for the event about to be appended; false when full (nothing kept).</summary>
     public bool Offer(EventData stored, string market, byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        if (_entries.Count >= _capacity)
+        if (Volatile.Read(ref _count) >= _capacity)
         {
             return false;
         }
 
-        _entries[stored.EventId] = new Entry(stored.Type, stored.Data, market, payload);
-        return true;
+        var entry = new Entry(stored.Type, stored.Data, market, payload);
+        while (true)
+        {
+            if (_entries.TryAdd(stored.EventId, entry))
+            {
+                Interlocked.Increment(ref _count);
+                return true;
+            }
+
+            // A repeated offer for one event replaces the earlier entry and counts once.
+            if (_entries.TryGetValue(stored.EventId, out var earlier) && _entries.TryUpdate(stored.EventId, entry, earlier))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>Forgets an offer whose append failed.</summary>
-    public void Withdraw(Guid eventId) => _entries.TryRemove(eventId, out _);
+    public void Withdraw(Guid eventId) => Remove(eventId, out _);
 
     /// <summary>
     /// The offered bytes and key for <paramref name="recorded"/> when it is, byte for byte, the event they were offered
@@ -54,7 +70,7 @@ public sealed class AcceptedCommandHandoff
     public bool TryTake(RecordedEvent recorded, out string market, out byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(recorded);
-        if (_entries.TryRemove(recorded.EventId, out var entry)
+        if (Remove(recorded.EventId, out var entry)
             && entry.Type == recorded.Type
             && entry.Data.Span.SequenceEqual(recorded.Data.Span))
         {
@@ -65,6 +81,17 @@ public sealed class AcceptedCommandHandoff
 
         market = "";
         payload = [];
+        return false;
+    }
+
+    private bool Remove(Guid eventId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Entry? entry)
+    {
+        if (_entries.TryRemove(eventId, out entry))
+        {
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
         return false;
     }
 

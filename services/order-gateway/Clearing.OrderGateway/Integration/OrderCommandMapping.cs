@@ -8,7 +8,6 @@ namespace Clearing.OrderGateway.Integration;
 /// <summary>Public order command ↔ the gateway's domain command, at the edge.</summary>
 public static class OrderCommandMapping
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default);
 
     /// <summary>The OrderCommand matching receives. Amounts travel in their canonical decimal text.</summary>
@@ -61,7 +60,7 @@ public static class OrderCommandMapping
         return command;
     }
 
-    public static string ToJson(OrderCommand command) => Json.Format(command);
+    public static string ToJson(OrderCommand command) => OrderCommandJson.Format(command);
 
     public static OrderCommand FromJson(string json) => Parser.Parse<OrderCommand>(json);
 
