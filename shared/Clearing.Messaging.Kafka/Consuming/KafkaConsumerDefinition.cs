@@ -41,6 +41,12 @@ public sealed record KafkaConsumerDefinition<TMessage>
     /// </summary>
     public int MaxBatchSize { get; init; } = 1;
 
+    /// <summary>
+    /// The CloudEvents types this consumer acts on; the others are committed unread (<see cref="KafkaTypeFilter"/>).
+    /// Null (the default) hands every message to the deserializer and the handler.
+    /// </summary>
+    public KafkaTypeFilter? Types { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name);

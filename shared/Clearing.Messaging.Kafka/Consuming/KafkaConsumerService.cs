@@ -13,6 +13,11 @@ namespace Clearing.Messaging.Kafka.Consuming;
 /// A partition whose next offset was deleted before it was read stops instead of skipping (<see cref="OffsetGapGuard"/>).
 /// </summary>
 /// <remarks>
+/// <para>The consume loop owns a thread: <c>Consume</c> blocks, and a service has several consumers, which on the
+/// thread pool held a worker each and starved the pool's handlers on small machines. Handlers still run their
+/// asynchronous parts on the pool; the loop waits for each run before fetching the next.</para>
+/// <para>Messages of types the definition does not act on (<see cref="KafkaConsumerDefinition{TMessage}.Types"/>) are
+/// committed in order with the rest without reading their envelope.</para>
 /// A batch handler (<see cref="KafkaConsumerDefinition{TMessage}.MaxBatchSize"/> above 1) gets what is already fetched
 /// in one call, so a consumer behind by thousands can apply them under one lock and one store commit instead of one
 /// each. A run that fails is split into single messages, each retried and dead-lettered on its own.
@@ -32,8 +37,10 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     private readonly string _groupId;
     private readonly OffsetGapGuard _gapGuard;
     private readonly Dictionary<TopicPartition, long> _uncommitted = [];
+    private readonly List<bool> _skips = [];
     private long _lastCommit;
     private long _handled;
+    private long _skipped;
     private long _deadLettered;
 
     public KafkaConsumerService(
@@ -104,11 +111,34 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
 
     public long DeadLetteredCount => Interlocked.Read(ref _deadLettered);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        // Consume() blocks; keep it off the host's start-up path.
-        Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+    /// <summary>Messages committed unread because their type is not one the consumer acts on.</summary>
+    public long SkippedCount => Interlocked.Read(ref _skipped);
 
-    private async Task RunAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(stoppingToken);
+                stopped.SetResult();
+            }
+            catch (Exception e)
+            {
+                // The host sees the failure through the task, as it would from any background service.
+                stopped.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"kafka {_definition.Name}",
+        };
+        thread.Start();
+        return stopped.Task;
+    }
+
+    private void Run(CancellationToken stoppingToken)
     {
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(OffsetGapGuard.Configure(KafkaClientConfigs.Consumer(_options, _connection, _groupId)))
             .SetPartitionsAssignedHandler(_gapGuard.OnAssigned)
@@ -119,7 +149,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
             .Build();
 
         consumer.Subscribe(_definition.Topics);
-        _logger.LogInformation("{Consumer}: consuming {Topics} as group {Group} ({Mode})", _definition.Name, string.Join(", ", _definition.Topics), _groupId, _connection.Mode);
+        _logger.LogInformation("{Consumer}: consuming {Topics} as group {Group} ({Mode}, types: {Types})", _definition.Name, string.Join(", ", _definition.Topics), _groupId, _connection.Mode, _definition.Types?.ToString() ?? "all");
         _lastCommit = _time.GetTimestamp();
         try
         {
@@ -127,7 +157,8 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 Fetch(consumer, records);
-                if (records.Count > 0 && !await ProcessAsync(records, stoppingToken))
+                // This thread is the loop's own: waiting here holds no pool worker.
+                if (records.Count > 0 && !ProcessAsync(records, stoppingToken).GetAwaiter().GetResult())
                 {
                     // Stopped mid-retry: that message and those after it stay uncommitted and are delivered again after restart.
                     break;
@@ -143,22 +174,33 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         {
             Commit(consumer, _uncommitted.Keys.ToArray());
             consumer.Close();
-            _logger.LogInformation("{Consumer}: stopped after {Handled} handled and {DeadLettered} dead-lettered message(s)", _definition.Name, HandledCount, DeadLetteredCount);
+            _logger.LogInformation("{Consumer}: stopped after {Handled} handled, {Skipped} skipped and {DeadLettered} dead-lettered message(s)", _definition.Name, HandledCount, SkippedCount, DeadLetteredCount);
         }
     }
 
-    /// <summary>Waits up to the poll timeout for one message, then takes what else is already fetched, up to the batch size.</summary>
+    /// <summary>
+    /// Waits up to the poll timeout for one message, then takes what else is already fetched, up to the batch size of
+    /// messages the consumer acts on (skipped ones ride along, up to <see cref="SkippedPerFetch"/>, so a topic that is
+    /// mostly skipped still commits in runs).
+    /// </summary>
     private void Fetch(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> records)
     {
         records.Clear();
+        _skips.Clear();
         var timeout = PollTimeout;
-        while (records.Count < _definition.MaxBatchSize && Poll(consumer, timeout) is { } record)
+        var wanted = 0;
+        while (wanted < _definition.MaxBatchSize && records.Count - wanted < SkippedPerFetch && Poll(consumer, timeout) is { } record)
         {
             _gapGuard.Delivered(record.TopicPartition);
+            var skip = _definition.Types?.Skips(record.Message.Headers) ?? false;
             records.Add(record);
+            _skips.Add(skip);
+            wanted += skip ? 0 : 1;
             timeout = TimeSpan.Zero;
         }
     }
+
+    private const int SkippedPerFetch = 1024;
 
     private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
@@ -178,41 +220,50 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     }
 
     /// <summary>
-    /// Handles fetched records in order, marking each handled one for commit. Returns false only when stopping
-    /// interrupted a message before it was handled or dead-lettered.
+    /// Handles fetched records in order, marking each handled or skipped one for commit. Returns false only when
+    /// stopping interrupted a message before it was handled or dead-lettered.
     /// </summary>
     private async Task<bool> ProcessAsync(List<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken stoppingToken)
     {
-        if (records.Count > 1 && await TryProcessRunAsync(records))
+        if (_skips.Count(skip => !skip) > 1 && await TryProcessRunAsync(records))
         {
             return true;
         }
 
-        foreach (var record in records)
+        for (var i = 0; i < records.Count; i++)
         {
-            if (!await ProcessAsync(record, stoppingToken))
+            if (_skips[i])
+            {
+                Interlocked.Increment(ref _skipped);
+            }
+            else if (!await ProcessAsync(records[i], stoppingToken))
             {
                 return false;
             }
 
-            _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+            _uncommitted[records[i].TopicPartition] = records[i].Offset.Value + 1;
         }
 
         return true;
     }
 
     /// <summary>
-    /// Hands the records to the handler in one call, without retries: when anything fails (a record that does not
-    /// deserialize included), the caller handles the records one by one, where retries and dead letters apply.
+    /// Hands the records the consumer acts on to the handler in one call, without retries: when anything fails (a
+    /// record that does not deserialize included), the caller handles the records one by one, where retries and dead
+    /// letters apply.
     /// </summary>
     private async Task<bool> TryProcessRunAsync(List<ConsumeResult<byte[]?, byte[]?>> records)
     {
-        var messages = new List<KafkaInboundMessage<TMessage>>(records.Count);
+        var wanted = _skips.Count(skip => !skip);
+        var messages = new List<KafkaInboundMessage<TMessage>>(wanted);
         try
         {
-            foreach (var record in records)
+            for (var i = 0; i < records.Count; i++)
             {
-                messages.Add(Deserialize(record));
+                if (!_skips[i])
+                {
+                    messages.Add(Deserialize(records[i]));
+                }
             }
 
             // No stop token, as for one message: a graceful stop lets the run finish.
@@ -220,11 +271,12 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "{Consumer}: a run of {Count} message(s) failed; handling them one by one", _definition.Name, records.Count);
+            _logger.LogWarning(e, "{Consumer}: a run of {Count} message(s) failed; handling them one by one", _definition.Name, wanted);
             return false;
         }
 
-        Interlocked.Add(ref _handled, records.Count);
+        Interlocked.Add(ref _handled, messages.Count);
+        Interlocked.Add(ref _skipped, records.Count - messages.Count);
         foreach (var record in records)
         {
             _uncommitted[record.TopicPartition] = record.Offset.Value + 1;

@@ -57,6 +57,7 @@ public static class LiquidationServiceExtensions
             new KafkaConsumerDefinition<MatchingEvent>
             {
                 Name = "liquidation-matching", Topics = [Topics.MatchingEvents], Deserializer = new LiquidationMatchingDeserializer(), MaxBatchSize = MatchingEventGateway.MaxBatchSize,
+                Types = KafkaTypeFilter.Only(LiquidationMatchingDeserializer.FillType, LiquidationMatchingDeserializer.CancelledType, LiquidationMatchingDeserializer.RejectedType),
             },
             sp => sp.GetRequiredService<MatchingEventGateway>().HandleAsync);
         builder.Services.AddHostedService<LiquidationClock>();

@@ -55,6 +55,7 @@ public static class SettlementServiceExtensions
             new KafkaConsumerDefinition<MatchingEvent>
             {
                 Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new FillPayloadDeserializer(), MaxBatchSize = RunSize,
+                Types = KafkaTypeFilter.Only(FillPayloadDeserializer.FillType),
             },
             sp => sp.GetRequiredService<FillVolumeHandler>().HandleBatchAsync);
         builder.Services.AddKafkaConsumer(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Clearing.Contracts;
+using Clearing.Contracts.Matching;
 using Clearing.Contracts.Liquidation.V1;
 using Clearing.Contracts.Margin.V1;
 using Clearing.Contracts.Matching.V1;
@@ -61,6 +62,8 @@ public static class VaultInputs
             new KafkaConsumerDefinition<MatchingEvent>
             {
                 Name = "vault-matching", Topics = [Topics.MatchingEvents], Deserializer = new OwnAccountPayloadDeserializer<MatchingEvent>(own, SkippedMatchingEvent), MaxBatchSize = RunSize,
+                // Its quotes' fills, cancels and rejections are all the vault acts on (MatchingInput).
+                Types = KafkaTypeFilter.Only(MatchingEventTypes.Fill, MatchingEventTypes.OrderCancelled, MatchingEventTypes.OrderRejected),
             },
             sp =>
             {
