@@ -29,7 +29,18 @@ public static class MarginEventTypes
         .Register<LiquidationRechecked>()
         .Register<LedgerEntryRecorded>();
 
-    public static JsonSerializerOptions Options { get; } = new(MarginEventJsonContext.Default.Options);
+    /// <summary>
+    /// The options every margin event is stored and read with: the source-generated context, with the events written and
+    /// read on every fill (<see cref="PositionChanged"/>, <see cref="LedgerEntryRecorded"/>) going through
+    /// <see cref="MarginFastJson"/>, which writes the same bytes.
+    /// </summary>
+    public static JsonSerializerOptions Options { get; } = new(MarginEventJsonContext.Default.Options)
+    {
+        Converters = { new PositionChangedJsonConverter(), new LedgerEntryRecordedJsonConverter() },
+    };
+
+    /// <summary>The source-generated serializer alone: the reference <see cref="MarginFastJson"/> must match byte for byte (tests, benchmarks).</summary>
+    public static JsonSerializerOptions GeneratedOptions => MarginEventJsonContext.Default.Options;
 
     public static EventSerializer Serializer { get; } = new(Map, Options);
 
@@ -40,13 +51,26 @@ public static class MarginEventTypes
     /// The account id and ledger lines of a stored <see cref="PositionChanged"/> or <see cref="MoneyMoved"/> (the
     /// money-moving events that store their lines), read without materializing the rest of the event (the position
     /// after a fill, its cause and prices); null for every other type, whose lines, if any, are computed from the
-    /// event and need <see cref="Serializer"/>. The ledger projector reads every fill's lines this way.
+    /// event and need <see cref="Serializer"/>. The ledger projector reads every fill's lines this way: by hand
+    /// (<see cref="MarginFastJson.TryReadStoredLedgerLines"/>) when the text has the shape margin writes, else through
+    /// the source-generated serializer, which also names the error in malformed text.
     /// </summary>
-    public static StoredLedgerLines? ReadStoredLedgerLines(string typeName, ReadOnlySpan<byte> data) =>
-        typeName == PositionChangedType || typeName == MoneyMovedType
-            ? JsonSerializer.Deserialize(data, MarginEventJsonContext.Default.StoredLedgerLines)
-                ?? throw new JsonException($"Event '{typeName}' deserialized to null.")
-            : null;
+    public static StoredLedgerLines? ReadStoredLedgerLines(string typeName, ReadOnlySpan<byte> data)
+    {
+        if (typeName != PositionChangedType && typeName != MoneyMovedType)
+        {
+            return null;
+        }
+
+        return MarginFastJson.TryReadStoredLedgerLines(data, out var stored)
+            ? stored
+            : ReadStoredLedgerLinesGenerated(typeName, data);
+    }
+
+    /// <summary><see cref="ReadStoredLedgerLines"/> through the source-generated serializer only (the reference for tests and benchmarks).</summary>
+    public static StoredLedgerLines ReadStoredLedgerLinesGenerated(string typeName, ReadOnlySpan<byte> data) =>
+        JsonSerializer.Deserialize(data, MarginEventJsonContext.Default.StoredLedgerLines)
+            ?? throw new JsonException($"Event '{typeName}' deserialized to null.");
 
     /// <summary>
     /// The account aggregate: stream "account-{owner}", snapshots every 1,000 events. The host keeps every account's
