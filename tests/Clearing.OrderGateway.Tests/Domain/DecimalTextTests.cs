@@ -57,4 +57,18 @@ public sealed class DecimalTextTests
         DecimalText.Format((decimal?)null).ShouldBe("");
         DecimalText.Format((decimal?)2.50m).ShouldBe("2.5");
     }
+
+    [Fact]
+    public void the_utf8_form_is_the_canonical_text_for_random_values_at_every_scale_and_signed_zeros()
+    {
+        var random = new Random(20261127);
+        var values = Enumerable.Range(0, 20_000).Select(_ => new decimal(random.Next(), random.Next(0, 4) == 0 ? 0 : random.Next(), random.Next(0, 3) == 0 ? 0 : random.Next(),
+            random.Next(0, 5) == 0, (byte)random.Next(0, 29))).Concat([0m, -0m, new decimal(0, 0, 0, isNegative: true, scale: 3), decimal.MaxValue, decimal.MinValue, 0.1000m]);
+        Span<byte> utf8 = stackalloc byte[32];
+        foreach (var value in values)
+        {
+            var written = DecimalText.FormatUtf8(value, utf8);
+            System.Text.Encoding.UTF8.GetString(utf8[..written]).ShouldBe(DecimalText.Format(value));
+        }
+    }
 }

@@ -32,29 +32,47 @@ public static class CanonicalSessionEncoding
 
     public static byte[] EncodeGrant(SessionGrant grant, string nonce, long expiresAtUnixNanos)
     {
-        var writer = new CanonicalWriter()
-            .String(GrantVersion)
-            .String(grant.AccountId)
-            .String(nonce)
-            .Int64(expiresAtUnixNanos)
-            .String(grant.SessionId)
-            .Bytes(grant.SecretSha256);
-        var markets = grant.Markets.Order(StringComparer.Ordinal).ToList();
-        writer.Int64(markets.Count);
-        foreach (var market in markets)
+        var writer = new CanonicalWriter(stackalloc byte[256]);
+        try
         {
-            writer.String(market);
-        }
+            writer.String(GrantVersion);
+            writer.String(grant.AccountId);
+            writer.String(nonce);
+            writer.Int64(expiresAtUnixNanos);
+            writer.String(grant.SessionId);
+            writer.Bytes(grant.SecretSha256);
+            var markets = grant.Markets.Order(StringComparer.Ordinal).ToList();
+            writer.Int64(markets.Count);
+            foreach (var market in markets)
+            {
+                writer.String(market);
+            }
 
-        return writer.Decimal(grant.MaxOrderQuantity).Int64(grant.SessionExpiresAtUnixNanos).ToArray();
+            writer.Decimal(grant.MaxOrderQuantity);
+            writer.Int64(grant.SessionExpiresAtUnixNanos);
+            return writer.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
     }
 
-    public static byte[] EncodeRevoke(string accountId, string sessionId, string nonce, long expiresAtUnixNanos) =>
-        new CanonicalWriter()
-            .String(RevokeVersion)
-            .String(accountId)
-            .String(nonce)
-            .Int64(expiresAtUnixNanos)
-            .String(sessionId)
-            .ToArray();
+    public static byte[] EncodeRevoke(string accountId, string sessionId, string nonce, long expiresAtUnixNanos)
+    {
+        var writer = new CanonicalWriter(stackalloc byte[256]);
+        try
+        {
+            writer.String(RevokeVersion);
+            writer.String(accountId);
+            writer.String(nonce);
+            writer.Int64(expiresAtUnixNanos);
+            writer.String(sessionId);
+            return writer.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
 }

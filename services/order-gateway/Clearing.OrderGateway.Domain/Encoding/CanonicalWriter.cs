@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace Clearing.OrderGateway.Domain.Encoding;
@@ -5,16 +6,23 @@ namespace Clearing.OrderGateway.Domain.Encoding;
 /// <summary>
 /// Length-prefixed, fixed-order binary: a string is a big-endian u16 byte count and its UTF-8 bytes, an integer is
 /// 8 bytes big-endian, an enum or flag is one byte. Nothing is optional or reordered, so two encoders (this one and a
-/// trader's SDK in any language) produce the same bytes for the same command.
+/// trader's SDK in any language) produce the same bytes for the same command. Writes into the caller's buffer
+/// (stack memory on the order path) and rents a larger one only when that is full; <see cref="Dispose"/> returns it.
 /// </summary>
-internal sealed class CanonicalWriter
+internal ref struct CanonicalWriter(Span<byte> initial)
 {
-    private byte[] _buffer;
+    /// <summary>The most bytes a decimal's text takes: 29 digits, a sign and a point.</summary>
+    private const int MaxDecimalBytes = 32;
+
+    private Span<byte> _buffer = initial;
+    private byte[]? _rented;
     private int _length;
 
-    public CanonicalWriter(int capacity = 256) => _buffer = new byte[capacity];
+    public readonly int Length => _length;
 
-    public CanonicalWriter String(string value)
+    public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
+
+    public void String(string value)
     {
         var count = System.Text.Encoding.UTF8.GetByteCount(value);
         if (count > ushort.MaxValue)
@@ -23,48 +31,77 @@ internal sealed class CanonicalWriter
         }
 
         Ensure(2 + count);
-        BinaryPrimitives.WriteUInt16BigEndian(_buffer.AsSpan(_length), (ushort)count);
+        BinaryPrimitives.WriteUInt16BigEndian(_buffer[_length..], (ushort)count);
         _length += 2;
-        _length += System.Text.Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length));
-        return this;
+        _length += System.Text.Encoding.UTF8.GetBytes(value, _buffer[_length..]);
     }
 
-    public CanonicalWriter Bytes(ReadOnlySpan<byte> value)
+    public void Bytes(ReadOnlySpan<byte> value)
     {
         Ensure(2 + value.Length);
-        BinaryPrimitives.WriteUInt16BigEndian(_buffer.AsSpan(_length), (ushort)value.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(_buffer[_length..], (ushort)value.Length);
         _length += 2;
-        value.CopyTo(_buffer.AsSpan(_length));
+        value.CopyTo(_buffer[_length..]);
         _length += value.Length;
-        return this;
     }
 
-    public CanonicalWriter Int64(long value)
+    public void Int64(long value)
     {
         Ensure(8);
-        BinaryPrimitives.WriteInt64BigEndian(_buffer.AsSpan(_length), value);
+        BinaryPrimitives.WriteInt64BigEndian(_buffer[_length..], value);
         _length += 8;
-        return this;
     }
 
-    public CanonicalWriter Byte(byte value)
+    public void Byte(byte value)
     {
         Ensure(1);
         _buffer[_length++] = value;
-        return this;
     }
 
-    public CanonicalWriter Bool(bool value) => Byte(value ? (byte)1 : (byte)0);
+    public void Bool(bool value) => Byte(value ? (byte)1 : (byte)0);
 
-    public CanonicalWriter Decimal(decimal? value) => String(DecimalText.Format(value));
+    /// <summary>The <see cref="DecimalText"/> form as a string field, written as UTF-8 in place; empty for null.</summary>
+    public void Decimal(decimal? value)
+    {
+        if (value is not { } v)
+        {
+            String("");
+            return;
+        }
 
-    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+        Ensure(2 + MaxDecimalBytes);
+        var count = DecimalText.FormatUtf8(v, _buffer[(_length + 2)..]);
+        BinaryPrimitives.WriteUInt16BigEndian(_buffer[_length..], (ushort)count);
+        _length += 2 + count;
+    }
+
+    public readonly byte[] ToArray() => Written.ToArray();
+
+    public void Dispose()
+    {
+        if (_rented is { } rented)
+        {
+            _rented = null;
+            _buffer = default;
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     private void Ensure(int more)
     {
-        if (_length + more > _buffer.Length)
+        if (_length + more <= _buffer.Length)
         {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+            return;
         }
+
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+        _buffer[.._length].CopyTo(larger);
+        if (_rented is { } old)
+        {
+            ArrayPool<byte>.Shared.Return(old);
+        }
+
+        _rented = larger;
+        _buffer = larger;
     }
 }

@@ -51,5 +51,31 @@ public static class DecimalText
 
     public static string Format(decimal? value) => value is { } v ? Format(v) : "";
 
+    /// <summary>
+    /// <see cref="Format(decimal)"/>'s characters as UTF-8 into <paramref name="destination"/> (at least 32 bytes), without
+    /// a string: the canonical encoding writes every amount of every order. Returns the bytes written.
+    /// </summary>
+    public static int FormatUtf8(decimal value, Span<byte> destination)
+    {
+        if (!value.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture))
+        {
+            throw new ArgumentException("a decimal's text needs up to 32 bytes", nameof(destination));
+        }
+
+        var digits = destination[..written];
+        if (digits.Contains((byte)'.'))
+        {
+            digits = digits.TrimEnd((byte)'0').TrimEnd((byte)'.');
+        }
+
+        if (digits.SequenceEqual("-0"u8))
+        {
+            destination[0] = (byte)'0';
+            return 1;
+        }
+
+        return digits.Length;
+    }
+
     private static string Clip(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

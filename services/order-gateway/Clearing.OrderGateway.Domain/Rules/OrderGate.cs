@@ -56,19 +56,23 @@ public static class OrderGate
             return new GateOutcome.Refuse(shape);
         }
 
-        var canonical = CanonicalOrderEncoding.Encode(command);
-        var proofRefusal = proof switch
+        string contentHash;
+        using (var signed = CanonicalOrderEncoding.EncodeSigned(command, stackalloc byte[CanonicalOrderEncoding.ScratchBytes]))
         {
-            AccountSignatureProof signature => ProofVerifier.VerifyAccountSignature(registeredKey, command.AccountId, signature, canonical),
-            SessionMacProof mac => ProofVerifier.VerifySessionMac(ledger, mac, canonical, nowUnixNanos),
-            _ => Rule.Refuse(Rule.Malformed, "auth must carry an account_signature or a session MAC"),
-        };
-        if (proofRefusal is not null)
-        {
-            return new GateOutcome.Refuse(proofRefusal);
+            var proofRefusal = proof switch
+            {
+                AccountSignatureProof signature => ProofVerifier.VerifyAccountSignature(registeredKey, command.AccountId, signature, signed.Bytes),
+                SessionMacProof mac => ProofVerifier.VerifySessionMac(ledger, mac, signed.Bytes, nowUnixNanos),
+                _ => Rule.Refuse(Rule.Malformed, "auth must carry an account_signature or a session MAC"),
+            };
+            if (proofRefusal is not null)
+            {
+                return new GateOutcome.Refuse(proofRefusal);
+            }
+
+            contentHash = signed.ContentHash();
         }
 
-        var contentHash = CanonicalOrderEncoding.ContentHash(command);
         ledger.PruneOrders(nowUnixNanos, gate.OrderIdRetentionNanos);
         if (command.Kind == CommandKind.Place && ledger.Orders.TryGetValue(command.OrderId, out var earlier))
         {
