@@ -22,6 +22,11 @@ public static class OutboxProducer
         // The relay waits for each page's last batch before the next page, so linger delays every page (5 ms of a
         // ~9 ms page of 500 in the benchmark); the page is produced in one burst and fills its batches anyway.
         options.LingerMs = Math.Min(options.LingerMs, 1);
+        if (relay.DeliveryReportFields is { } fields)
+        {
+            options.Properties["dotnet.producer.delivery.report.fields"] = fields;
+        }
+
         return new KafkaPublisher(connection, Options.Create(options), time, loggerFactory.CreateLogger<KafkaPublisher>());
     }
 }

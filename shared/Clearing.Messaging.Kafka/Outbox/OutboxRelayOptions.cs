@@ -33,6 +33,13 @@ public sealed record OutboxRelayOptions
     /// </summary>
     public TimeSpan? DeliveryTimeout { get; init; }
 
+    /// <summary>
+    /// dotnet.producer.delivery.report.fields of the relay's own producer; null keeps the client's default ("all"). The
+    /// relay reads only each report's status, error and offset, so "status" spares the client copying every message's
+    /// key, value and headers back into managed memory per delivery (the order gateway's relay sets it).
+    /// </summary>
+    public string? DeliveryReportFields { get; init; }
+
     public string CheckpointName => $"outbox-{Name}";
 
     internal void Validate()
