@@ -45,6 +45,14 @@ public sealed class AggregateRepository<TState>(IEventStore store, EventSerializ
     /// <summary>Loads that started from the in-memory state instead of the snapshot store.</summary>
     public long CacheHits => Interlocked.Read(ref _cacheHits);
 
+    /// <summary>
+    /// The state this repository last loaded or wrote for <paramref name="id"/>, without reading the store (appends by
+    /// another process since are not in it); null when none is held. Right after an <see cref="ExecuteAsync"/> that
+    /// appended, it is the state that call wrote (or a newer one this repository loaded since).
+    /// </summary>
+    public Loaded<TState>? Cached(string id) =>
+        definition.CacheCapacity > 0 && _cache.TryGetValue(StreamIdOf(id), out var cached) ? cached : null;
+
     public async Task<Loaded<TState>> LoadAsync(string id, CancellationToken cancellationToken = default)
     {
         var streamId = StreamIdOf(id);

@@ -119,7 +119,9 @@ public sealed class AccountBook
             var outcome = await _inbox.ExecuteAsync(owner, source.Stream, source.Sequence, state => decide(Own(state, owner), Prices.Current), cancellationToken: cancellationToken);
             if (outcome == InboxOutcome.Applied)
             {
-                await RefreshLockedAsync(owner, writeViews: true, cancellationToken);
+                var views = new List<AccountRiskView>();
+                await TakeWrittenLockedAsync(owner, views, cancellationToken);
+                await _views.WriteAsync(views, cancellationToken);
             }
 
             return outcome;
@@ -181,7 +183,7 @@ public sealed class AccountBook
             var views = new List<AccountRiskView>();
             foreach (var owner in changed.OfType<string>())
             {
-                await RefreshLockedAsync(owner, views, cancellationToken);
+                await TakeWrittenLockedAsync(owner, views, cancellationToken);
             }
 
             await _views.WriteAsync(views, cancellationToken);
@@ -278,6 +280,20 @@ public sealed class AccountBook
         }
     }
 
+    /// <summary>The in-memory copy of an owner (what price ticks revalue and the risk view was built from), with its version; null when unknown.</summary>
+    public async Task<(Account State, long Version)?> InMemoryAsync(string owner, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return _accounts.TryGetValue(owner, out var state) ? (state, _versions[owner]) : null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>The account as stored now (not the in-memory copy), with its version.</summary>
     public async Task<(Account State, long Version)> LoadAsync(string owner, CancellationToken cancellationToken)
     {
@@ -295,10 +311,31 @@ public sealed class AccountBook
         }
     }
 
+    /// <summary>
+    /// After this process appended to the owner's stream: the repository holds exactly the state it wrote, so it is taken
+    /// without reading the stream's tail again (the store is read only if the repository no longer holds the owner).
+    /// </summary>
+    private async Task TakeWrittenLockedAsync(string owner, List<AccountRiskView> views, CancellationToken cancellationToken)
+    {
+        if (_repository.Cached(owner) is { } written)
+        {
+            Take(owner, Own(written.State, owner), written.Version, views);
+        }
+        else
+        {
+            await RefreshLockedAsync(owner, views, cancellationToken);
+        }
+    }
+
     /// <summary>Takes the owner's state from the store into memory and the indexes; adds its risk views to <paramref name="views"/> when given.</summary>
     private async Task RefreshLockedAsync(string owner, List<AccountRiskView>? views, CancellationToken cancellationToken)
     {
         var (state, version) = await LoadAsync(owner, cancellationToken);
+        Take(owner, state, version, views);
+    }
+
+    private void Take(string owner, Account state, long version, List<AccountRiskView>? views)
+    {
         if (_accounts.TryGetValue(owner, out var previous))
         {
             Unindex(owner, previous);

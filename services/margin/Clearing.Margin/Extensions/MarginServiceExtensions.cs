@@ -81,6 +81,7 @@ public static class MarginServiceExtensions
             new KafkaConsumerDefinition<MatchingEvent>
             {
                 Name = "margin-fills", Topics = [Topics.MatchingEvents], Deserializer = new MarginMatchingDeserializer(), MaxBatchSize = MatchingFillGateway.MaxBatchSize,
+                Types = MatchingFillGateway.Types,
             },
             sp => sp.GetRequiredService<MatchingFillGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(

@@ -1,8 +1,10 @@
+using Clearing.Contracts.Matching;
 using Clearing.Contracts.Matching.V1;
 using Clearing.Contracts.Orders.V1;
 using Clearing.Margin.Application;
 using Clearing.Margin.Domain.Accounts;
 using Clearing.Messaging.Kafka;
+using Clearing.Messaging.Kafka.Consuming;
 
 namespace Clearing.Margin.Integration;
 
@@ -19,6 +21,14 @@ public sealed class MatchingFillGateway(AccountBook book)
 {
     /// <summary>The most fills booked in one run; a run that fails is split and retried one fill at a time by the consumer.</summary>
     public const int MaxBatchSize = 256;
+
+    /// <summary>
+    /// The consumer's type filter: matching's non-fill events (most of the topic) are committed without their envelope
+    /// or payload being read, so a run of <see cref="MaxBatchSize"/> holds that many fills, not that many messages. A
+    /// fill, an unknown type and an untyped message reach the handler (the deserializer still skips non-fill payloads
+    /// that arrive another way).
+    /// </summary>
+    public static KafkaTypeFilter Types { get; } = KafkaTypeFilter.Except(MatchingEventTypes.NonFill);
 
     public Task HandleAsync(KafkaInboundMessage<MatchingEvent> message, CancellationToken cancellationToken) =>
         HandleAsync([message], cancellationToken);
