@@ -33,6 +33,27 @@ public sealed class GovernedHaltTests : IAsyncDisposable
         views.ContextOf("ETH-PERP")!.Status.ShouldBe(MarketStatus.Open);
     }
 
+    [Fact]
+    public async Task a_command_is_judged_at_its_receive_time_not_at_the_clock_of_the_call()
+    {
+        await using var store = new SqliteEventStore(new SqliteEventStoreOptions(Path.Combine(_directory, "events.db")));
+        var feed = new ParameterFeed(store, NullLogger<ParameterFeed>.Instance);
+        await feed.LoadAsync(CancellationToken.None);
+        var clock = new SettableClock(Effective.AddTicks(-1));
+        var views = new MarketViews(MarketCatalog.EmbeddedDefaults, clock, new GatewayParametersGateway(feed));
+        await feed.ApplyAsync(Version(0, DateTimeOffset.UnixEpoch, halted: false), CancellationToken.None);
+        await feed.ApplyAsync(Version(1, Effective, halted: true), CancellationToken.None);
+
+        views.ContextOf("BTC-PERP", Effective)!.Status.ShouldBe(MarketStatus.Halted);
+        views.ContextOf("BTC-PERP", Effective.AddTicks(-1))!.Status.ShouldBe(MarketStatus.Open);
+        views.ContextOf("BTC-PERP", Effective)!.Status.ShouldBe(MarketStatus.Halted);
+
+        var dated = MarketCatalog.EmbeddedDefaults.All.First(m => m.Expiry is not null);
+        views.ContextOf(dated.Symbol, dated.Expiry!.Value.AddTicks(-1))!.Status.ShouldBe(MarketStatus.Open);
+        views.ContextOf(dated.Symbol, dated.Expiry!.Value)!.Status.ShouldBe(MarketStatus.Expired);
+        views.ContextOf("NOT-LISTED", Effective).ShouldBeNull();
+    }
+
     private static Clearing.Contracts.Governance.V1.ParamsChanged Version(long version, DateTimeOffset effectiveAt, bool halted)
     {
         var market = new MarketParameters("BTC-PERP", [new MarginTier(null, 0.2m, 0.12m)], 0.05m, 0.0001m, 0.0005m, 0.006m, 3600, halted);

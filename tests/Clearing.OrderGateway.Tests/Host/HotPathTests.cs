@@ -180,6 +180,22 @@ public sealed class HotPathTests
         handoff.Count.ShouldBe(0);
     }
 
+    // Printed by the previous implementation (commit ce1d4d4): a stored event's id is what makes a retried append a no-op.
+    [Theory]
+    [InlineData("gw:acct-1:nonce-0000000001", "74e25308-0612-8fa4-b7cc-0a13a727dadc")]
+    [InlineData("session-granted:acct-1:n-1", "66b379a7-c437-8d92-90f6-5d4e303c2cb8")]
+    [InlineData("", "e3b0c442-98fc-8c14-9afb-f4c8996fb924")]
+    public void event_ids_are_those_the_gateway_has_always_derived(string name, string expected)
+    {
+        GatewayEvents.EventIdFor(name).ShouldBe(Guid.Parse(expected));
+    }
+
+    [Fact]
+    public void a_name_longer_than_the_stack_buffer_gets_the_id_the_gateway_has_always_derived()
+    {
+        GatewayEvents.EventIdFor(new string('é', 300)).ShouldBe(Guid.Parse("7250b666-10f8-87db-96f5-e5426d2143bc"));
+    }
+
     [Fact]
     public void session_events_stay_private_whatever_was_offered()
     {

@@ -54,8 +54,12 @@ internal static class GatewayEvents
     /// <summary>A name-based id (SHA-256, RFC 4122 layout) so a retried append of the same command is a no-op.</summary>
     public static Guid EventIdFor(string name)
     {
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
-        var bytes = hash.AsSpan(0, 16).ToArray();
+        // On the stack: this runs for every accepted command.
+        var utf8 = System.Text.Encoding.UTF8.GetByteCount(name) <= 512 ? stackalloc byte[512] : new byte[System.Text.Encoding.UTF8.GetByteCount(name)];
+        var written = System.Text.Encoding.UTF8.GetBytes(name, utf8);
+        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(utf8[..written], hash);
+        var bytes = hash[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes, bigEndian: true);

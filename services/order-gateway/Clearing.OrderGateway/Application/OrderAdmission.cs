@@ -188,6 +188,7 @@ public sealed class OrderAdmission(
         for (var attempt = 1; ; attempt++)
         {
             var now = NowNanos();
+            var receivedAt = DateTimeOffset.UnixEpoch.AddTicks(now / 100);
             var outcomes = new Admission[queued.Count - start];
             var accepted = new List<(int Index, CommandAccepted Event, byte[] Payload)>();
             var nonces = new HashSet<string>(StringComparer.Ordinal);
@@ -201,7 +202,7 @@ public sealed class OrderAdmission(
                     break;
                 }
 
-                var outcome = OrderGate.Evaluate(slot.Ledger, command, queued[end].Proof, queued[end].Key, markets.ContextOf(command.Market),
+                var outcome = OrderGate.Evaluate(slot.Ledger, command, queued[end].Proof, queued[end].Key, markets.ContextOf(command.Market, receivedAt),
                     queued[end].Margin, _preTrade, _gate, now);
                 switch (outcome)
                 {

@@ -11,7 +11,11 @@ namespace Clearing.OrderGateway.Integration;
 /// </summary>
 public sealed class GatewayParametersGateway(ParameterFeed feed)
 {
+    // Market symbol → its set id, so judging an order does not build the same string again each time; symbols are
+    // catalog markets (MarketViews asks only for those), so this holds at most one entry per listed market.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _setIds = new(StringComparer.Ordinal);
+
     /// <summary>True when the market's set in force at <paramref name="receivedAt"/> halts it.</summary>
     public bool IsHalted(string market, DateTimeOffset receivedAt) =>
-        feed.At(ParameterSets.MarketSet(market), receivedAt) is { Parameters: MarketParameters { Halted: true } };
+        feed.At(_setIds.GetOrAdd(market, ParameterSets.MarketSet), receivedAt) is { Parameters: MarketParameters { Halted: true } };
 }

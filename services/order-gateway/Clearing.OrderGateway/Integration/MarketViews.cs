@@ -26,8 +26,11 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
     private readonly ConcurrentDictionary<string, decimal> _marks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<MatchingEvent>, byte>> _accountSubscribers = new(StringComparer.Ordinal);
 
-    /// <summary>The market as the checks see it; null when the catalog does not list it.</summary>
-    public MarketContext? ContextOf(string market)
+    /// <summary>The market as the checks see it now; null when the catalog does not list it.</summary>
+    public MarketContext? ContextOf(string market) => ContextOf(market, time.GetUtcNow());
+
+    /// <summary>The market as the checks see it at <paramref name="at"/> (a command's receive time); null when the catalog does not list it.</summary>
+    public MarketContext? ContextOf(string market, DateTimeOffset at)
     {
         if (!catalog.TryGet(market, out var definition))
         {
@@ -35,13 +38,13 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
         }
 
         var status = _markets.TryGetValue(market, out var state) ? state.Status : MarketStatus.Open;
-        if (definition.Expiry is { } expiry && time.GetUtcNow() >= expiry)
+        if (definition.Expiry is { } expiry && at >= expiry)
         {
             status = MarketStatus.Expired;
         }
 
         // A halt by governance (GatewayParametersGateway) from its effective time, whatever matching announced.
-        if (status == MarketStatus.Open && governed?.IsHalted(market, time.GetUtcNow()) == true)
+        if (status == MarketStatus.Open && governed?.IsHalted(market, at) == true)
         {
             status = MarketStatus.Halted;
         }
