@@ -104,4 +104,35 @@ public sealed class DepthTests
         replica.Bids.Count().ShouldBe(3);
         replica.Apply(third).ShouldBe(DeltaResult.Stale);
     }
+
+    [Fact]
+    public void a_book_moved_without_deltas_has_the_sequence_and_levels_of_one_that_described_every_change()
+    {
+        var quiet = new DepthBook("BTC-PERP");
+        DepthInput[][] events =
+        [
+            [new DepthInput.Rested("a", "1", OrderSide.Buy, 100m, 2m)],
+            [new DepthInput.Rested("b", "2", OrderSide.Sell, 101m, 1m)],
+            [new DepthInput.Reduced("zz", "unknown", 1m)],
+            [new DepthInput.Reduced("b", "2", 0.5m), new DepthInput.Reduced("a", "1", 0m)],
+            [new DepthInput.Removed("nobody", "x")],
+            [new DepthInput.Amended("b", "2", 101m, 0.25m, KeptPriority: true)],
+            [new DepthInput.Rested("c", "3", OrderSide.Buy, 99m, 3m)],
+            [new DepthInput.Cleared()],
+            [new DepthInput.Rested("c", "4", OrderSide.Sell, 105m, 1m)],
+        ];
+        var matching = 0L;
+        foreach (var inputs in events)
+        {
+            matching++;
+            var described = _book.Apply(matching, inputs);
+
+            quiet.ApplyWithoutDelta(matching, inputs).ShouldBe(described is not null);
+            quiet.Sequence.ShouldBe(_book.Sequence);
+            quiet.MatchingSequence.ShouldBe(_book.MatchingSequence);
+            quiet.Snapshot().ShouldBeEquivalentTo(_book.Snapshot());
+        }
+
+        _book.Sequence.ShouldBe(7);
+    }
 }

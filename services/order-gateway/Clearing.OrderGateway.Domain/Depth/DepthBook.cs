@@ -43,6 +43,9 @@ public sealed class DepthBook(string market)
     private readonly SortedDictionary<decimal, (decimal Quantity, int Orders)> _bids = new(Comparer<decimal>.Create((a, b) => b.CompareTo(a)));
     private readonly SortedDictionary<decimal, (decimal Quantity, int Orders)> _asks = new();
 
+    // The levels one event touched: one set reused by the single writer instead of one per event.
+    private readonly HashSet<(OrderSide Side, decimal Price)> _touched = [];
+
     public string Market { get; } = market;
 
     public long Sequence { get; private set; }
@@ -52,10 +55,21 @@ public sealed class DepthBook(string market)
     public int RestingOrders => _orders.Count;
 
     /// <summary>Applies what one matching event did; null when no level changed (the sequence then does not move).</summary>
-    public DepthDelta? Apply(long matchingSequence, IReadOnlyList<DepthInput> inputs)
+    public DepthDelta? Apply(long matchingSequence, IReadOnlyList<DepthInput> inputs) =>
+        Change(matchingSequence, inputs) ? new DepthDelta(Sequence, MatchingSequence, LevelsOf(OrderSide.Buy, _touched), LevelsOf(OrderSide.Sell, _touched)) : null;
+
+    /// <summary>
+    /// <see cref="Apply"/> without describing the change: the book and <see cref="Sequence"/> move exactly as there, but
+    /// no delta is built. For a book nobody subscribes to, where every delta was built only to be dropped.
+    /// </summary>
+    public bool ApplyWithoutDelta(long matchingSequence, IReadOnlyList<DepthInput> inputs) => Change(matchingSequence, inputs);
+
+    /// <summary>Applies the inputs, collecting the levels they touched in <see cref="_touched"/>; true (and the next sequence) when any level changed.</summary>
+    private bool Change(long matchingSequence, IReadOnlyList<DepthInput> inputs)
     {
         MatchingSequence = Math.Max(MatchingSequence, matchingSequence);
-        var touched = new HashSet<(OrderSide, decimal)>();
+        var touched = _touched;
+        touched.Clear();
         foreach (var input in inputs)
         {
             switch (input)
@@ -99,11 +113,11 @@ public sealed class DepthBook(string market)
 
         if (touched.Count == 0)
         {
-            return null;
+            return false;
         }
 
         Sequence++;
-        return new DepthDelta(Sequence, MatchingSequence, LevelsOf(OrderSide.Buy, touched), LevelsOf(OrderSide.Sell, touched));
+        return true;
     }
 
     /// <summary>The whole book (or the best <paramref name="depth"/> levels per side; 0 = all) as of <see cref="Sequence"/>.</summary>

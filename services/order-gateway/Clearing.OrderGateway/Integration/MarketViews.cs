@@ -98,12 +98,20 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
             }
 
             var inputs = DepthInputsOf(e);
-            if (inputs.Count > 0 && state.Book.Apply(e.Sequence, inputs) is { } delta)
+            if (inputs.Count > 0)
             {
-                foreach (var subscriber in state.DepthSubscribers.Keys)
+                if (state.DepthSubscriberCount == 0)
                 {
-                    // A full channel drops this delta; the subscriber then sees a gap and re-subscribes for a snapshot.
-                    subscriber.Writer.TryWrite(delta);
+                    // Nobody to send a delta to: the book still moves (a later subscriber's snapshot needs it), undescribed.
+                    state.Book.ApplyWithoutDelta(e.Sequence, inputs);
+                }
+                else if (state.Book.Apply(e.Sequence, inputs) is { } delta)
+                {
+                    foreach (var subscriber in state.DepthSubscribers.Keys)
+                    {
+                        // A full channel drops this delta; the subscriber then sees a gap and re-subscribes for a snapshot.
+                        subscriber.Writer.TryWrite(delta);
+                    }
                 }
             }
         }
@@ -127,8 +135,8 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
         var channel = Channel.CreateBounded<DepthDelta>(new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
         lock (state)
         {
-            state.DepthSubscribers.TryAdd(channel, 0);
-            return new DepthSubscription(state.Book.Snapshot(depth), channel.Reader, () => state.DepthSubscribers.TryRemove(channel, out _));
+            state.Subscribe(channel);
+            return new DepthSubscription(state.Book.Snapshot(depth), channel.Reader, () => state.Unsubscribe(channel));
         }
     }
 
@@ -182,6 +190,31 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
         public long LastSequence { get; set; }
 
         public ConcurrentDictionary<Channel<DepthDelta>, byte> DepthSubscribers { get; } = new();
+
+        /// <summary>
+        /// How many depth subscribers there are, kept beside the dictionary (whose IsEmpty takes every lock when it is
+        /// empty, the usual case). Subscribing happens under the state's lock, as does every read: a delta is never
+        /// skipped for a subscriber that has its snapshot; one removed meanwhile at most gets a delta built for nobody.
+        /// </summary>
+        public int DepthSubscriberCount => Volatile.Read(ref _depthSubscriberCount);
+
+        private int _depthSubscriberCount;
+
+        public void Subscribe(Channel<DepthDelta> channel)
+        {
+            if (DepthSubscribers.TryAdd(channel, 0))
+            {
+                Interlocked.Increment(ref _depthSubscriberCount);
+            }
+        }
+
+        public void Unsubscribe(Channel<DepthDelta> channel)
+        {
+            if (DepthSubscribers.TryRemove(channel, out _))
+            {
+                Interlocked.Decrement(ref _depthSubscriberCount);
+            }
+        }
     }
 }
 
