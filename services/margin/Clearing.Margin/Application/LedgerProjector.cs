@@ -39,6 +39,30 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
     public static bool CanMoveMoney(string typeName) =>
         MovesMoneyByType.GetOrAdd(typeName, static name => !MarginEventTypes.Map.TryGetType(name, out var type) || typeof(IMovesMoney).IsAssignableFrom(type));
 
+    /// <summary>
+    /// The stored event id of ledger entry <paramref name="sequence"/>: name-based (SHA-256 of "ledger-main:{sequence}",
+    /// RFC 4122 layout, version 8) instead of random. The sequence is unique in the stream, so the id is too, and a
+    /// projection rebuilt from the same account events stores the same ids. Random ids cost a system call each, about
+    /// a third of the projector's time at 3,000 orders/s (one entry per ledger line, ~1.5 per fill side).
+    /// </summary>
+    public static Guid EntryEventId(long sequence)
+    {
+        Span<byte> name = stackalloc byte[LedgerStream.Length + 1 + 20];
+        var length = System.Text.Encoding.ASCII.GetBytes(LedgerStream, name);
+        name[length++] = (byte)':';
+        if (!sequence.TryFormat(name[length..], out var digits, provider: System.Globalization.CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException($"ledger sequence {sequence} does not fit its id buffer");
+        }
+
+        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(name[..(length + digits)], hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
     /// <summary>Appends the entries for every account event not yet numbered; returns how many were added.</summary>
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken)
     {
@@ -87,7 +111,7 @@ public sealed class LedgerProjector(IEventStore store, TimeProvider time, ILogge
                     var sequence = version + 1 + batch.Count + 1;
                     var entry = new LedgerEntryRecorded(sequence, $"{recorded.StreamId}:{recorded.StreamVersion}:{i}", line.Kind, line.Reference, line.Market,
                         accountId, line.Postings, recorded.Timestamp, recorded.StreamId, recorded.StreamVersion, recorded.GlobalPosition, i);
-                    batch.Add(MarginEventTypes.Serializer.Serialize(entry));
+                    batch.Add(MarginEventTypes.Serializer.Serialize(entry, eventId: EntryEventId(sequence)));
                 }
             }
 
