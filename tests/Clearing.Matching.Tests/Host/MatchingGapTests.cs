@@ -27,7 +27,7 @@ public sealed class MatchingGapTests(ITestOutputHelper output)
             KafkaTraffic.Produce(producer, HostOrders.Limit("BTC-PERP", "acct-1", "o-1", Side.Buy, "50000", "0.1"));
             producer.Flush(TimeSpan.FromSeconds(10));
             await reader.WaitForAsync(events => events.Any(e => e.Event.Accepted?.OrderId == "o-1"), TimeSpan.FromSeconds(90), () => first.Tail);
-            await Task.Delay(500);   // the transaction that carried o-1 also committed its offset
+            await Task.Delay(500);   // the consumer committed the offset after o-1 (in the background, every 200 ms)
             first.KillHard();
         }
 
