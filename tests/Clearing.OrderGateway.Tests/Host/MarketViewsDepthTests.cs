@@ -5,7 +5,7 @@ using ProtoSide = Clearing.Contracts.Orders.V1.Side;
 
 namespace Clearing.OrderGateway.Tests.Host;
 
-/// <summary>Depth is described only while someone listens; the book and its sequence move either way.</summary>
+/// <summary>Depth is described, and an event's accounts listed, only while someone listens; the book and its sequence move either way.</summary>
 public sealed class MarketViewsDepthTests
 {
     private const string Market = "BTC-PERP";
@@ -54,5 +54,36 @@ public sealed class MarketViewsDepthTests
         staying.Deltas.TryRead(out var delta).ShouldBeTrue();
         delta!.Sequence.ShouldBe(1);
         staying.Dispose();
+    }
+
+    [Fact]
+    public void account_updates_reach_each_live_subscriber_of_the_accounts_an_event_names_and_stop_when_they_leave()
+    {
+        var maker = _views.SubscribeAccount("mm");
+        var taker = _views.SubscribeAccount("t-1");
+        var makerAgain = _views.SubscribeAccount("mm");
+        var fill = new MatchingEvent
+        {
+            Market = Market, Sequence = ++_sequence,
+            Fill = new Fill { MakerAccountId = "mm", MakerOrderId = "q", MakerRemaining = "0", TakerAccountId = "t-1", TakerOrderId = "x", TakerRemaining = "0", Price = "100", Quantity = "1" },
+        };
+        _views.Apply(fill);
+
+        maker.Updates.TryRead(out var seen).ShouldBeTrue();
+        seen.ShouldBe(fill);
+        makerAgain.Updates.TryRead(out _).ShouldBeTrue();
+        taker.Updates.TryRead(out _).ShouldBeTrue();
+
+        maker.Dispose();
+        makerAgain.Dispose();
+        taker.Dispose();
+        taker.Dispose();
+        Rest("after", ProtoSide.Buy, "99", "1");
+        maker.Updates.TryRead(out _).ShouldBeFalse();
+
+        using var later = _views.SubscribeAccount("mm");
+        Rest("later", ProtoSide.Buy, "98", "1");
+        later.Updates.TryRead(out var rested).ShouldBeTrue();
+        rested!.Rested.OrderId.ShouldBe("later");
     }
 }

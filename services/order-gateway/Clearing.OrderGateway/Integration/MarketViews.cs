@@ -26,6 +26,9 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
     private readonly ConcurrentDictionary<string, decimal> _marks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<MatchingEvent>, byte>> _accountSubscribers = new(StringComparer.Ordinal);
 
+    // Live account subscriptions over all accounts (an account's entry above stays once it has subscribed).
+    private int _accountSubscriptions;
+
     /// <summary>The market as the checks see it now; null when the catalog does not list it.</summary>
     public MarketContext? ContextOf(string market) => ContextOf(market, time.GetUtcNow());
 
@@ -116,6 +119,12 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
             }
         }
 
+        // Most of the time nobody streams account updates: then an event's accounts are not even listed.
+        if (Volatile.Read(ref _accountSubscriptions) == 0)
+        {
+            return;
+        }
+
         foreach (var account in AccountsOf(e))
         {
             if (_accountSubscribers.TryGetValue(account, out var subscribers))
@@ -144,8 +153,18 @@ public sealed class MarketViews(MarketCatalog catalog, TimeProvider time, Gatewa
     {
         var channel = Channel.CreateBounded<MatchingEvent>(new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
         var subscribers = _accountSubscribers.GetOrAdd(accountId, _ => new ConcurrentDictionary<Channel<MatchingEvent>, byte>());
-        subscribers.TryAdd(channel, 0);
-        return new AccountSubscription(channel.Reader, () => subscribers.TryRemove(channel, out _));
+        if (subscribers.TryAdd(channel, 0))
+        {
+            Interlocked.Increment(ref _accountSubscriptions);
+        }
+
+        return new AccountSubscription(channel.Reader, () =>
+        {
+            if (subscribers.TryRemove(channel, out _))
+            {
+                Interlocked.Decrement(ref _accountSubscriptions);
+            }
+        });
     }
 
     internal static IReadOnlyList<DepthInput> DepthInputsOf(MatchingEvent e) => e.EventCase switch
