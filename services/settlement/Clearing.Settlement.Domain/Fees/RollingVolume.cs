@@ -14,7 +14,10 @@ public sealed record RollingVolume
 
     public static RollingVolume Empty { get; } = new();
 
-    public ImmutableSortedDictionary<long, decimal> ByDay { get; init; } = ImmutableSortedDictionary<long, decimal>.Empty;
+    public ImmutableSortedDictionary<long, decimal> ByDay { get; private init; } = ImmutableSortedDictionary<long, decimal>.Empty;
+
+    /// <summary>The first key of <see cref="ByDay"/> (when it has any), kept beside it: asking the tree costs an enumerator per fill.</summary>
+    private long _oldestDay;
 
     /// <summary>The day number of a time: floor division, so a time before the epoch falls on a negative day.</summary>
     public static long DayOf(long timeUnixNanos)
@@ -33,12 +36,15 @@ public sealed record RollingVolume
         var day = DayOf(timeUnixNanos);
         // Every fill lands here: the buckets are rebuilt only when one has left the window, not on each fill.
         var kept = ByDay;
-        if (kept.Count > 0 && kept.Keys.First() <= day - WindowDays)
+        var oldest = _oldestDay;
+        if (kept.Count > 0 && oldest <= day - WindowDays)
         {
             kept = kept.RemoveRange(kept.Keys.TakeWhile(d => d <= day - WindowDays).ToList());
+            oldest = kept.Count > 0 ? kept.Keys.First() : day;
         }
 
-        return this with { ByDay = kept.SetItem(day, kept.GetValueOrDefault(day) + notional) };
+        oldest = kept.Count == 0 ? day : Math.Min(oldest, day);
+        return this with { ByDay = kept.SetItem(day, kept.GetValueOrDefault(day) + notional), _oldestDay = oldest };
     }
 
     /// <summary>Volume over the 30 days ending with the day of <paramref name="timeUnixNanos"/> (that day included).</summary>
