@@ -18,6 +18,17 @@ public sealed class SimulationStatsTests
     }
 
     [Fact]
+    public void a_taker_send_records_how_late_it_was_against_the_offer_schedule_and_never_a_negative_lag()
+    {
+        var stats = new SimulationStats();
+        stats.TakerSent(TimeSpan.FromMilliseconds(520), firstOrder: 50, ratePerSecond: 100);
+        stats.TakerSent(TimeSpan.FromMilliseconds(490), firstOrder: 50, ratePerSecond: 100);
+
+        stats.TakerSendLagMillis.ToArray()[0].ShouldBe(20, tolerance: 1e-9);
+        stats.TakerSendLagMillis.ToArray()[1].ShouldBe(0);
+    }
+
+    [Fact]
     public void no_backpressure_refusal_counts_zero()
     {
         var stats = new SimulationStats();

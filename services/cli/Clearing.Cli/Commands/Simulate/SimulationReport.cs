@@ -61,8 +61,10 @@ internal static class SimulationReport
                 ["p50"] = Percentile(latencies, 0.50),
                 ["p99"] = Percentile(latencies, 0.99),
                 // Where the time goes: send → gateway reply, gateway accept → matching's fill record, → this consumer.
+                // sendLag is not a stage of order→fill (which starts at the actual send): how late the generator sent.
                 ["stages"] = new JsonObject
                 {
+                    ["sendLag"] = Summary(stats.TakerSendLagMillis),
                     ["reply"] = Summary(stats.TakerReplyMillis),
                     ["acceptedToMatched"] = Summary(observed.AcceptedToMatchedMillis),
                     ["matchedToObserved"] = Summary(observed.MatchedToObservedMillis),

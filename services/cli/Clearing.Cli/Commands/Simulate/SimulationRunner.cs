@@ -300,6 +300,8 @@ internal sealed class SimulationRunner
                 }
 
                 var sentAt = Stopwatch.GetTimestamp();
+                // The first order of this send was due at (n - due.Count) / rate.
+                _stats.TakerSent(Stopwatch.GetElapsedTime(started, sentAt), n - due.Count, Scenario.TakerOrdersPerSecond);
                 foreach (var (_, request) in due)
                 {
                     _stats.TakerSentAt[request.Order.OrderId] = sentAt;

@@ -24,6 +24,9 @@ internal sealed class SimulationStats
     /// <summary>Send → gateway reply of each taker order, milliseconds (the first stage of order→fill).</summary>
     public ConcurrentQueue<double> TakerReplyMillis { get; } = new();
 
+    /// <summary>How late each taker send was against the open-loop schedule, milliseconds (the generator's own delay, not the stack's).</summary>
+    public ConcurrentQueue<double> TakerSendLagMillis { get; } = new();
+
     /// <summary>
     /// The takers' offer window: seconds offered, commands accepted in it (the rate the stack kept up with) and commands
     /// the gateway refused in it because the stack was behind its load bounds.
@@ -55,6 +58,14 @@ internal sealed class SimulationStats
             }
         }
     }
+
+    /// <summary>
+    /// A taker send <paramref name="sinceStart"/> into the offer whose first order, number <paramref name="firstOrder"/>, was
+    /// due at firstOrder / rate: how late the generator itself was. Order→fill starts at the actual send, so the report
+    /// shows this lag beside it rather than inside it.
+    /// </summary>
+    public void TakerSent(TimeSpan sinceStart, long firstOrder, double ratePerSecond) =>
+        TakerSendLagMillis.Enqueue(Math.Max(0, (sinceStart - TimeSpan.FromSeconds(firstOrder / ratePerSecond)).TotalMilliseconds));
 
     public void CommandSent(bool placed)
     {
