@@ -41,6 +41,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     private readonly ManualResetEventSlim _runEnded = new(initialState: false, spinCount: 0);
     private readonly Action _signalRunEnded;
     private long _lastCommit;
+    private int _uncommittedMessages;
     private long _handled;
     private long _skipped;
     private long _deadLettered;
@@ -271,7 +272,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
                 return false;
             }
 
-            _uncommitted[records[i].TopicPartition] = records[i].Offset.Value + 1;
+            MarkHandled(records[i]);
         }
 
         return true;
@@ -309,7 +310,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         Interlocked.Add(ref _skipped, records.Count - messages.Count);
         foreach (var record in records)
         {
-            _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+            MarkHandled(record);
         }
 
         return true;
@@ -371,9 +372,16 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         return written;
     }
 
+    private void MarkHandled(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        _uncommitted[record.TopicPartition] = record.Offset.Value + 1;
+        _uncommittedMessages++;
+    }
+
+    /// <summary>Commits every <c>CommitInterval</c>, or sooner once <c>CommitBatchSize</c> handled or skipped messages wait.</summary>
     private bool CommitDue() =>
         _uncommitted.Count > 0
-        && (_uncommitted.Count >= _options.CommitBatchSize || _time.GetElapsedTime(_lastCommit) >= _options.CommitInterval);
+        && (_uncommittedMessages >= _options.CommitBatchSize || _time.GetElapsedTime(_lastCommit) >= _options.CommitInterval);
 
     private void Commit(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<TopicPartition> partitions)
     {
@@ -394,6 +402,8 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
             {
                 _uncommitted.Remove(offset.TopicPartition);
             }
+
+            ForgetCountWhenNothingWaits();
         }
         catch (KafkaException e)
         {
@@ -415,6 +425,16 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         foreach (var partition in partitions)
         {
             _uncommitted.Remove(partition);
+        }
+
+        ForgetCountWhenNothingWaits();
+    }
+
+    private void ForgetCountWhenNothingWaits()
+    {
+        if (_uncommitted.Count == 0)
+        {
+            _uncommittedMessages = 0;
         }
     }
 }
