@@ -617,6 +617,28 @@ public abstract class EventStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task the_cached_state_is_what_the_last_execute_wrote_and_nothing_when_the_cache_is_off_or_the_id_unknown()
+    {
+        var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance) { SnapshotEvery = 0 };
+        var repository = new AggregateRepository<decimal>(Store, Serializer, definition);
+        repository.Cached("a1").ShouldBeNull();
+
+        await repository.ExecuteAsync("a1", _ => [new Deposited("a1", 10m), new Deposited("a1", 5m)]);
+        await Store.AppendAsync("acct-a1", ExpectedVersion.Exactly(1), [Serializer.Serialize(new Deposited("a1", 100m))]);
+
+        // Read from memory only: another writer's append is not in it until a load or an execute reads the stream.
+        var cached = repository.Cached("a1")!;
+        cached.State.ShouldBe(15m);
+        cached.Version.ShouldBe(1);
+        (await repository.LoadAsync("a1")).State.ShouldBe(115m);
+        repository.Cached("a1")!.Version.ShouldBe(2);
+
+        var uncached = new AggregateRepository<decimal>(Store, Serializer, definition with { CacheCapacity = 0 });
+        await uncached.ExecuteAsync("a1", _ => [new Deposited("a1", 1m)]);
+        uncached.Cached("a1").ShouldBeNull();
+    }
+
+    [Fact]
     public async Task a_cached_aggregate_still_folds_what_another_process_appended_to_its_stream()
     {
         var definition = new AggregateDefinition<decimal>("acct", 0m, (balance, e) => e is Deposited d ? balance + d.Amount : balance) { SnapshotEvery = 3 };
