@@ -35,10 +35,10 @@ public sealed record OutboxRelayOptions
 
     /// <summary>
     /// dotnet.producer.delivery.report.fields of the relay's own producer; null keeps the client's default ("all"). The
-    /// relay reads only each report's status, error and offset, so "status" spares the client copying every message's
-    /// key, value and headers back into managed memory per delivery (the order gateway's relay sets it).
+    /// relay reads only each report's status, error and offset, so the default "status" spares the client copying every
+    /// message's key, value and headers back into managed memory per delivery (~1.5 KB per order at the gateway).
     /// </summary>
-    public string? DeliveryReportFields { get; init; }
+    public string? DeliveryReportFields { get; init; } = "status";
 
     public string CheckpointName => $"outbox-{Name}";
 
