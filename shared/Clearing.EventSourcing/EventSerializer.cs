@@ -39,7 +39,7 @@ public sealed class EventSerializer
     {
         var type = _types.NameOf(@event.GetType());
         var data = JsonSerializer.SerializeToUtf8Bytes(@event, @event.GetType(), _options);
-        return new EventData(eventId ?? Guid.NewGuid(), type.Name, type.SchemaVersion, data, default, correlationId, causationId);
+        return new EventData(eventId ?? EventIds.Next(), type.Name, type.SchemaVersion, data, default, correlationId, causationId);
     }
 
     public object Deserialize(RecordedEvent recorded) => Deserialize(recorded.Type, recorded.Data.Span);

@@ -40,7 +40,7 @@ public static class OracleEventCodec
     public static EventData Encode(object @event, Guid? eventId = null)
     {
         var name = NameOf(@event);
-        return new EventData(eventId ?? Guid.NewGuid(), name, EventTypeName.VersionOf(name), JsonSerializer.SerializeToUtf8Bytes(@event, @event.GetType(), Options));
+        return new EventData(eventId ?? EventIds.Next(), name, EventTypeName.VersionOf(name), JsonSerializer.SerializeToUtf8Bytes(@event, @event.GetType(), Options));
     }
 
     public static bool IsOracleEvent(string typeName) => TypeByName.ContainsKey(typeName);
