@@ -42,6 +42,29 @@ internal sealed class LocalStack : IAsyncDisposable
 
     public string BootstrapServers => _broker.BootstrapServers;
 
+    /// <summary>
+    /// What every service process is started with. The broker is named by its bootstrap file, not by address: a
+    /// service then knows it talks to the embedded broker (Kafka:EmbeddedBootstrapFile) and uses its settings —
+    /// the short fetch wait (the embedded broker answers an empty fetch only when the wait ends, so librdkafka's
+    /// 500 ms default held every consumer's view that long), the consumer group protocol, and transactional offsets
+    /// mirrored as plain commits, which the embedded broker does not keep.
+    /// </summary>
+    internal static Dictionary<string, string> ServiceEnvironment(string service, DirectoryInfo data, int grpcPort, int httpPort, string bootstrapFile, string genesisFile) => new()
+    {
+        ["Clearing__ServiceName"] = service,
+        ["Clearing__DataDirectory"] = data.FullName,
+        ["Clearing__Grpc__Port"] = grpcPort.ToString(CultureInfo.InvariantCulture),
+        ["Clearing__Grpc__Address"] = "127.0.0.1",
+        ["Clearing__Http__Port"] = httpPort.ToString(CultureInfo.InvariantCulture),
+        ["Clearing__Http__Address"] = "127.0.0.1",
+        ["Kafka__EmbeddedBootstrapFile"] = bootstrapFile,
+        ["Dapr__Enabled"] = "false",
+        ["DOTNET_ENVIRONMENT"] = "Development",
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        // Governance bootstraps from the keyring's governors and publishers (read by governance only).
+        ["Governance__GenesisFile"] = genesisFile,
+    };
+
     public IReadOnlyList<ServiceProcess> Services
     {
         get
@@ -105,21 +128,7 @@ internal sealed class LocalStack : IAsyncDisposable
                 var service = selected[i];
                 var grpcPort = options.BasePort + i;
                 var httpPort = options.BasePort + 1000 + i;
-                var environment = new Dictionary<string, string>
-                {
-                    ["Clearing__ServiceName"] = service.Name,
-                    ["Clearing__DataDirectory"] = options.Data.FullName,
-                    ["Clearing__Grpc__Port"] = grpcPort.ToString(CultureInfo.InvariantCulture),
-                    ["Clearing__Grpc__Address"] = "127.0.0.1",
-                    ["Clearing__Http__Port"] = httpPort.ToString(CultureInfo.InvariantCulture),
-                    ["Clearing__Http__Address"] = "127.0.0.1",
-                    ["Kafka__BootstrapServers"] = broker.BootstrapServers,
-                    ["Dapr__Enabled"] = "false",
-                    ["DOTNET_ENVIRONMENT"] = "Development",
-                    ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                    // Governance bootstraps from the keyring's governors and publishers (read by governance only).
-                    ["Governance__GenesisFile"] = genesis,
-                };
+                var environment = ServiceEnvironment(service.Name, options.Data, grpcPort, httpPort, bootstrapFile, genesis);
                 // The vault's trading key goes to the vault process only.
                 var own = service.Name == "vault" ? LocalVault.Environment(keyring, options.VaultQuoting, options.BasePort + gatewayIndex)
                     : service.Name == "liquidation" && withVault ? LocalVault.BackstopEnvironment() : [];
