@@ -16,6 +16,19 @@ public sealed class SimulateArgumentsTests
         result.Errors.Select(e => e.Message).ShouldContain(m => m.Contains(message));
     }
 
+    [Theory]
+    [InlineData("simulate")]
+    [InlineData("demo")]
+    public void without_a_scenario_the_readme_commands_parse_and_play_the_crash(string verb)
+    {
+        var root = new RootCommand { SimulateCommand.Create(), DemoCommand.Create() };
+
+        var result = root.Parse([verb]);
+
+        result.Errors.ShouldBeEmpty();
+        result.GetValue<string>("--scenario").ShouldBe("crash");
+    }
+
     [Fact]
     public void a_taker_rate_replaces_the_scenario_rate()
     {

@@ -68,9 +68,11 @@ internal sealed class SimulateArguments
         }
         command.Validators.Add(r =>
         {
-            if (Simulate.Scenario.Find(r.GetValue(Scenario) ?? "", null) is null)
+            // Only a scenario given is checked: a command validator reads no default for an option left out, so
+            // `clearing demo` without --scenario was refused as '' before its default (crash) applied.
+            if (r.GetResult(Scenario) is { Implicit: false } given && given.GetValueOrDefault<string>() is var name && Simulate.Scenario.Find(name ?? "", null) is null)
             {
-                r.AddError($"--scenario '{r.GetValue(Scenario)}' is not a scenario; choose one of {string.Join(", ", Simulate.Scenario.Names)}.");
+                r.AddError($"--scenario '{name}' is not a scenario; choose one of {string.Join(", ", Simulate.Scenario.Names)}.");
             }
             if (r.GetValue(Duration) is { } d && d is < 5 or > 86_400)
             {
