@@ -26,6 +26,9 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The most skipped messages one fetch takes along, so a mostly skipped topic still commits in runs.</summary>
+    private const int SkippedPerFetch = 1024;
+
     private readonly KafkaConsumerDefinition<TMessage> _definition;
     private readonly KafkaBatchHandler<TMessage> _handler;
     private readonly KafkaConnection _connection;
@@ -38,6 +41,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     private readonly OffsetGapGuard _gapGuard;
     private readonly Dictionary<TopicPartition, long> _uncommitted = [];
     private readonly List<bool> _skips = [];
+    private int _wanted;
     private readonly ManualResetEventSlim _runEnded = new(initialState: false, spinCount: 0);
     private readonly Action _signalRunEnded;
     private long _lastCommit;
@@ -218,20 +222,18 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     {
         records.Clear();
         _skips.Clear();
+        _wanted = 0;
         var timeout = PollTimeout;
-        var wanted = 0;
-        while (wanted < _definition.MaxBatchSize && records.Count - wanted < SkippedPerFetch && Poll(consumer, timeout) is { } record)
+        while (_wanted < _definition.MaxBatchSize && records.Count - _wanted < SkippedPerFetch && Poll(consumer, timeout) is { } record)
         {
             _gapGuard.Delivered(record.TopicPartition);
             var skip = _definition.Types?.Skips(record.Message.Headers) ?? false;
             records.Add(record);
             _skips.Add(skip);
-            wanted += skip ? 0 : 1;
+            _wanted += skip ? 0 : 1;
             timeout = TimeSpan.Zero;
         }
     }
-
-    private const int SkippedPerFetch = 1024;
 
     private ConsumeResult<byte[]?, byte[]?>? Poll(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
     {
@@ -256,7 +258,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     /// </summary>
     private async Task<bool> ProcessAsync(List<ConsumeResult<byte[]?, byte[]?>> records, CancellationToken stoppingToken)
     {
-        if (_skips.Count(skip => !skip) > 1 && await TryProcessRunAsync(records))
+        if (_wanted > 1 && await TryProcessRunAsync(records))
         {
             return true;
         }
@@ -285,8 +287,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
     /// </summary>
     private async Task<bool> TryProcessRunAsync(List<ConsumeResult<byte[]?, byte[]?>> records)
     {
-        var wanted = _skips.Count(skip => !skip);
-        var messages = new List<KafkaInboundMessage<TMessage>>(wanted);
+        var messages = new List<KafkaInboundMessage<TMessage>>(_wanted);
         try
         {
             for (var i = 0; i < records.Count; i++)
@@ -302,7 +303,7 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "{Consumer}: a run of {Count} message(s) failed; handling them one by one", _definition.Name, wanted);
+            _logger.LogWarning(e, "{Consumer}: a run of {Count} message(s) failed; handling them one by one", _definition.Name, _wanted);
             return false;
         }
 
