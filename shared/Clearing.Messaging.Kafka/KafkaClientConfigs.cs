@@ -1,3 +1,4 @@
+using Clearing.Messaging.Kafka.Consuming;
 using Confluent.Kafka;
 
 namespace Clearing.Messaging.Kafka;
@@ -38,7 +39,7 @@ public static class KafkaClientConfigs
     }
 
     /// <summary>Consumers commit themselves after handling and read only committed transactional output.</summary>
-    public static ConsumerConfig Consumer(KafkaOptions options, KafkaConnection connection, string groupId)
+    public static ConsumerConfig Consumer(KafkaOptions options, KafkaConnection connection, string groupId, KafkaConsumerUrgency urgency = KafkaConsumerUrgency.Prompt)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         var config = new ConsumerConfig(Extra(options))
@@ -52,7 +53,9 @@ public static class KafkaClientConfigs
             IsolationLevel = IsolationLevel.ReadCommitted,
             EnablePartitionEof = false,
         };
-        var fetchWait = options.FetchWaitMaxMs ?? (connection.Mode == KafkaBrokerMode.External ? null : EmbeddedFetchWaitMs);
+        var fetchWait = options.FetchWaitMaxMs ?? (connection.Mode == KafkaBrokerMode.External
+            ? null
+            : urgency == KafkaConsumerUrgency.Background ? options.BackgroundFetchWaitMs : EmbeddedFetchWaitMs);
         if (fetchWait is { } wait)
         {
             config.FetchWaitMaxMs = wait;

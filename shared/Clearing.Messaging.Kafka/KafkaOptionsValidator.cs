@@ -56,6 +56,11 @@ public sealed partial class KafkaOptionsValidator : IValidateOptions<KafkaOption
             failures.Add($"{p}FetchWaitMaxMs must be between 1 and 10000 (was {options.FetchWaitMaxMs}).");
         }
 
+        if (options.BackgroundFetchWaitMs is < 1 or > 10_000)
+        {
+            failures.Add($"{p}BackgroundFetchWaitMs must be between 1 and 10000 (was {options.BackgroundFetchWaitMs}).");
+        }
+
         if (options.MessageTimeoutMs < 1000)
         {
             failures.Add($"{p}MessageTimeoutMs must be at least 1000 (was {options.MessageTimeoutMs}).");

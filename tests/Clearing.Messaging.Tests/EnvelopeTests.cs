@@ -155,6 +155,46 @@ public sealed class EnvelopeTests
         KafkaClientConfigs.Consumer(options, external, "matching").FetchWaitMaxMs.ShouldBe(250);
     }
 
+    [Fact]
+    public void a_background_consumer_waits_longer_for_an_empty_fetch_on_the_embedded_broker_only()
+    {
+        var options = new KafkaOptions { ServiceName = "margin" };
+        var embedded = KafkaConnection.ForBootstrap("127.0.0.1:1", KafkaBrokerMode.EmbeddedFile);
+        var external = KafkaConnection.ForBootstrap("kafka-0:9092", KafkaBrokerMode.External);
+
+        KafkaClientConfigs.Consumer(options, embedded, "margin-vault", KafkaConsumerUrgency.Background).FetchWaitMaxMs.ShouldBe(100);
+        KafkaClientConfigs.Consumer(options, embedded, "margin-fills", KafkaConsumerUrgency.Prompt).FetchWaitMaxMs.ShouldBe(KafkaClientConfigs.EmbeddedFetchWaitMs);
+        // A real broker answers as soon as a record arrives, so both keep librdkafka's default there.
+        KafkaClientConfigs.Consumer(options, external, "margin-vault", KafkaConsumerUrgency.Background).FetchWaitMaxMs.ShouldBeNull();
+
+        options.BackgroundFetchWaitMs = 40;
+        KafkaClientConfigs.Consumer(options, embedded, "margin-vault", KafkaConsumerUrgency.Background).FetchWaitMaxMs.ShouldBe(40);
+        // An explicit Kafka:FetchWaitMaxMs is one wait for every consumer.
+        options.FetchWaitMaxMs = 3;
+        KafkaClientConfigs.Consumer(options, embedded, "margin-vault", KafkaConsumerUrgency.Background).FetchWaitMaxMs.ShouldBe(3);
+    }
+
+    [Theory]
+    [InlineData(KafkaConsumerUrgency.Prompt, KafkaClientConfigs.EmbeddedFetchWaitMs)]
+    [InlineData(KafkaConsumerUrgency.Background, 100)]
+    public void a_consumer_service_reads_with_the_fetch_wait_of_its_definitions_urgency(KafkaConsumerUrgency urgency, int expectedWait)
+    {
+        var definition = new KafkaConsumerDefinition<byte[]> { Name = "views", Topics = ["t"], Deserializer = new RawPayloadDeserializer(), Urgency = urgency };
+        using var service = new KafkaConsumerService<byte[]>(
+            definition,
+            (_, _) => Task.CompletedTask,
+            KafkaConnection.ForBootstrap("127.0.0.1:1", KafkaBrokerMode.EmbeddedFile),
+            new KafkaOptions { ServiceName = "gateway" },
+            new Outbox.FakePublisher(),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        var config = service.ClientConfig();
+
+        config.FetchWaitMaxMs.ShouldBe(expectedWait);
+        config.GroupId.ShouldBe("gateway-views");
+    }
+
     private static ConsumeResult<byte[]?, byte[]?> Record(Message<byte[]?, byte[]?> message) => new()
     {
         Topic = "t",

@@ -16,6 +16,20 @@ public interface IKafkaMessageHandler<TMessage>
     Task HandleAsync(KafkaInboundMessage<TMessage> message, CancellationToken cancellationToken);
 }
 
+/// <summary>How soon a consumer must see a message that arrives on a quiet topic.</summary>
+public enum KafkaConsumerUrgency
+{
+    /// <summary>On the order or risk path: fills, prices, risk events. The embedded broker's short fetch wait (10 ms).</summary>
+    Prompt,
+
+    /// <summary>
+    /// Views, parameters and periodic work, where a tenth of a second is soon enough: the embedded broker holds an empty
+    /// fetch for the whole wait, so every prompt consumer costs a wake-up per broker 100 times a second even when idle.
+    /// Waits <c>Kafka:BackgroundFetchWaitMs</c> (100 ms) there. Under load a fetch finds records at once either way.
+    /// </summary>
+    Background,
+}
+
 /// <summary>What a consumer reads and how it reads it.</summary>
 public sealed record KafkaConsumerDefinition<TMessage>
 {
@@ -46,6 +60,12 @@ public sealed record KafkaConsumerDefinition<TMessage>
     /// Null (the default) hands every message to the deserializer and the handler.
     /// </summary>
     public KafkaTypeFilter? Types { get; init; }
+
+    /// <summary>
+    /// How soon the consumer must see a message on a quiet topic; <see cref="KafkaConsumerUrgency.Prompt"/> by default.
+    /// Only the embedded broker tells the two apart: a real broker answers a fetch as soon as a record arrives.
+    /// </summary>
+    public KafkaConsumerUrgency Urgency { get; init; } = KafkaConsumerUrgency.Prompt;
 
     internal void Validate()
     {

@@ -156,9 +156,13 @@ public sealed class KafkaConsumerService<TMessage> : BackgroundService
         }
     }
 
+    /// <summary>The librdkafka settings of this consumer: the service's, its definition's urgency and the gap guard's.</summary>
+    internal ConsumerConfig ClientConfig() =>
+        OffsetGapGuard.Configure(KafkaClientConfigs.Consumer(_options, _connection, _groupId, _definition.Urgency));
+
     private void Run(CancellationToken stoppingToken)
     {
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(OffsetGapGuard.Configure(KafkaClientConfigs.Consumer(_options, _connection, _groupId)))
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(ClientConfig())
             .SetPartitionsAssignedHandler(_gapGuard.OnAssigned)
             .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions.Select(p => p.TopicPartition)))

@@ -25,7 +25,7 @@ public static class ParametersServiceCollectionExtensions
         services.TryAddSingleton<ParameterFeed>();
         services.AddSingleton<IHostedService, ParameterFeedLoader>();
         services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<ParamsChanged> { Name = "params", Topics = [Topics.GovernanceParams], Deserializer = new ProtobufPayloadDeserializer<ParamsChanged>() },
+            new KafkaConsumerDefinition<ParamsChanged> { Name = "params", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.GovernanceParams], Deserializer = new ProtobufPayloadDeserializer<ParamsChanged>() },
             sp =>
             {
                 var feed = sp.GetRequiredService<ParameterFeed>();

@@ -22,7 +22,7 @@ public static class FundingInputs
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "funding-book",
+                Name = "funding-book", Urgency = KafkaConsumerUrgency.Background,
                 Topics = [Topics.MatchingEvents],
                 Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(),
                 GroupId = $"funding-book-{instance}",
@@ -39,7 +39,7 @@ public static class FundingInputs
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<PriceUpdate>
             {
-                Name = "funding-prices",
+                Name = "funding-prices", Urgency = KafkaConsumerUrgency.Background,
                 Topics = [Topics.OraclePrices],
                 Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>(),
                 GroupId = $"funding-prices-{instance}",

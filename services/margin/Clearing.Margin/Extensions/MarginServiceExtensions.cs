@@ -88,16 +88,16 @@ public static class MarginServiceExtensions
             new KafkaConsumerDefinition<PriceUpdate> { Name = "margin-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
             sp => sp.GetRequiredService<MarginParametersGateway>().Before(sp.GetRequiredService<OraclePriceGateway>().HandleAsync));
         builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<FundingEvent> { Name = "margin-funding", Topics = [Topics.FundingEvents], Deserializer = new ProtobufPayloadDeserializer<FundingEvent>() },
+            new KafkaConsumerDefinition<FundingEvent> { Name = "margin-funding", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.FundingEvents], Deserializer = new ProtobufPayloadDeserializer<FundingEvent>() },
             sp => sp.GetRequiredService<FundingGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<LiquidationEvent> { Name = "margin-liquidation", Topics = [Topics.LiquidationEvents], Deserializer = new ProtobufPayloadDeserializer<LiquidationEvent>() },
             sp => sp.GetRequiredService<LiquidationGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<SettlementEvent> { Name = "margin-settlement", Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
+            new KafkaConsumerDefinition<SettlementEvent> { Name = "margin-settlement", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
             sp => sp.GetRequiredService<SettlementGateway>().HandleAsync);
         builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<VaultEvent> { Name = "margin-vault", Topics = [Topics.VaultEvents], Deserializer = new ProtobufPayloadDeserializer<VaultEvent>() },
+            new KafkaConsumerDefinition<VaultEvent> { Name = "margin-vault", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.VaultEvents], Deserializer = new ProtobufPayloadDeserializer<VaultEvent>() },
             sp => sp.GetRequiredService<VaultGateway>().HandleAsync);
         builder.Services.AddOutboxRelay<MarginOutboxTranslator>(new OutboxRelayOptions { Name = "margin" });
         return builder;

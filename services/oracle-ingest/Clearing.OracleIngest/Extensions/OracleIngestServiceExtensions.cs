@@ -55,7 +55,7 @@ public static class OracleIngestServiceExtensions
         builder.Services.AddKafkaConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "oracle-book-tops",
+                Name = "oracle-book-tops", Urgency = KafkaConsumerUrgency.Background,
                 Topics = [Topics.MatchingEvents],
                 Deserializer = new ProtobufPayloadDeserializer<MatchingEvent>(),
                 GroupId = $"oracle-ingest-book-tops-{Guid.NewGuid():N}",

@@ -78,7 +78,7 @@ public static class OrderGatewayServiceExtensions
         services.AddKafkaConsumer(
             new KafkaConsumerDefinition<PriceUpdate>
             {
-                Name = "gateway-oracle-marks", Topics = [Topics.OraclePrices], GroupId = viewsGroup,
+                Name = "gateway-oracle-marks", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.OraclePrices], GroupId = viewsGroup,
                 Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>(),
             },
             sp => ApplyTo<PriceUpdate>(sp.GetRequiredService<MarketViews>().Apply));

@@ -48,18 +48,18 @@ public static class SettlementServiceExtensions
         builder.Services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<LedgerEntry>
             {
-                Name = "settlement-ledger", Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>(), MaxBatchSize = RunSize,
+                Name = "settlement-ledger", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.MarginLedger], Deserializer = new ProtobufPayloadDeserializer<LedgerEntry>(), MaxBatchSize = RunSize,
             },
             sp => sp.GetRequiredService<LedgerEntryHandler>().HandleBatchAsync);
         builder.Services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "settlement-fills", Topics = [Topics.MatchingEvents], Deserializer = new FillPayloadDeserializer(), MaxBatchSize = RunSize,
+                Name = "settlement-fills", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.MatchingEvents], Deserializer = new FillPayloadDeserializer(), MaxBatchSize = RunSize,
                 Types = KafkaTypeFilter.Only(FillPayloadDeserializer.FillType),
             },
             sp => sp.GetRequiredService<FillVolumeHandler>().HandleBatchAsync);
         builder.Services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<PriceUpdate> { Name = "settlement-prices", Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
+            new KafkaConsumerDefinition<PriceUpdate> { Name = "settlement-prices", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.OraclePrices], Deserializer = new ProtobufPayloadDeserializer<PriceUpdate>() },
             sp => sp.GetRequiredService<PriceUpdateHandler>().HandleAsync);
         builder.Services.AddHostedService<SettlementClock>();
         builder.Services.AddOutboxRelay<SettlementOutboxTranslator>(new OutboxRelayOptions { Name = "settlement" });

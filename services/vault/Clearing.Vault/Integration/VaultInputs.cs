@@ -61,7 +61,7 @@ public static class VaultInputs
         services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<MatchingEvent>
             {
-                Name = "vault-matching", Topics = [Topics.MatchingEvents], Deserializer = new OwnAccountPayloadDeserializer<MatchingEvent>(own, SkippedMatchingEvent), MaxBatchSize = RunSize,
+                Name = "vault-matching", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.MatchingEvents], Deserializer = new OwnAccountPayloadDeserializer<MatchingEvent>(own, SkippedMatchingEvent), MaxBatchSize = RunSize,
                 // Its quotes' fills, cancels and rejections are all the vault acts on (MatchingInput).
                 Types = KafkaTypeFilter.Only(MatchingEventTypes.Fill, MatchingEventTypes.OrderCancelled, MatchingEventTypes.OrderRejected),
             },
@@ -74,7 +74,7 @@ public static class VaultInputs
         services.AddKafkaBatchConsumer(
             new KafkaConsumerDefinition<LedgerEntry>
             {
-                Name = "vault-ledger", Topics = [Topics.MarginLedger], Deserializer = new OwnAccountPayloadDeserializer<LedgerEntry>(own, SkippedLedgerEntry), MaxBatchSize = RunSize,
+                Name = "vault-ledger", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.MarginLedger], Deserializer = new OwnAccountPayloadDeserializer<LedgerEntry>(own, SkippedLedgerEntry), MaxBatchSize = RunSize,
             },
             sp =>
             {
@@ -83,11 +83,11 @@ public static class VaultInputs
             });
         services.AddSingleton<SettlementInput>();
         services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<SettlementEvent> { Name = "vault-settlement", Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
+            new KafkaConsumerDefinition<SettlementEvent> { Name = "vault-settlement", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.SettlementEvents], Deserializer = new ProtobufPayloadDeserializer<SettlementEvent>() },
             sp => sp.GetRequiredService<SettlementInput>().HandleAsync);
         services.AddSingleton<LiquidationInput>();
         services.AddKafkaConsumer(
-            new KafkaConsumerDefinition<LiquidationEvent> { Name = "vault-liquidation", Topics = [Topics.LiquidationEvents], Deserializer = new ProtobufPayloadDeserializer<LiquidationEvent>() },
+            new KafkaConsumerDefinition<LiquidationEvent> { Name = "vault-liquidation", Urgency = KafkaConsumerUrgency.Background, Topics = [Topics.LiquidationEvents], Deserializer = new ProtobufPayloadDeserializer<LiquidationEvent>() },
             sp => sp.GetRequiredService<LiquidationInput>().HandleAsync);
         return services;
     }
