@@ -25,6 +25,10 @@ if (args is ["replay-cpu", ..])
 {
     return await Clearing.Benchmarks.Replay.ReplayCpuRunner.RunAsync(args[1..]);
 }
+if (args is ["stack-floor", ..])
+{
+    return Clearing.Benchmarks.Stack.StackFloorRunner.Run(args[1..]);
+}
 if (args is ["margin-e2e", ..])
 {
     return Clearing.Benchmarks.Margin.PriceTickToRiskEventRunner.Run(args[1..]);
