@@ -11,6 +11,23 @@ public sealed class OutboxRelayCoreTests
     private const string Topic = "test.outbox.core";
 
     [Fact]
+    public void the_relays_producer_lingers_at_most_a_millisecond_waits_for_ever_and_asks_only_for_delivery_status()
+    {
+        var service = new KafkaOptions { ServiceName = "gateway", LingerMs = 5, MessageTimeoutMs = 30_000 };
+
+        var relay = OutboxProducer.Settings(service, new OutboxRelayOptions { Name = "orders" });
+
+        // A long linger would hold every page back: the relay waits for a page's deliveries before it reads the next.
+        relay.LingerMs.ShouldBe(1);
+        relay.MessageTimeoutMs.ShouldBe(0);
+        relay.ClientId.ShouldBe("gateway-0-outbox-orders");
+        relay.Properties["dotnet.producer.delivery.report.fields"].ShouldBe("status");
+        // The service's own settings are copied, not changed.
+        service.LingerMs.ShouldBe(5);
+        service.ClientId.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task a_failed_delivery_keeps_the_checkpoint_and_the_whole_page_is_published_again()
     {
         await using var temp = new TempStore();
