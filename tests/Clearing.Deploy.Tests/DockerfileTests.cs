@@ -26,6 +26,14 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void services_are_published_precompiled_unless_the_build_says_otherwise()
+    {
+        Stages[0].All("ARG").ShouldContain("READY_TO_RUN=true");
+        Stages[0].All("RUN").ShouldContain(r => r.Contains("dotnet publish \"$PROJECT\"", StringComparison.Ordinal)
+            && r.Contains("-p:PublishReadyToRun=\"$READY_TO_RUN\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void any_service_is_built_from_the_repository_root_through_one_build_argument()
     {
         Stages[0].All("ARG").ShouldContain("PROJECT");
