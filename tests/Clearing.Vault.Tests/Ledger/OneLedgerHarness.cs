@@ -258,10 +258,13 @@ internal sealed class OneLedgerHarness : IAsyncDisposable
         return message;
     }
 
+    /// <summary>The vault's live quotes, as its matching input shrinks them by fills.</summary>
+    public LiveQuotes Live { get; } = new();
+
     public async Task DeliverFillAsync(KafkaInboundMessage<Clearing.Contracts.Matching.V1.MatchingEvent> message)
     {
         await new MatchingFillGateway(Book).HandleAsync(message, None);
-        await new MatchingInput(VaultBooks, new LiveQuotes(), new VaultAccount(Vault)).HandleAsync(message, None);
+        await new MatchingInput(VaultBooks, Live, new VaultAccount(Vault)).HandleAsync(message, None);
     }
 
     /// <summary>The funding service's FundingRateSet for <paramref name="market"/> booked by margin's funding gateway; <see cref="ExchangeAsync"/> carries the entries to the vault.</summary>

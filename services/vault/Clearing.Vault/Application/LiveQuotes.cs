@@ -10,6 +10,7 @@ namespace Clearing.Vault.Application;
 public sealed class LiveQuotes
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LiveQuote>> _byMarket = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastFill = new(StringComparer.Ordinal);
 
     public IReadOnlyList<LiveQuote> In(string market) => _byMarket.TryGetValue(market, out var quotes) ? [.. quotes.Values] : [];
 
@@ -19,8 +20,20 @@ public sealed class LiveQuotes
 
     public void GoneAll(string market) => Market(market).Clear();
 
-    public void Filled(string market, string orderId, decimal quantity)
+    /// <summary>
+    /// Shrinks a quote by a fill, once: a fill at or below the last sequence applied in its market is a message handled
+    /// again (a retry, or a failed run handled one by one) and already counted. The message's source sequence (matching's
+    /// book-{market} sequence) is gap-free per market and the vault reads each market in order, so the last one is all
+    /// the memory this needs.
+    /// </summary>
+    public void Filled(string market, long sequence, string orderId, decimal quantity)
     {
+        if (sequence <= _lastFill.GetValueOrDefault(market))
+        {
+            return;
+        }
+
+        _lastFill[market] = sequence;
         var quotes = Market(market);
         if (quotes.TryGetValue(orderId, out var quote))
         {

@@ -135,13 +135,13 @@ public sealed class MatchingInput(VaultLedger ledger, LiveQuotes live, VaultAcco
                 {
                     own = new VaultFillInput(e.Market, f.FillId, f.MakerOrderId, f.TakerSide == Side.Buy ? VaultSide.Sell : VaultSide.Buy, quantity, price,
                         VaultInputs.Amount(f.MakerFee, "maker fee"), at, source);
-                    live.Filled(e.Market, f.MakerOrderId, quantity);
+                    live.Filled(e.Market, message.Metadata.SourceSequence, f.MakerOrderId, quantity);
                 }
                 else
                 {
                     own = new VaultFillInput(e.Market, f.FillId, f.TakerOrderId, f.TakerSide == Side.Buy ? VaultSide.Buy : VaultSide.Sell, quantity, price,
                         VaultInputs.Amount(f.TakerFee, "taker fee"), at, source);
-                    live.Filled(e.Market, f.TakerOrderId, quantity);
+                    live.Filled(e.Market, message.Metadata.SourceSequence, f.TakerOrderId, quantity);
                 }
 
                 await ledger.OnFillAsync(own, cancellationToken);
