@@ -17,12 +17,7 @@ public sealed class BatchConsumerTests(KafkaFixture kafka, ITestOutputHelper out
         var topic = await kafka.NewTopicAsync("batch-backlog", partitions: 1);
         var group = $"group-{Guid.NewGuid():N}";
         using var publisher = TestSupport.Publisher(kafka, logs);
-        for (var n = 0; n < 300; n++)
-        {
-            publisher.Publish(TestSupport.Event(topic, "acct-1", n, n));
-        }
-
-        publisher.Flush(TestSupport.Patience).ShouldBe(0);
+        TestSupport.PublishBacklog(publisher, topic, 300);
         var handled = new ConcurrentQueue<int>();
         var runs = new ConcurrentQueue<int>();
         var consumer = BatchConsumer(publisher, logs, topic, group, maxBatch: 64, (messages, _) =>

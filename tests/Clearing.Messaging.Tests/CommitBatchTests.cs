@@ -16,12 +16,7 @@ public sealed class CommitBatchTests(KafkaFixture kafka, ITestOutputHelper outpu
         var topic = await kafka.NewTopicAsync("commit-batch", partitions: 1);
         var group = $"group-{Guid.NewGuid():N}";
         using var publisher = TestSupport.Publisher(kafka, logs);
-        for (var n = 0; n < 25; n++)
-        {
-            publisher.Publish(TestSupport.Event(topic, "acct-1", n, n));
-        }
-
-        publisher.Flush(TestSupport.Patience).ShouldBe(0);
+        TestSupport.PublishBacklog(publisher, topic, 25);
         // The interval never comes due here: only the message count can commit before the stop.
         var options = kafka.Options();
         options.CommitInterval = TimeSpan.FromHours(1);

@@ -34,6 +34,17 @@ internal static class TestSupport
         CorrelationId = correlationId,
     };
 
+    /// <summary>A backlog: events 0 … <paramref name="count"/> − 1 of acct-1 on <paramref name="topic"/>, every one delivered.</summary>
+    public static void PublishBacklog(KafkaPublisher publisher, string topic, int count)
+    {
+        for (var n = 0; n < count; n++)
+        {
+            publisher.Publish(Event(topic, "acct-1", n, n));
+        }
+
+        publisher.Flush(Patience).ShouldBe(0);
+    }
+
     public static KafkaPublisher Publisher(KafkaFixture kafka, ILoggerFactory logs, string serviceName = "tests") =>
         new(kafka.Connection(), Options.Create(kafka.Options(serviceName)), TimeProvider.System, logs.CreateLogger<KafkaPublisher>());
 
